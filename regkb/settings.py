@@ -1,0 +1,30 @@
+"""The one Settings object. Only entry points build it (env prefix REGKB_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGKB_", extra="ignore")
+
+    index_dir: Path = Field(Path(".regkb"), description="Where the index generations live.")
+    corpus_roots: list[Path] = Field(
+        default_factory=lambda: [Path("corpus")], description="Roots ingested when no path is given."
+    )
+    dense: list[str] = Field(
+        default_factory=lambda: ["e5", "use"],
+        description="Dense channels, each an embedder spec (see regkb.embedders).",
+    )
+    max_tokens: int = Field(480, description="Split articles longer than this many model tokens.")
+    threads: int = Field(2, description="CPU threads for embedding.")
+    top_k: int = Field(10, description="Passages returned by retrieval.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint; unset = extractive answers.")
+    llm_model: str | None = Field(None, description="Model name at the LLM endpoint.")
+    llm_api_key: str | None = Field(None, description="API key for the LLM endpoint.")
+    llm_timeout_s: float = Field(30.0, description="Give up on the LLM after this long.")
+    admin_password: str | None = Field(None, description="Admin password for the app's 知识库 page.")
+    feedback_db: Path = Field(Path(".regkb/feedback.sqlite"), description="Where 👍/👎 feedback is stored.")
