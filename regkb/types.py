@@ -31,6 +31,11 @@ def short_hash(*parts: str, length: int = 16) -> str:
     return digest[:length]
 
 
+def embed_prefix(short_title: str, heading_path: tuple[str, ...], article: str) -> str:
+    """The context line put before a passage's text when it is embedded."""
+    return " ".join(part for part in (f"《{short_title}》", *heading_path, article) if part)
+
+
 def level_rank(level: str) -> int:
     """Position of a level in LEVEL_ORDER; unknown levels sort last."""
     try:
@@ -129,9 +134,7 @@ class Passage:
     @property
     def embed_text(self) -> str:
         """What the embedders see: 《short_title》, the heading path and the label before the text."""
-        heads = " ".join(self.heading_path)
-        prefix = f"《{self.short_title}》 {heads} {self.article}".strip()
-        return f"{prefix}\n{self.text}"
+        return f"{embed_prefix(self.short_title, self.heading_path, self.article)}\n{self.text}"
 
     @staticmethod
     def make_id(doc_id: str, article: str, part: int, text: str) -> str:

@@ -1,0 +1,200 @@
+"""Chinese legal structure: headings (编/分编/章/节), articles (第X条, 第X条之Y), 一、 items, 全文.
+
+``parse(text)`` walks the lines once. Every line ends up either as a heading or inside
+exactly one provision, so the provisions plus the headings reproduce the body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from regkb.numerals import NUMERAL_CLASS, cn_to_int, to_int
+from regkb.types import Provision
+
+_NUM = rf"(?:{NUMERAL_CLASS}+|\d+)"
+HEADING_RE = re.compile(rf"^第{_NUM}(分编|编|章|节)(?:[\s　]+\S.*)?$")
+ARTICLE_RE = re.compile(rf"^第({_NUM})条(?:之({_NUM}))?(?=[\s　]|$|[^\s　规的、，,至和或及中])")
+ITEM_RE = re.compile(rf"^({NUMERAL_CLASS}+)、")
+MD_HEADING_RE = re.compile(r"^(#{1,6})\s*(.*?)\s*#*\s*$")
+# A group title such as "（二）不动产抵押" standing alone right before an article.
+SUBHEADING_RE = re.compile(rf"^（{NUMERAL_CLASS}+）[^\s。，；;：:、,.]{{2,20}}$")
+_SENTENCE_END = "。；：！？"
+_KIND_RANK = {"编": 2, "分编": 3, "章": 4, "节": 5}
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    text: str
+    rank: int
+    start: int
+
+
+@dataclass(slots=True)
+class _Open:
+    """A provision being collected."""
+
+    label: str
+    number: int | None
+    suffix: int | None
+    heading_path: tuple[str, ...]
+    start: int
+    end: int
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, line) for every line, offsets into text."""
+    offset = 0
+    for line in text.split("\n"):
+        yield offset, line
+        offset += len(line) + 1
+
+
+def _clean_heading(text: str) -> str:
+    return re.sub(r"[\s　]+", " ", text).strip()
+
+
+def heading_of(line: str, first: bool) -> Heading | None:
+    """A heading line, or None. ``first``: no content has been seen yet (title position)."""
+    stripped = line.strip()
+    md = MD_HEADING_RE.match(stripped)
+    if md:
+        body = _clean_heading(md.group(2))
+        return Heading(body, len(md.group(1)), 0) if body else None
+    if len(stripped) > 40 or any(ch in stripped for ch in _SENTENCE_END):
+        return None
+    match = HEADING_RE.match(stripped)
+    if match:
+        return Heading(_clean_heading(stripped), _KIND_RANK[match.group(1)], 0)
+    return None
+
+
+def _article_of(line: str) -> tuple[str, int, int | None] | None:
+    match = ARTICLE_RE.match(line.strip())
+    if not match:
+        return None
+    try:
+        number = to_int(match.group(1))
+        suffix = to_int(match.group(2)) if match.group(2) else None
+    except ValueError:
+        return None
+    label = line.strip()[: match.end()]
+    return label, number, suffix
+
+
+def _follows(prev: tuple[int, int] | None, number: int, suffix: int | None) -> bool:
+    """Articles are numbered upwards; a smaller number is a cross-reference, not an article."""
+    if prev is None:
+        return True
+    key = (number, suffix or 0)
+    return key > (prev[0], prev[1]) and number <= prev[0] + 30
+
+
+def _has_articles(text: str) -> bool:
+    return any(_article_of(line) for _, line in _lines(text))
+
+
+def _item_of(line: str, expected: int) -> str | None:
+    match = ITEM_RE.match(line.strip())
+    if not match:
+        return None
+    try:
+        value = cn_to_int(match.group(1))
+    except ValueError:
+        return None
+    return match.group(1) if value == expected else None
+
+
+def parse(text: str) -> list[Provision]:
+    """Split a document body into provisions (see module doc)."""
+    return list(_Parser(text).run())
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.mode = "article" if _has_articles(text) else ("item" if self._has_items() else "whole")
+        self.stack: list[Heading] = []
+        self.current: _Open | None = None
+        self.last_key: tuple[int, int] | None = None
+        self.next_item = 1
+        self.title_taken = False
+
+    def _has_items(self) -> bool:
+        expected = 1
+        for _, line in _lines(self.text):
+            if _item_of(line, expected):
+                expected += 1
+        return expected > 2
+
+    def path(self) -> tuple[str, ...]:
+        return tuple(h.text for h in self.stack)
+
+    def run(self) -> Iterator[Provision]:
+        lines = [(offset, line) for offset, line in _lines(self.text) if line.strip()]
+        for i, (offset, line) in enumerate(lines):
+            heading = self._heading(line)
+            if heading is None and i + 1 < len(lines):
+                heading = self._subheading(line, lines[i + 1][1])
+            if heading is not None:
+                yield from self._close()
+                self._push(heading)
+                continue
+            opened = self._opens(line, offset)
+            if opened is not None:
+                yield from self._close()
+                self.current = opened
+            elif self.current is None:
+                label = "全文" if self.mode == "whole" else ""
+                self.current = _Open(label, None, None, self.path(), offset, offset)
+            self.current.end = offset + len(line.rstrip())
+        yield from self._close()
+
+    def _heading(self, line: str) -> Heading | None:
+        heading = heading_of(line, first=not self.title_taken)
+        if heading is None:
+            return None
+        if self.mode == "whole" and heading.rank > 1:
+            return None  # a 全文 document has no structure below its title
+        return heading
+
+    def _subheading(self, line: str, next_line: str) -> Heading | None:
+        if self.mode == "article" and SUBHEADING_RE.match(line.strip()) and _article_of(next_line):
+            return Heading(line.strip(), 6, 0)
+        return None
+
+    def _push(self, heading: Heading) -> None:
+        if heading.rank == 1 and not self.title_taken:
+            self.title_taken = True  # the document title is not part of any heading path
+            return
+        while self.stack and self.stack[-1].rank >= heading.rank:
+            self.stack.pop()
+        self.stack.append(heading)
+
+    def _opens(self, line: str, offset: int) -> _Open | None:
+        if self.mode == "article":
+            found = _article_of(line)
+            if found and _follows(self.last_key, found[1], found[2]):
+                label, number, suffix = found
+                self.last_key = (number, suffix or 0)
+                return _Open(label, number, suffix, self.path(), offset, offset)
+        elif self.mode == "item":
+            item = _item_of(line, self.next_item)
+            if item:
+                self.next_item += 1
+                return _Open(item, self.next_item - 1, None, self.path(), offset, offset)
+        return None
+
+    def _close(self) -> Iterator[Provision]:
+        if self.current is None:
+            return
+        cur = self.current
+        self.current = None
+        body = self.text[cur.start : cur.end]
+        yield Provision(cur.label, cur.number, cur.suffix, cur.heading_path, body, cur.start, cur.end)
+
+
+def article_count(provisions: list[Provision]) -> int:
+    """How many 第X条 articles (the figure manifest.json's `articles` states)."""
+    return sum(1 for p in provisions if p.label.startswith("第"))

@@ -1,0 +1,110 @@
+"""The structure parser: golden files, generated documents, and the real corpus."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest.structure import article_count, parse
+from regkb.numerals import article_label
+from tests.conftest import SHARED_CORPUS, shared_manifest
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "structure"
+GOLDEN = ["sample_rules.md", "sample_rules.txt", "sample_reply.md", "sample_whole.md"]
+
+
+def _provisions_json(name: str) -> list[dict]:
+    text = (DATA / name).read_text(encoding="utf-8")
+    return [{**asdict(p), "heading_path": list(p.heading_path)} for p in parse(text)]
+
+
+@pytest.mark.parametrize("name", GOLDEN)
+def test_golden(name: str) -> None:
+    expected = json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
+    assert _provisions_json(name) == expected
+
+
+def test_golden_structure_details() -> None:
+    provisions = {p["label"]: p for p in _provisions_json("sample_rules.md")}
+    assert provisions["第三条之一"]["number"] == 3 and provisions["第三条之一"]["suffix"] == 1
+    assert provisions["第三条"]["heading_path"] == ["第一编 总则", "第二章 联系规则", "第一节 联系时间"]
+    assert "（二）节假日九时至二十时。" in provisions["第三条"]["text"]
+    # a cross-reference at a line start is not a new article
+    assert provisions["第四条"]["text"].startswith("第四条 第三条规定的时间")
+    assert provisions["第五条"]["heading_path"] == ["第二编 附则", "（一）补充规定"]
+    assert provisions[""]["text"] == "2025年1月1日 示例委员会通过"
+
+
+def test_items_and_whole_documents() -> None:
+    assert [p["label"] for p in _provisions_json("sample_reply.md")] == ["", "一", "二"]
+    whole = _provisions_json("sample_whole.md")
+    assert [p["label"] for p in whole] == ["全文"]
+    assert whole[0]["text"].endswith("本说明自发布之日起施行。")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s#]+", "", text)
+
+
+_body = st.text(alphabet="催收人员应当遵守规定不得骚扰债务人与第三人信息，。", min_size=1, max_size=40).map(
+    lambda s: "应" + s.replace("第", "")
+)
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> tuple[str, int]:
+    lines, n = ["# 示例生成守则", ""], 0
+    for chapter in range(1, draw(st.integers(1, 4)) + 1):
+        lines += [f"第{'一二三四'[chapter - 1]}章 生成章节", ""]
+        for _ in range(draw(st.integers(1, 6))):
+            n += 1
+            lines += [f"{article_label(n)} {draw(_body)}", ""]
+            for item in range(1, draw(st.integers(0, 3)) + 1):
+                lines += [f"（{'一二三'[item - 1]}）{draw(_body)}；", ""]
+    return "\n".join(lines), n
+
+
+@settings(max_examples=60, deadline=None)
+@given(documents())
+def test_generated_documents_lose_no_text(doc: tuple[str, int]) -> None:
+    text, n = doc
+    provisions = parse(text)
+    assert article_count(provisions) == n
+    headings = [line for line in text.split("\n") if line.startswith("#") or re.match(r"^第.章", line)]
+    rebuilt = "".join(headings) + "".join(p.text for p in provisions)
+    assert sorted(_squash(rebuilt)) == sorted(_squash(text))
+    for p in provisions:
+        assert text[p.start : p.end] == p.text
+
+
+def test_every_shared_corpus_file_matches_its_manifest() -> None:
+    for entry in shared_manifest():
+        text = (SHARED_CORPUS / entry["path"]).read_text(encoding="utf-8")
+        provisions = parse(text)
+        assert article_count(provisions) == entry["articles"], entry["path"]
+        numbers = [p.number for p in provisions if p.label.startswith("第") and p.suffix is None]
+        assert numbers == list(range(1, len(numbers) + 1)), f"{entry['path']}: numbering not continuous"
+        for p in provisions:
+            if p.label.startswith("第"):
+                assert p.label == article_label(p.number, p.suffix)
+        # no text lost: every non-heading line is inside exactly one provision
+        covered = _squash("".join(p.text for p in provisions))
+        body = _squash("".join(line for line in text.split("\n") if not line.startswith("#")))
+        assert (len(covered) <= len(body) and sorted(covered) == sorted(body)) or _only_subheadings_missing(
+            body, covered
+        ), entry["path"]
+
+
+def _only_subheadings_missing(body: str, covered: str) -> bool:
+    """Group titles like （一）不动产抵押 become headings, so they leave the provisions' text."""
+    from collections import Counter
+
+    missing = Counter(body) - Counter(covered)
+    extra = Counter(covered) - Counter(body)
+    return not extra and sum(missing.values()) < 40
