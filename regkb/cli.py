@@ -16,11 +16,13 @@ from importlib.metadata import entry_points
 
 from regkb.errors import RegkbError
 
-BUILTIN: tuple[str, ...] = ()  # e.g. "regkb.commands.ask"; modules append here as they land
+BUILTIN: tuple[str, ...] = ("regkb.commands.ask", "regkb.commands.check")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="regkb", description="催收合规知识库 / debt-collection compliance KB")
+    parser = argparse.ArgumentParser(
+        prog="regkb", description="催收合规知识库 / debt-collection compliance KB"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in BUILTIN:

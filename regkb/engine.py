@@ -1,7 +1,5 @@
 """The one entry point shared by the app, the evals and the CLI.
 
-API CONTRACT (implementation in progress; signatures are stable):
-
     engine = Engine.open(settings)                 # loads models and index once
     engine.ask(question, filters=Filters(), k=10, history=()) -> Answer
     engine.retrieve(question, filters=Filters(), k=10) -> list[Hit]
@@ -12,5 +10,205 @@ API CONTRACT (implementation in progress; signatures are stable):
     engine.verify(text) -> list[CitationCheck]      # citation verifier
     engine.reload_if_changed() -> bool              # picks up a new index generation
 
-Thread-safe: many sessions may call ask() concurrently.
+Thread-safe: the loaded state is immutable once built and swapped in one assignment, so
+concurrent ask() calls each read one consistent generation.
 """
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from regkb import vocab
+from regkb.answer import compose, refusal_text
+from regkb.embedders import Embedder, make_embedder
+from regkb.index import IndexReader
+from regkb.lookup import ReferenceFinder
+from regkb.query import plan_query
+from regkb.refusal import RefusalPolicy
+from regkb.retrieval import ProvisionResolver, QueryPlan, Retriever, merge_parts
+from regkb.settings import Settings
+from regkb.types import (
+    Answer,
+    CitationCheck,
+    ClauseResult,
+    DocumentInfo,
+    Filters,
+    Hit,
+    Passage,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_EVIDENCE = 4
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    """Everything read from one index generation."""
+
+    reader: IndexReader
+    retriever: Retriever
+    resolver: ProvisionResolver
+    finder: ReferenceFinder
+
+
+class Engine:
+    def __init__(self, settings: Settings, embedders: dict[str, Embedder] | None = None) -> None:
+        self.settings = settings
+        self._embedders: dict[str, Embedder] = dict(embedders or {})
+        self._lock = threading.Lock()
+        self._state = self._load()
+        self.refusal = RefusalPolicy()
+        self._checker = None
+
+    @classmethod
+    def open(cls, settings: Settings) -> Engine:
+        return cls(settings)
+
+    # ---- loading -----------------------------------------------------------------------
+    def _embedder(self, spec: str) -> Embedder:
+        if spec not in self._embedders:
+            self._embedders[spec] = make_embedder(spec, threads=self.settings.threads)
+        return self._embedders[spec]
+
+    def _load(self) -> _State:
+        reader = IndexReader.open(Path(self.settings.index_dir))
+        wanted = set(self.settings.dense)
+        embedders = {
+            name: self._embedder(spec) for name, spec in reader.embedder_specs.items() if name in wanted
+        }
+        resolver = ProvisionResolver(reader.passages)
+        aliases = vocab.load_aliases()
+        finder = ReferenceFinder(aliases.names(), aliases.resolve)
+        retriever = Retriever(reader, embedders, resolver)
+        return _State(reader, retriever, resolver, finder)
+
+    def reload_if_changed(self) -> bool:
+        current = IndexReader.current_generation(Path(self.settings.index_dir))
+        if current is None or current == self._state.reader.generation:
+            return False
+        with self._lock:
+            if current != self._state.reader.generation:
+                self._state = self._load()
+                self._checker = None
+                return True
+        return False
+
+    @property
+    def generation(self) -> str:
+        return self._state.reader.generation
+
+    # ---- retrieval ---------------------------------------------------------------------
+    def plan(self, question: str, history: Sequence[str] = ()) -> QueryPlan:
+        return plan_query(question, self._state.finder, history)
+
+    def retrieve(self, question: str, filters: Filters | None = None, k: int = 10) -> list[Hit]:
+        state = self._state
+        plan = plan_query(question, state.finder)
+        ranked = state.retriever.rank(plan)
+        return merge_parts(state.retriever.fuse(ranked, filters or Filters(), k * 3))[:k]
+
+    def ask(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        k: int = 10,
+        history: Sequence[str] = (),
+    ) -> Answer:
+        state = self._state
+        filters = filters or Filters()
+        t0 = time.perf_counter()
+        plan = plan_query(question, state.finder, history)
+        ranked = state.retriever.rank(plan)
+        hits = merge_parts(state.retriever.fuse(ranked, filters, k * 3))[:k]
+        t1 = time.perf_counter()
+        notes = [f"沿用上文：{'、'.join(plan.carried)}"] if plan.carried else []
+        decision = self.refusal.decide(plan, ranked, hits, state.resolver)
+        if decision.refuse:
+            text = refusal_text(hits[:3], decision.reason)
+            answer = Answer(question, text, (), tuple(hits), True, {}, tuple(notes))
+        else:
+            evidence = self._evidence(plan, hits)
+            text, citations = compose(question, evidence, plan.lexical_text, bool(plan.refs))
+            criminal = any(c.passage.short_title == "刑法" or "刑事" in c.passage.title for c in citations)
+            answer = Answer(question, text, citations, tuple(hits), False, {}, tuple(notes), criminal)
+        t2 = time.perf_counter()
+        timings = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
+        verdict = self._verdict(question)
+        return _with(answer, timings, verdict)
+
+    def _evidence(self, plan: QueryPlan, hits: Sequence[Hit]) -> list[Hit]:
+        """Lookup hits first, then the strongest fused hits close to the best one."""
+        chosen = [h for h in hits if "lookup" in h.channels]
+        rest = [h for h in hits if "lookup" not in h.channels]
+        if rest:
+            floor = rest[0].score * 0.55
+            limit = MAX_EVIDENCE if not chosen else 1
+            chosen.extend(h for h in rest[:limit] if h.score >= floor and h.passage.article)
+        return chosen or list(hits[:1])
+
+    def _verdict(self, question: str) -> str | None:
+        from regkb.clauses import quoted_clause
+
+        clause = quoted_clause(question)
+        if clause is None:
+            return None
+        results = self.check(clause)
+        return results[0].verdict if results else None
+
+    # ---- browsing ----------------------------------------------------------------------
+    def lookup(self, reference: str) -> list[Passage]:
+        state = self._state
+        found: list[Passage] = []
+        for ref in state.finder.find(reference):
+            found.extend(state.resolver.find(ref.document, ref.article))
+        return found
+
+    def documents(self) -> list[DocumentInfo]:
+        return list(self._state.reader.documents)
+
+    def passages_of(self, doc_id: str) -> list[Passage]:
+        return self._state.reader.passages_of(doc_id)
+
+    def has_article(self, name: str, article: str) -> bool | None:
+        return self._state.resolver.has_article(name, article)
+
+    # ---- review ------------------------------------------------------------------------
+    def check(self, text: str) -> list[ClauseResult]:
+        from regkb.clauses import ClauseChecker
+
+        checker = self._checker
+        if checker is None:
+            checker = ClauseChecker.load(self, Path(self.settings.redlines))
+            self._checker = checker
+        return checker.review(text)
+
+    def verify(self, text: str) -> list[CitationCheck]:
+        from regkb.verify import verify_citations
+
+        return verify_citations(text, _VerifyResolver(self))
+
+
+class _VerifyResolver:
+    """The verifier's view of the index."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def find_document(self, name: str) -> str | None:
+        ids = self._engine._state.resolver.doc_ids(name)
+        return sorted(ids)[0] if ids else None
+
+    def passages_for(self, doc_id: str, article: str) -> list[Passage]:
+        return [p for p in self._engine.passages_of(doc_id) if p.article == article]
+
+
+def _with(answer: Answer, timings: dict[str, float], verdict: str | None) -> Answer:
+    from dataclasses import replace
+
+    return replace(answer, timings_ms={k: round(v, 2) for k, v in timings.items()}, verdict=verdict)

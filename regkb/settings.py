@@ -22,9 +22,12 @@ class Settings(BaseSettings):
     max_tokens: int = Field(480, description="Split articles longer than this many model tokens.")
     threads: int = Field(2, description="CPU threads for embedding.")
     top_k: int = Field(10, description="Passages returned by retrieval.")
-    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint; unset = extractive answers.")
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint; unset = extractive answers."
+    )
     llm_model: str | None = Field(None, description="Model name at the LLM endpoint.")
     llm_api_key: str | None = Field(None, description="API key for the LLM endpoint.")
     llm_timeout_s: float = Field(30.0, description="Give up on the LLM after this long.")
     admin_password: str | None = Field(None, description="Admin password for the app's 知识库 page.")
+    redlines: Path = Field(Path("corpus/redlines.yaml"), description="Red-line rules for clause review.")
     feedback_db: Path = Field(Path(".regkb/feedback.sqlite"), description="Where 👍/👎 feedback is stored.")

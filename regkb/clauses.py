@@ -1,0 +1,85 @@
+"""Clause review: split a draft policy into clauses, flag red lines, find governing provisions."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from regkb.numerals import NUMERAL_CLASS
+from regkb.redlines import RedlineRule, load_rules, match_rules, validate_rules
+from regkb.types import ClauseResult, Passage, RedlineHit
+
+if TYPE_CHECKING:
+    from regkb.engine import Engine
+
+log = logging.getLogger(__name__)
+
+RISK = "违规风险"
+REVIEW = "需复核"
+CLEAR = "未发现明显冲突"
+SEVERITY_ORDER = ("刑事", "行政", "民事", "内部")
+
+_ARTICLE_START = re.compile(rf"^\s*(第(?:{NUMERAL_CLASS}+|\d+)条(?:之{NUMERAL_CLASS}+)?)", re.M)
+_QUOTED = re.compile(r"[‘'“\"「『]([^’'”\"」』]{6,})[’'”\"」』]")
+_REVIEW_ASK = re.compile(r"合规|合法|能用|能不能|可以吗|行吗|有效|有没有问题|评估|审查|能这么写|支持吗")
+
+
+def quoted_clause(question: str) -> str | None:
+    """The draft clause quoted in a review question (“…合规吗？”), or None."""
+    if not _REVIEW_ASK.search(question):
+        return None
+    quotes = _QUOTED.findall(question)
+    return max(quotes, key=len) if quotes else None
+
+
+def split_clauses(text: str) -> list[tuple[str, str]]:
+    """(label, text) per 第X条, or per non-empty paragraph when the draft has no numbering."""
+    starts = list(_ARTICLE_START.finditer(text))
+    if starts:
+        bounds = [m.start() for m in starts] + [len(text)]
+        return [(m.group(1), text[a:b].strip()) for m, a, b in zip(starts, bounds, bounds[1:], strict=False)]
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n|\n(?=\s*\d+[.、．])", text) if p.strip()]
+    return [(str(i), p) for i, p in enumerate(paragraphs, 1)]
+
+
+def gravest(severities: list[str]) -> str | None:
+    ranked = sorted(severities, key=lambda s: SEVERITY_ORDER.index(s) if s in SEVERITY_ORDER else 99)
+    return ranked[0] if ranked else None
+
+
+@dataclass(slots=True)
+class ClauseChecker:
+    engine: Engine
+    rules: list[RedlineRule]
+
+    @classmethod
+    def load(cls, engine: Engine, path: Path) -> ClauseChecker:
+        rules = load_rules(path)
+        for warning in validate_rules(rules, engine.has_article):
+            log.warning("%s", warning)
+        return cls(engine, rules)
+
+    def _provisions(self, rule: RedlineRule) -> tuple[Passage, ...]:
+        found: list[Passage] = []
+        for prov in rule.provisions:
+            found.extend(p for p in self.engine._state.resolver.find(prov.title, prov.article) if p.part == 0)
+        return tuple(found)
+
+    def review_clause(self, label: str, text: str) -> ClauseResult:
+        redlines = tuple(
+            RedlineHit(rule.id, rule.name, rule.severity, matched, self._provisions(rule))
+            for rule, matched in match_rules(self.rules, text)
+        )
+        governing = tuple(self.engine.retrieve(text, k=5))
+        if redlines:
+            return ClauseResult(
+                label, text, redlines, governing, RISK, gravest([r.severity for r in redlines])
+            )
+        touches_conduct = bool(self.engine.plan(text).conduct)
+        return ClauseResult(label, text, (), governing, REVIEW if touches_conduct else CLEAR, None)
+
+    def review(self, text: str) -> list[ClauseResult]:
+        return [self.review_clause(label, body) for label, body in split_clauses(text)]

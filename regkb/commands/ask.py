@@ -1,0 +1,55 @@
+"""`regkb ask`: one question, or a batch file of them, answered with citations."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from regkb.commands.common import add_index_flag, answer_json, open_engine
+from regkb.errors import RegkbError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("ask", help="answer a question with cited provisions")
+    parser.add_argument("question", nargs="?", help="the question (omit with --batch)")
+    parser.add_argument("--batch", type=Path, help='JSONL file of {"id", "question"} lines')
+    parser.add_argument("--k", type=int, default=10, help="passages to retrieve")
+    parser.add_argument("--json", action="store_true", help="print JSON (one line per question)")
+    add_index_flag(parser)
+    parser.set_defaults(func=run)
+
+
+def _batch_questions(path: Path) -> list[tuple[str, str]]:
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            out.append((str(item["id"]), str(item["question"])))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise RegkbError(
+                f"{path}:{n}: each line needs a JSON object with 'id' and 'question' ({exc})"
+            ) from exc
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    if bool(args.question) == bool(args.batch):
+        print("regkb ask: give a question or --batch FILE, not both", file=sys.stderr)
+        return 2
+    questions = _batch_questions(args.batch) if args.batch else [("", args.question)]
+    engine = open_engine(args)
+    for qid, question in questions:
+        answer = engine.ask(question, k=args.k)
+        if args.json:
+            print(json.dumps(answer_json(answer, qid or None), ensure_ascii=False), flush=True)
+        else:
+            print(answer.text)
+            if not answer.refused:
+                print(
+                    f"\n（检索 {answer.timings_ms['retrieve']:.0f} ms，共 {answer.timings_ms['total']:.0f} ms）"
+                )
+    return 0

@@ -1,0 +1,68 @@
+"""Helpers shared by the core subcommands: settings from flags, the engine, JSON shapes."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from regkb.settings import Settings
+from regkb.types import Answer, Citation, Hit
+
+
+def add_index_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--index", type=Path, default=None, help="index directory (default .regkb/)")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    settings = Settings()
+    if getattr(args, "index", None) is not None:
+        settings = settings.model_copy(update={"index_dir": args.index})
+    return settings
+
+
+def open_engine(args: argparse.Namespace):  # -> Engine (imported lazily: loading models is slow)
+    from regkb.engine import Engine
+
+    return Engine.open(settings_from(args))
+
+
+def citation_json(c: Citation) -> dict[str, Any]:
+    p = c.passage
+    return {
+        "doc_id": p.doc_id,
+        "title": p.title,
+        "short_title": p.short_title,
+        "article": p.article,
+        "quote": c.quote,
+    }
+
+
+def hit_json(h: Hit) -> dict[str, Any]:
+    p = h.passage
+    return {
+        "doc_id": p.doc_id,
+        "title": p.title,
+        "short_title": p.short_title,
+        "article": p.article,
+        "score": round(h.score, 6),
+        "channels": list(h.channels),
+    }
+
+
+def answer_json(answer: Answer, qid: str | None = None) -> dict[str, Any]:
+    """The public `regkb ask --json` schema (pinned by tests/regkb/test_cli_ask.py)."""
+    out: dict[str, Any] = {
+        "id": qid,
+        "question": answer.question,
+        "refused": answer.refused,
+        "answer": answer.text,
+        "citations": [citation_json(c) for c in answer.citations],
+        "retrieved": [hit_json(h) for h in answer.retrieved[:10]],
+        "timings_ms": {k: answer.timings_ms.get(k, 0.0) for k in ("retrieve", "answer", "total")},
+    }
+    if answer.verdict is not None:
+        out["verdict"] = answer.verdict
+    if answer.notes:
+        out["notes"] = list(answer.notes)
+    return out

@@ -1,0 +1,62 @@
+"""Direct article references in a question: 《民法典》第680条, 个保法第13条, 刑法293条之一 …"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from regkb.numerals import ARTICLE_RE, NUMERAL_CLASS, article_label, to_int
+
+_BARE_ARTICLE = re.compile(rf"(?<![第\d{NUMERAL_CLASS}])(\d+)条(?:之(\d+|{NUMERAL_CLASS}+))?")
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRef:
+    document: str  # canonical short title
+    article: str  # 第六百八十条
+    span: tuple[int, int]  # where the reference stands in the normalised question
+
+
+def _with_di(text: str) -> str:
+    """293条之一 -> 第293条之一 (people drop the 第)."""
+    return _BARE_ARTICLE.sub(lambda m: "第" + m.group(0), text)
+
+
+def _name_pattern(names: Sequence[str]) -> re.Pattern[str]:
+    ordered = sorted({n for n in names if n}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(n) for n in ordered))
+
+
+class ReferenceFinder:
+    """Finds (document, article) references using the alias table's surface forms."""
+
+    def __init__(self, names: Sequence[str], resolve: Callable[[str], str | None]) -> None:
+        self._names = _name_pattern(names)
+        self._resolve = resolve
+
+    def documents(self, text: str) -> list[tuple[str, tuple[int, int]]]:
+        """Every document named in the text, canonical short title and span."""
+        clean = text.replace("中华人民共和国", "")
+        found = []
+        for match in self._names.finditer(clean):
+            canonical = self._resolve(match.group(0))
+            if canonical:
+                found.append((canonical, match.span()))
+        return found
+
+    def find(self, text: str) -> list[ArticleRef]:
+        clean = _with_di(text.replace("中华人民共和国", ""))
+        docs = self.documents(clean)
+        refs: list[ArticleRef] = []
+        for match in ARTICLE_RE.finditer(clean):
+            try:
+                number = to_int(match.group(1))
+                suffix = to_int(match.group(2)) if match.group(2) else None
+            except ValueError:
+                continue
+            before = [d for d in docs if d[1][1] <= match.start()]
+            if not before:
+                continue
+            refs.append(ArticleRef(before[-1][0], article_label(number, suffix), match.span()))
+        return refs

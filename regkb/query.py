@@ -1,0 +1,61 @@
+"""Question understanding: article references, named documents, jargon, conduct, follow-ups."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from regkb import vocab
+from regkb.lookup import ReferenceFinder
+from regkb.retrieval import QueryPlan
+
+# A follow-up leans on the previous turn: short, and opens or closes with a linking word.
+_FOLLOW_UP = re.compile(r"^(那|那么|如果|要是|假如|还有|另外|再|同样|这种|这样)|(呢|吗)[？?]?$")
+_PRONOUN_ONLY = re.compile(r"(他|她|它|其|这个|那个|这种|该)")
+
+
+def is_follow_up(question: str) -> bool:
+    q = question.strip()
+    return len(q) <= 25 and bool(_FOLLOW_UP.search(q) or _PRONOUN_ONLY.search(q))
+
+
+def carried_terms(history: Sequence[str]) -> tuple[str, ...]:
+    """The subject and conduct words of the previous question worth carrying into a follow-up."""
+    if not history:
+        return ()
+    previous = history[-1]
+    terms: list[str] = []
+    for hit in vocab.spot_conduct(previous):
+        terms.extend(hit.matched)
+    for slang, _legal in vocab.expand_jargon(previous):
+        terms.append(slang)
+    if not terms:
+        terms = [w for w in re.findall(r"[\u4e00-\u9fff]{2,}", previous)][:3]
+    return tuple(dict.fromkeys(terms))
+
+
+def plan_query(question: str, finder: ReferenceFinder, history: Sequence[str] = ()) -> QueryPlan:
+    carried: tuple[str, ...] = ()
+    text = question
+    if history and is_follow_up(question):
+        carried = carried_terms(history)
+        text = f"{question} {' '.join(carried)}" if carried else question
+    refs = tuple(finder.find(text))
+    named = tuple(dict.fromkeys(d for d, _ in finder.documents(text)))
+    conduct = tuple((hit.name, hit.provisions) for hit in vocab.spot_conduct(text))
+    expansions: list[str] = []
+    for _slang, legal in vocab.expand_jargon(text):
+        expansions.extend(legal)
+    for hit in vocab.spot_conduct(text):
+        expansions.extend(hit.terms)
+    expansions = list(dict.fromkeys(expansions))
+    lexical = " ".join([text, *expansions])
+    return QueryPlan(
+        question=text,
+        lexical_text=lexical,
+        refs=refs,
+        documents=named,
+        conduct=conduct,
+        expansions=tuple(expansions),
+        carried=carried,
+    )

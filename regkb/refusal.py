@@ -1,0 +1,86 @@
+"""When to say 知识库中没有找到依据 instead of answering.
+
+Dense scores alone cannot separate in-scope from out-of-scope questions with these models,
+so the decision combines signals, strongest first:
+
+1. an exact article reference that resolves -> answer; one that does not -> refuse;
+2. the question names a law the knowledge base does not hold (劳动合同法, 个人所得税法 …) and
+   none it does hold -> refuse;
+3. a curated collection-conduct pattern fired -> answer;
+4. otherwise answer only when the lexical and dense evidence are both strong enough.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+from regkb import vocab
+from regkb.retrieval import ProvisionResolver, QueryPlan, Ranked
+from regkb.types import Hit
+
+
+@functools.cache
+def _not_indexed_pattern() -> re.Pattern[str] | None:
+    table = vocab.load_aliases()
+    forms = sorted(
+        (n for n in table.names(include_not_indexed=True) if table.is_not_indexed(n)), key=len, reverse=True
+    )
+    return re.compile("|".join(re.escape(f) for f in forms)) if forms else None
+
+
+def not_indexed_mentions(text: str) -> list[str]:
+    """Laws named in text that the knowledge base does not hold."""
+    pattern = _not_indexed_pattern()
+    return list(dict.fromkeys(pattern.findall(text))) if pattern else []
+
+
+@functools.cache
+def _legal_terms() -> tuple[str, ...]:
+    text = resources.files("regkb").joinpath("data/userdict.txt").read_text(encoding="utf-8")
+    words = {line.split()[0] for line in text.splitlines() if line.strip() and not line.startswith("#")}
+    return tuple(sorted(words, key=len, reverse=True))
+
+
+def legal_term_count(text: str) -> int:
+    """How many legal / collection terms of the user dictionary the text contains."""
+    return sum(1 for term in _legal_terms() if term in text)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    refuse: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RefusalPolicy:
+    min_dense: float = 0.80  # e5 cosine of the best passage
+    min_lexical: float = 8.0  # BM25 score of the best passage
+    min_legal_terms: int = 1  # legal-vocabulary tokens the question must contain
+
+    def decide(
+        self, plan: QueryPlan, ranked: Ranked, hits: Sequence[Hit], resolver: ProvisionResolver
+    ) -> Decision:
+        if not hits:
+            return Decision(True, "检索无结果")
+        if plan.refs:
+            if ranked.lists.get("lookup"):
+                return Decision(False)
+            missing = "、".join(f"《{r.document}》{r.article}" for r in plan.refs)
+            return Decision(True, f"知识库中没有{missing}")
+        foreign = not_indexed_mentions(plan.question)
+        if foreign and not plan.documents:
+            return Decision(True, f"知识库未收录{'、'.join(foreign)}")
+        if plan.conduct:
+            return Decision(False)
+        dense = ranked.top_score("e5") if "e5" in ranked.lists else ranked.top_score("use")
+        lexical = ranked.top_score("bm25")
+        if dense < self.min_dense and lexical < self.min_lexical:
+            return Decision(True, "相关度不足")
+        if legal_term_count(plan.question) < self.min_legal_terms and not plan.documents:
+            return Decision(True, "问题不涉及知识库中的法律规定")
+        return Decision(False)

@@ -1,0 +1,159 @@
+"""Hybrid retrieval: article lookup, conduct spotting, BM25 and dense channels, fused by weighted RRF."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from regkb.embedders import Embedder
+from regkb.index import IndexReader
+from regkb.lookup import ArticleRef, ReferenceFinder
+from regkb.types import Filters, Hit, Passage, Provenance
+
+log = logging.getLogger(__name__)
+
+# Weighted reciprocal-rank fusion: score = sum(weight / (RRF_K + rank)).
+RRF_K = 20
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "lookup": 100.0,  # an exact article reference outranks everything
+    "conduct": 1.6,
+    "bm25": 0.8,
+    "e5": 1.0,
+    "use": 0.5,
+}
+CANDIDATES = 60  # per channel, before filters
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    """What the question says once understood."""
+
+    question: str
+    lexical_text: str  # question plus legal terms from jargon and conduct patterns
+    refs: tuple[ArticleRef, ...] = ()
+    documents: tuple[str, ...] = ()  # short titles named without an article
+    conduct: tuple[tuple[str, tuple[Provenance, ...]], ...] = ()  # (pattern name, provisions)
+    expansions: tuple[str, ...] = ()
+    carried: tuple[str, ...] = ()  # terms carried over from earlier turns
+
+
+@dataclass(slots=True)
+class Ranked:
+    """Each channel's ranked ids, plus the raw top scores the refusal rule reads."""
+
+    lists: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+
+    def top_score(self, channel: str) -> float:
+        ranked = self.lists.get(channel) or []
+        return ranked[0][1] if ranked else 0.0
+
+
+class ProvisionResolver:
+    """Maps (title or short title, article label) to indexed passages."""
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self._by_key: dict[tuple[str, str], list[Passage]] = defaultdict(list)
+        self._doc_ids: dict[str, set[str]] = defaultdict(set)
+        for p in passages:
+            self._by_key[(p.doc_id, p.article)].append(p)
+            for name in (p.title, p.short_title, p.title.replace("中华人民共和国", "")):
+                self._doc_ids[name].add(p.doc_id)
+
+    def doc_ids(self, name: str) -> set[str]:
+        return self._doc_ids.get(
+            name.strip("《》 ").replace("中华人民共和国", ""), set()
+        ) | self._doc_ids.get(name.strip("《》 "), set())
+
+    def find(self, name: str, article: str) -> list[Passage]:
+        found: list[Passage] = []
+        for doc_id in sorted(self.doc_ids(name)):
+            found.extend(self._by_key.get((doc_id, article), []))
+        return found
+
+    def has_article(self, name: str, article: str) -> bool | None:
+        """True / False (document indexed, article missing) / None (document not indexed)."""
+        if not self.doc_ids(name):
+            return None
+        return bool(self.find(name, article))
+
+
+class Retriever:
+    def __init__(
+        self,
+        reader: IndexReader,
+        embedders: Mapping[str, Embedder],
+        resolver: ProvisionResolver,
+        weights: Mapping[str, float] | None = None,
+    ) -> None:
+        self.reader = reader
+        self.embedders = dict(embedders)
+        self.resolver = resolver
+        self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
+
+    def rank(self, plan: QueryPlan, timer: Callable[[str], None] | None = None) -> Ranked:
+        ranked = Ranked()
+        ranked.lists["lookup"] = self._lookup(plan)
+        ranked.lists["conduct"] = self._conduct(plan)
+        ranked.lists["bm25"] = self.reader.lexical.search(plan.lexical_text, CANDIDATES)
+        for name, embedder in self.embedders.items():
+            vector = embedder.embed_query(plan.question)
+            ranked.lists[name] = self.reader.dense(name).query(vector, CANDIDATES)
+        return ranked
+
+    def _lookup(self, plan: QueryPlan) -> list[tuple[str, float]]:
+        out: list[tuple[str, float]] = []
+        for ref in plan.refs:
+            for p in self.resolver.find(ref.document, ref.article):
+                out.append((p.id, 1.0))
+        return out
+
+    def _conduct(self, plan: QueryPlan) -> list[tuple[str, float]]:
+        out: list[tuple[str, float]] = []
+        seen: set[str] = set()
+        # round-robin over patterns so each matched conduct gets its first provision near the top
+        queues = [list(provisions) for _, provisions in plan.conduct]
+        while any(queues):
+            for queue in queues:
+                if not queue:
+                    continue
+                prov = queue.pop(0)
+                for p in self.resolver.find(prov.title, prov.article):
+                    if p.id not in seen:
+                        seen.add(p.id)
+                        out.append((p.id, 1.0))
+        return out
+
+    def fuse(self, ranked: Ranked, filters: Filters, k: int) -> list[Hit]:
+        scores: dict[str, float] = defaultdict(float)
+        channels: dict[str, list[str]] = defaultdict(list)
+        for name, items in ranked.lists.items():
+            weight = self.weights.get(name, 0.0)
+            rank = 0
+            for pid, _score in items:
+                passage = self.reader.by_id.get(pid)
+                if passage is None or not filters.admits(passage):
+                    continue
+                rank += 1
+                scores[pid] += weight / (RRF_K + rank)
+                channels[pid].append(name)
+        order = sorted(scores, key=lambda pid: (-scores[pid], pid))
+        return [Hit(self.reader.by_id[pid], scores[pid], tuple(channels[pid])) for pid in order[:k]]
+
+
+def merge_parts(hits: Sequence[Hit]) -> list[Hit]:
+    """Keep the best-ranked part of each article (parts of one article cite the same label)."""
+    seen: set[tuple[str, str]] = set()
+    out: list[Hit] = []
+    for hit in hits:
+        key = (hit.passage.doc_id, hit.passage.article or hit.passage.id)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(hit)
+    return out
+
+
+def make_finder(names: Sequence[str], resolve: Callable[[str], str | None]) -> ReferenceFinder:
+    return ReferenceFinder(names, resolve)
