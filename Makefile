@@ -1,0 +1,52 @@
+# regkb: one command sets up and runs (make run), one runs the tests (make test).
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+SHARED  ?= ../shared
+INDEX   ?= .regkb
+PORT    ?= 8501
+
+.PHONY: setup run ingest test check lint typecheck bench eval eval-gate clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first, pinned: the CPU wheel on disk (an unpinned torch pulls a multi-GB CUDA build)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+ingest: $(STAMP)
+	$(BIN)/regkb ingest --index $(INDEX)
+
+run: ingest
+	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT)
+
+test: $(STAMP)
+	REGKB_SHARED=$(SHARED) $(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy regkb ingest evals
+
+check: lint typecheck test
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest_bench.py --corpus $(SHARED)/corpus
+	$(BIN)/python bench/query_bench.py --shared $(SHARED)
+
+eval: $(STAMP)
+	$(BIN)/regkb ingest corpus $(SHARED)/corpus --index .regkb-eval
+	$(BIN)/regkb eval --questions $(SHARED)/evals/dev.jsonl --index .regkb-eval --out evals/out/latest
+
+eval-gate: $(STAMP)
+	$(BIN)/python -m evals.gate --shared $(SHARED) --index .regkb-eval --baseline evals/baseline.json
+
+clean:
+	rm -rf $(INDEX) .regkb-eval evals/out
