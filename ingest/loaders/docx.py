@@ -1,0 +1,79 @@
+"""DOCX via python-docx: paragraphs and tables in body order, one line per paragraph or table row.
+
+The only module that imports python-docx. Heading paragraphs are emitted as their text
+(the structure parser recognises 第X章 etc. without Markdown markers).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import docx
+from docx.document import Document as DocxDocument
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+from ingest.loaders import LoadedText, ensure_not_empty, normalise_text, read_bytes
+from regkb.errors import LoadError
+
+log = logging.getLogger(__name__)
+
+CELL_SEPARATOR = " | "
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc, or an encrypted Office file
+
+
+def _row_lines(table: Table) -> Iterator[str]:
+    """One line per row; a merged cell (repeated by python-docx) appears once, trailing empty cells go."""
+    for row in table.rows:
+        cells: list[str] = []
+        previous = None
+        for cell in row.cells:
+            if cell._tc is previous:  # horizontally merged: the same cell again
+                continue
+            previous = cell._tc
+            cells.append(" ".join(p.text.strip() for p in cell.paragraphs if p.text.strip()))
+        while cells and not cells[-1]:
+            cells.pop()
+        if cells:
+            yield CELL_SEPARATOR.join(cells)
+
+
+def _body_lines(document: DocxDocument) -> Iterator[str]:
+    for block in document.iter_inner_content():
+        if isinstance(block, Paragraph):
+            if block.text.strip():
+                yield block.text
+        elif isinstance(block, Table):
+            yield from _row_lines(block)
+
+
+def _open(path: Path) -> DocxDocument:
+    data = read_bytes(path)
+    if data.startswith(_OLE_MAGIC):
+        raise LoadError(
+            str(path),
+            "not a .docx package: a legacy Word .doc or a password-protected file; "
+            "save it from Word as an unprotected .docx",
+        )
+    try:
+        return docx.Document(io.BytesIO(data))
+    except Exception as exc:  # zipfile, lxml and python-docx raise many types on damaged input
+        raise LoadError(
+            str(path),
+            f"corrupt or not a DOCX file: {type(exc).__name__}: {exc}; re-save it from Word as .docx",
+        ) from exc
+
+
+def load_docx(path: Path) -> LoadedText:
+    """Paragraph and table-row text of a .docx in document order."""
+    document = _open(path)
+    try:
+        lines = list(_body_lines(document))
+    except Exception as exc:
+        raise LoadError(str(path), f"corrupt DOCX content: {type(exc).__name__}: {exc}") from exc
+    text = normalise_text("\n".join(lines))
+    ensure_not_empty(path, text)
+    return LoadedText(text=text)
