@@ -5,6 +5,8 @@ The documents are invented for the tests (a fictional 示例催收规定), never
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from regkb.numerals import article_label
 from regkb.types import (
     Answer,
@@ -61,7 +63,7 @@ PASSAGES = [make_passage(n) for n in SENTENCES]
 class FakeEngine:
     """Records every ask() so tests can check filters and history."""
 
-    opened = 0
+    instances: ClassVar[list[FakeEngine]] = []  # every engine opened, newest last
 
     def __init__(self) -> None:
         self.asked: list[tuple[str, Filters, tuple[str, ...]]] = []
@@ -69,8 +71,9 @@ class FakeEngine:
 
     @classmethod
     def open(cls, settings: object) -> FakeEngine:
-        cls.opened += 1
-        return cls()
+        engine = cls()
+        cls.instances.append(engine)
+        return engine
 
     def reload_if_changed(self) -> bool:
         return False

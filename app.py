@@ -1,0 +1,433 @@
+"""催收合规知识库 · the Streamlit app: widgets -> regkb -> render.
+
+Run with `streamlit run app.py`. Each page is a short function below; everything that turns
+engine values into display data lives in regkb.ui, the engine does all the work.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+
+import streamlit as st
+from pydantic import Field
+
+from regkb.admin import admin_enabled, verify_password
+from regkb.errors import IndexMissingError, RegkbError
+from regkb.feedback import FeedbackStore
+from regkb.settings import Settings
+from regkb.types import LEVEL_ORDER, Answer, Filters
+from regkb.ui import browse, cards, clauses, evalreport, export, tables
+
+
+class AppSettings(Settings):
+    """Settings only the app reads (same REGKB_ env prefix)."""
+
+    eval_dir: Path = Field(Path("evals/out/latest"), description="The eval report the 评测 page shows.")
+    upload_dir: Path | None = Field(None, description="Where admin uploads go; default <index_dir>/uploads.")
+
+    @property
+    def uploads(self) -> Path:
+        return self.upload_dir or self.index_dir / "uploads"
+
+
+PAGES = {
+    "qa": "问答",
+    "check": "条款审查",
+    "browse": "法规浏览",
+    "kb": "知识库",
+    "eval": "评测",
+    "quiz": "培训测验",
+}
+
+
+@st.cache_resource(show_spinner=False)
+def settings() -> AppSettings:
+    return AppSettings()
+
+
+@st.cache_resource(show_spinner="正在加载模型和索引……")
+def engine():  # -> regkb.engine.Engine (imported here so a failed import is shown, not raised)
+    from regkb.engine import Engine
+
+    return Engine.open(settings())
+
+
+@st.cache_resource(show_spinner=False)
+def feedback_store() -> FeedbackStore:
+    return FeedbackStore(settings().feedback_db)
+
+
+def show_error(exc: RegkbError) -> None:
+    if isinstance(exc, IndexMissingError):
+        st.error(
+            f"知识库索引尚未建立：{exc}\n\n请先运行 `regkb ingest`，或由管理员在「知识库」页上传文件入库。"
+        )
+    else:
+        st.error(f"出错了：{exc}")
+
+
+def choose_page() -> str:
+    keys = list(PAGES)
+    wanted = st.query_params.get("page", "qa")
+    if st.session_state.get("_page_param") != wanted and wanted in PAGES:
+        st.session_state["page"] = wanted  # a link such as ?page=browse&doc=... chose the page
+    st.session_state["_page_param"] = wanted
+    page = st.sidebar.radio("页面", keys, format_func=PAGES.__getitem__, key="page")
+    if page != wanted:
+        st.query_params["page"] = page
+        st.session_state["_page_param"] = page
+    return page
+
+
+# ---------------------------------------------------------------- 问答
+
+
+def sidebar_filters() -> Filters:
+    st.sidebar.subheader("检索范围")
+    levels = st.sidebar.multiselect("层级", LEVEL_ORDER, key="f_levels")
+    docs = {d.doc_id: d for d in engine().documents()}
+    doc_ids = st.sidebar.multiselect(
+        "法规", list(docs), format_func=lambda i: docs[i].short_title, key="f_docs"
+    )
+    as_of = None
+    if st.sidebar.checkbox("按某日有效的文本", key="f_use_date"):
+        as_of = st.sidebar.date_input("时点", value=date.today(), key="f_as_of").isoformat()
+    repealed = st.sidebar.checkbox("包含已废止", key="f_repealed")
+    return Filters(levels=tuple(levels), doc_ids=tuple(doc_ids), include_repealed=repealed, as_of=as_of)
+
+
+def rate(index: int, rating: int) -> None:
+    answer = st.session_state["turns"][index]
+    feedback_store().record(answer, rating)
+    st.session_state.setdefault("rated", {})[index] = rating
+
+
+def render_answer(answer: Answer, index: int) -> None:
+    if answer.refused:
+        st.warning(answer.text, icon="🚫")
+        related = cards.maybe_related(answer.retrieved)
+        if related:
+            st.markdown("**可能相关**（仅供参考，未作为依据）：\n\n" + cards.related_markdown(related))
+    else:
+        if answer.criminal:
+            st.error("注意：依据中包含刑法条文，相关行为可能构成犯罪。", icon="⚠️")
+        st.markdown(answer.text)
+        for card in cards.cards_for(answer):
+            st.markdown(cards.card_html(card), unsafe_allow_html=True)
+    for note in answer.notes:
+        st.caption(f"ℹ️ {note}")
+    left, up, down = st.columns([3, 1, 1])
+    stamp = datetime.now().strftime("%Y-%m-%d %H:%M")
+    left.download_button(
+        "导出 Markdown",
+        export.answer_markdown(answer, stamp),
+        f"regkb-answer-{index + 1}.md",
+        mime="text/markdown",
+        key=f"dl_{index}",
+    )
+    rated = st.session_state.get("rated", {}).get(index)
+    if rated:
+        up.caption("已记录反馈，谢谢！" if rated > 0 else "已记录，我们会改进。")
+    else:
+        up.button("👍", key=f"up_{index}", on_click=rate, args=(index, 1))
+        down.button("👎", key=f"down_{index}", on_click=rate, args=(index, -1))
+
+
+def page_qa() -> None:
+    st.title("问答")
+    st.caption("回答只引用知识库中的条文原文；没有依据时会明确拒答。")
+    filters = sidebar_filters()
+    if st.sidebar.button("清空对话"):
+        st.session_state["turns"], st.session_state["rated"] = [], {}
+    turns: list[Answer] = st.session_state.setdefault("turns", [])
+    for i, answer in enumerate(turns):
+        st.chat_message("user").write(answer.question)
+        with st.chat_message("assistant"):
+            render_answer(answer, i)
+    question = st.chat_input("输入问题，例如：催收时可以给债务人的同事打电话吗？")
+    if question:
+        st.chat_message("user").write(question)
+        with st.chat_message("assistant"), st.spinner("检索中……"):
+            history = tuple(t.question for t in turns)
+            answer = engine().ask(question, filters=filters, k=settings().top_k, history=history)
+            turns.append(answer)
+            render_answer(answer, len(turns) - 1)
+
+
+# ---------------------------------------------------------------- 条款审查
+
+
+def uploaded_text(upload) -> str:
+    """The text of an uploaded DOCX/TXT, read by the ingest loaders."""
+    from ingest.loaders import load_file
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        return load_file(path).text
+
+
+def render_clause(result) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{result.label}**　{result.text}")
+        view = clauses.verdict_view(result)
+        getattr(st, view.kind)(view.text)
+        for hit in result.redlines:
+            st.markdown(clauses.redline_markdown(hit))
+        if result.governing:
+            st.markdown("相关依据：")
+            for hit in result.governing[:5]:
+                p = hit.passage
+                with st.expander(p.citation_label):
+                    st.markdown(cards.card_html(cards.CardData(p, ())), unsafe_allow_html=True)
+
+
+def page_check() -> None:
+    st.title("条款审查")
+    st.caption("逐条比对红线规则与相关法规。结论仅供参考，最终请人工复核。")
+    text = st.text_area("粘贴条款或制度全文", height=180, key="check_text")
+    upload = st.file_uploader("或上传制度文件（DOCX / TXT）", type=["docx", "txt"], key="check_file")
+    if st.button("开始审查", type="primary"):
+        source = uploaded_text(upload) if upload is not None else text
+        if not source.strip():
+            st.warning("请先粘贴条款或上传文件。")
+            return
+        with st.spinner("审查中……"):
+            st.session_state["check_results"] = engine().check(source)
+    results = st.session_state.get("check_results")
+    if results is None:
+        return
+    if not results:
+        st.info(clauses.NO_CONFLICT)
+        return
+    counts = clauses.summary_counts(results)
+    for column, (name, count) in zip(st.columns(len(counts)), counts.items(), strict=True):
+        column.metric(name, count)
+    for result in results:
+        render_clause(result)
+
+
+# ---------------------------------------------------------------- 法规浏览
+
+
+def lookup_reference() -> None:
+    reference = st.session_state.get("browse_ref", "").strip()
+    if not reference:
+        return
+    try:
+        found = engine().lookup(reference)
+    except RegkbError as exc:
+        st.session_state["browse_msg"] = str(exc)
+        return
+    if found:
+        st.session_state["browse_doc"], st.session_state["browse_jump"] = found[0].doc_id, found[0].article
+        st.session_state["browse_msg"] = None
+    else:
+        st.session_state["browse_msg"] = f"知识库中没有找到「{reference}」"
+
+
+def apply_link(doc_ids: list[str]) -> None:
+    """A citation link (?doc=...&article=...) selects its document and article once."""
+    link = (st.query_params.get("doc"), st.query_params.get("article", ""))
+    if link[0] in doc_ids and st.session_state.get("_browse_link") != link:
+        st.session_state["browse_doc"], st.session_state["browse_jump"] = link
+    st.session_state["_browse_link"] = link
+
+
+def render_article(article: browse.ArticleView, term: str = "", focus: bool = False) -> None:
+    st.markdown(browse.article_html(article, term, focus), unsafe_allow_html=True)
+
+
+def page_browse() -> None:
+    st.title("法规浏览")
+    docs = {d.doc_id: d for d in engine().documents()}
+    if not docs:
+        st.info("知识库里还没有法规。")
+        return
+    apply_link(list(docs))
+    st.text_input(
+        "条文定位",
+        key="browse_ref",
+        on_change=lookup_reference,
+        placeholder="如：民法典第680条、个保法第13条",
+    )
+    if st.session_state.get("browse_msg"):
+        st.warning(st.session_state["browse_msg"])
+    doc_id = st.selectbox(
+        "法规", list(docs), format_func=lambda i: tables.document_choice(docs[i]), key="browse_doc"
+    )
+    doc = docs[doc_id]
+    st.markdown(f"### {doc.title}", unsafe_allow_html=False)
+    st.caption(" · ".join(x for x in (doc.level, doc.issuer, doc.doc_number, doc.effective, doc.status) if x))
+    articles = browse.group_articles(engine().passages_of(doc_id))
+    left, right = st.columns(2)
+    jump = left.text_input("跳转到条文", key="browse_jump", placeholder="第680条 或 680")
+    term = right.text_input("文内搜索", key="browse_term")
+    focus = browse.find_article(articles, jump) if jump else None
+    if jump and focus is None:
+        st.warning(f"本法规中没有「{jump}」。")
+    if focus is not None:
+        st.query_params.update(page="browse", doc=doc_id, article=focus.label)
+        st.session_state["_browse_link"] = (doc_id, focus.label)  # our own link, not a new one
+        st.subheader(focus.label or "序言")
+        render_article(focus, term, focus=True)
+    sections = browse.outline(articles)
+    section = st.selectbox(
+        "目录",
+        [""] + [e.section for e in sections],
+        key="browse_section",
+        format_func=lambda s: "全文" if not s else "　" * s.count(" / ") + s.rsplit(" / ", 1)[-1],
+    )
+    shown = browse.search(articles, term) if term else browse.in_section(articles, section)
+    st.caption(f"共 {len(shown)} 条" + (f"含「{term}」" if term else ""))
+    for article in shown[:300]:
+        render_article(article, term)
+    if len(shown) > 300:
+        st.caption("仅显示前 300 条，请用目录或搜索缩小范围。")
+
+
+# ---------------------------------------------------------------- 知识库
+
+
+def admin_login() -> bool:
+    configured = settings().admin_password
+    if not admin_enabled(configured):
+        st.info("未设置管理员密码（REGKB_ADMIN_PASSWORD），本页只读。")
+        return False
+    password = st.sidebar.text_input("管理员密码", type="password", key="admin_pw")
+    ok = verify_password(password, configured)
+    if password and not ok:
+        st.sidebar.error("密码不正确")
+    if not ok:
+        st.caption("只读模式：输入管理员密码后可上传、删除和重新入库。")
+    return ok
+
+
+def run_ingest(paths: list[Path]) -> None:
+    """Ingest into a new index generation with a progress bar; users keep the old one meanwhile."""
+    from ingest.pipeline import ingest_paths
+
+    bar = st.progress(0.0, text="准备入库……")
+
+    def progress(done: int, total: int, message: str = "") -> None:
+        bar.progress(min(done / total, 1.0) if total else 0.0, text=f"{message} {done}/{total}".strip())
+
+    report = ingest_paths(paths, settings(), progress=progress)
+    bar.progress(1.0, text="入库完成")
+    engine().reload_if_changed()
+    st.session_state["ingest_report"] = report
+
+
+def save_uploads(uploads) -> list[Path]:
+    target = settings().uploads
+    target.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for upload in uploads:
+        path = target / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        saved.append(path)
+    return saved
+
+
+def ingest_roots() -> list[Path]:
+    roots = [r for r in settings().corpus_roots if r.exists()]
+    return roots + ([settings().uploads] if settings().uploads.exists() else [])
+
+
+def admin_actions(docs: list) -> None:
+    st.subheader("上传并入库")
+    uploads = st.file_uploader(
+        "法规文件（PDF / DOCX / MD / TXT / HTML）",
+        accept_multiple_files=True,
+        type=["pdf", "docx", "md", "txt", "html", "htm"],
+        key="kb_uploads",
+    )
+    if st.button("入库", type="primary", disabled=not uploads):
+        save_uploads(uploads)
+        run_ingest(ingest_roots())
+    st.subheader("删除 / 重新入库")
+    uploaded = (
+        {p.name: p for p in sorted(settings().uploads.glob("*"))} if settings().uploads.exists() else {}
+    )
+    name = st.selectbox("删除已上传的文件", list(uploaded), key="kb_delete") if uploaded else None
+    if name and st.button(f"删除「{name}」并重新入库"):
+        uploaded[name].unlink()
+        run_ingest(ingest_roots())
+    if st.button("全部重新入库"):
+        run_ingest(ingest_roots())
+
+
+def page_kb() -> None:
+    st.title("知识库")
+    is_admin = admin_login()
+    try:
+        docs = engine().documents()
+    except IndexMissingError as exc:
+        show_error(exc)
+        docs = []
+    left, mid, right = st.columns([2, 1, 1])
+    text = left.text_input("筛选", key="kb_text", placeholder="标题、发布机关、文号")
+    levels = mid.multiselect("层级", sorted({d.level for d in docs}), key="kb_levels")
+    statuses = right.multiselect("状态", sorted({d.status for d in docs}), key="kb_status")
+    shown = tables.filter_documents(docs, text, levels, statuses)
+    st.caption(f"共 {len(docs)} 部法规，显示 {len(shown)} 部")
+    st.dataframe(tables.document_rows(shown), hide_index=True, use_container_width=True)
+    if is_admin:
+        admin_actions(docs)
+    report = st.session_state.get("ingest_report")
+    if report is not None:
+        with st.expander("最近一次入库报告", expanded=True):
+            st.json(report.to_dict() if hasattr(report, "to_dict") else vars(report))
+
+
+# ---------------------------------------------------------------- 评测
+
+
+def page_eval() -> None:
+    st.title("评测")
+    directory = Path(st.text_input("评测报告目录", value=str(settings().eval_dir), key="eval_dir"))
+    report = evalreport.load_report(directory)
+    if report is None:
+        st.info(f"{directory} 下还没有评测报告。请运行 `regkb eval --out {directory}`。")
+        return
+    for name, rows in evalreport.metric_tables(report.metrics).items():
+        st.subheader(name)
+        st.dataframe(rows, hide_index=True, use_container_width=True)
+    for chart in report.charts:
+        st.image(str(chart), caption=chart.stem)
+    if report.report_md:
+        with st.expander("完整报告 report.md"):
+            st.markdown(report.report_md)
+
+
+# ---------------------------------------------------------------- 培训测验
+
+
+def page_quiz() -> None:
+    st.title("培训测验")
+    st.info("培训测验模块尚未就绪。")
+
+
+RENDER = {
+    "qa": page_qa,
+    "check": page_check,
+    "browse": page_browse,
+    "kb": page_kb,
+    "eval": page_eval,
+    "quiz": page_quiz,
+}
+
+st.set_page_config(page_title="催收合规知识库", page_icon="⚖️", layout="wide")
+st.markdown(cards.CARD_CSS, unsafe_allow_html=True)
+st.sidebar.title("催收合规知识库")
+current = choose_page()
+try:
+    if current in ("qa", "check", "browse"):
+        engine().reload_if_changed()
+    RENDER[current]()
+except RegkbError as error:
+    show_error(error)
+except ImportError as error:
+    st.error(f"功能模块未安装或尚未完成：{error}。请运行 `pip install -e .[dev]`。")
