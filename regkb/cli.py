@@ -16,7 +16,7 @@ from importlib.metadata import entry_points
 
 from regkb.errors import RegkbError
 
-BUILTIN: tuple[str, ...] = ("regkb.commands.ask", "regkb.commands.check")
+BUILTIN: tuple[str, ...] = ("regkb.commands.ask", "regkb.commands.check", "regkb.commands.verify")
 
 
 def build_parser() -> argparse.ArgumentParser:
