@@ -1,0 +1,101 @@
+"""`regkb ingest`: build or update the index from corpus roots and files."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from ingest.pipeline import ingest_paths
+from ingest.report import IngestReport
+from regkb.errors import ConfigError
+from regkb.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="corpus roots or files (default: settings' corpus_roots)",
+    )
+    parser.add_argument(
+        "--index", type=Path, metavar="DIR", help="index directory (default: settings' index_dir)"
+    )
+    parser.add_argument(
+        "--rebuild", action="store_true", help="start a fresh index (cached vectors are reused)"
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="any failing file is fatal; the index stays as it was"
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--dense", metavar="SPECS", help="dense channels, comma-separated (e.g. e5,use; tests: hash)"
+    )
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "ingest",
+        help="ingest corpus files into the index",
+        description="Ingest corpus roots and files into a new index generation. The index then holds "
+        "exactly the given paths: documents not among them are removed.",
+    )
+    add_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+class _Bars:
+    """tqdm bars for a terminal: files read, then passages embedded per channel (with ETA)."""
+
+    def __init__(self) -> None:
+        self._bars: dict[str, Any] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        bar = self._bars.get(stage)
+        if bar is None:
+            unit = "file" if stage == "files" else "passage"
+            bar = self._bars[stage] = tqdm(total=total, desc=stage, unit=unit, file=sys.stderr, leave=True)
+        bar.total = total
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self._bars.values():
+            bar.close()
+
+
+def _dense(spec: str | None, settings: Settings) -> list[str]:
+    if spec is None:
+        return list(settings.dense)
+    dense = [s.strip() for s in spec.split(",") if s.strip()]
+    if not dense:
+        raise ConfigError(f"--dense {spec!r}: name at least one embedder spec, e.g. --dense e5,use")
+    return dense
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings()
+    bars = _Bars() if sys.stderr.isatty() else None
+    try:
+        report: IngestReport = ingest_paths(
+            args.paths or list(settings.corpus_roots),
+            args.index or settings.index_dir,
+            dense=_dense(args.dense, settings),
+            max_tokens=settings.max_tokens,
+            threads=settings.threads,
+            rebuild=args.rebuild,
+            strict=args.strict,
+            progress=bars,
+        )
+    finally:
+        if bars is not None:
+            bars.close()
+    print(report.to_json() if args.json else report.format_text())
+    return 1 if args.strict and report.files_failed else 0

@@ -1,0 +1,215 @@
+"""Turn the passages of one ingest into a new index generation.
+
+Reads what the previous generation holds, works out what changed (by passage id, which is a
+content hash), copies the previous chroma directory and applies only the changes, embeds only
+texts no cache has seen, and writes every file of the generation. ``ingest.generation`` makes
+it current.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ingest.embcache import EmbeddingCache
+from regkb.embedders import Embedder
+from regkb.index import (
+    BM25_DIR,
+    CHROMA_DIR,
+    DOCUMENTS_FILE,
+    GENERATION_FILE,
+    PASSAGES_FILE,
+    generation_dir,
+    passage_from_dict,
+    passage_to_dict,
+)
+from regkb.lexical import LexicalIndex
+from regkb.store import ChromaDir, DenseStore, collection_name, copy_chroma_dir
+from regkb.types import SCHEMA_VERSION, Passage
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total): "files", "embed:<channel>"
+EMBED_BATCH = 64
+DocKey = tuple[str, str]  # (root, doc_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Previous:
+    """What the current generation holds (empty for a first ingest or --rebuild)."""
+
+    generation: str | None = None
+    passages: Mapping[str, Passage] = dataclasses.field(default_factory=dict)
+    documents: Mapping[DocKey, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    channels: Mapping[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+
+    def passages_of(self, key: DocKey) -> list[Passage]:
+        return [p for p in self.passages.values() if (p.root, p.doc_id) == key]
+
+
+def read_previous(index_dir: Path, generation: str | None) -> Previous:
+    if generation is None:
+        return Previous()
+    path = generation_dir(index_dir, generation)
+    info = json.loads((path / GENERATION_FILE).read_text(encoding="utf-8"))
+    if info.get("schema_version") != SCHEMA_VERSION:
+        log.warning("previous generation has schema %s; rebuilding", info.get("schema_version"))
+        return Previous()
+    lines = (path / PASSAGES_FILE).read_text(encoding="utf-8").splitlines()
+    passages = [passage_from_dict(json.loads(line)) for line in lines if line]
+    docs = json.loads((path / DOCUMENTS_FILE).read_text(encoding="utf-8"))
+    return Previous(
+        generation=generation,
+        passages={p.id: p for p in passages},
+        documents={(d["root"], d["doc_id"]): d for d in docs},
+        channels=info["channels"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Diff:
+    upsert: tuple[Passage, ...]  # new ids, and known ids whose metadata changed
+    delete: tuple[str, ...]
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+
+
+def _key(p: Passage) -> tuple[str, str, str, int]:
+    return (p.root, p.doc_id, p.article, p.part)
+
+
+def diff_passages(previous: Mapping[str, Passage], passages: Sequence[Passage]) -> Diff:
+    """Changes by id; a new id taking the place (root, doc, article, part) of a gone one is an update."""
+    new_ids = {p.id for p in passages}
+    gone = [pid for pid in previous if pid not in new_ids]
+    fresh = [p for p in passages if p.id not in previous]
+    changed = [p for p in passages if p.id in previous and previous[p.id] != p]
+    vacated = Counter(_key(previous[pid]) for pid in gone)
+    replaced = 0
+    for p in fresh:
+        if vacated[_key(p)] > 0:
+            vacated[_key(p)] -= 1
+            replaced += 1
+    return Diff(
+        upsert=tuple(fresh + changed),
+        delete=tuple(gone),
+        added=len(fresh) - replaced,
+        updated=replaced + len(changed),
+        removed=len(gone) - replaced,
+        unchanged=len(passages) - len(fresh) - len(changed),
+    )
+
+
+def _vectors(
+    texts: Sequence[str], embedder: Embedder, cache: EmbeddingCache, progress: Progress, stage: str
+) -> tuple[list[list[float]], int]:
+    """Vectors for texts, embedding (in batches, cached as they come) only what the cache lacks."""
+    found = cache.get_many(embedder.name, texts)
+    missing = list(dict.fromkeys(t for t in texts if t not in found))
+    progress(stage, 0, len(missing))
+    for start in range(0, len(missing), EMBED_BATCH):
+        batch = missing[start : start + EMBED_BATCH]
+        vectors = embedder.embed_documents(batch)
+        cache.put_many(embedder.name, batch, vectors)
+        found.update(zip(batch, vectors, strict=True))
+        progress(stage, start + len(batch), len(missing))
+    return [found[t] for t in texts], len(missing)
+
+
+def _metadata(p: Passage) -> dict[str, str | int | float | bool | None]:
+    return {
+        "doc_id": p.doc_id,
+        "root": p.root,
+        "level": p.level,
+        "status": p.status,
+        "effective": p.effective,
+    }
+
+
+def _channel_store(
+    chroma: ChromaDir, name: str, settings: dict[str, Any], expected: int
+) -> tuple[DenseStore, bool]:
+    """The channel's collection carried from the previous generation, or a new empty one."""
+    try:
+        store = chroma.open(name)
+    except KeyError:
+        return chroma.create(name, settings), True
+    if store.count() != expected:
+        log.warning(
+            "collection %s holds %d vectors, expected %d; rebuilding it", name, store.count(), expected
+        )
+        return chroma.create(name, settings), True
+    return store, False
+
+
+def write_dense(
+    chroma: ChromaDir,
+    embedders: Mapping[str, Embedder],
+    max_tokens: int,
+    passages: Sequence[Passage],
+    diff: Diff,
+    previous: Previous,
+    cache: EmbeddingCache,
+    progress: Progress,
+) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+    """Bring every channel's collection up to date; returns channel infos and embedded counts."""
+    channels: dict[str, dict[str, Any]] = {}
+    embedded: dict[str, int] = {}
+    for spec, embedder in embedders.items():
+        name = collection_name(embedder.name, max_tokens)
+        settings = {
+            "spec": spec,
+            "embedder": embedder.name,
+            "dim": embedder.dim,
+            "max_tokens": max_tokens,
+            "schema_version": SCHEMA_VERSION,
+            "collection": name,
+        }
+        store, fresh = _channel_store(chroma, name, settings, len(previous.passages))
+        todo = list(passages) if fresh else list(diff.upsert)
+        if not fresh:
+            store.delete(diff.delete)
+        vectors, embedded[spec] = _vectors(
+            [p.embed_text for p in todo], embedder, cache, progress, f"embed:{spec}"
+        )
+        store.upsert([p.id for p in todo], vectors, [_metadata(p) for p in todo])
+        channels[spec] = settings
+    wanted = {c["collection"] for c in channels.values()}
+    for name in chroma.collection_names():
+        if name not in wanted:
+            chroma.drop(name)
+    return channels, embedded
+
+
+def open_chroma(target: Path, previous: Previous, index_dir: Path) -> ChromaDir:
+    """The new generation's chroma dir: a copy of the previous one, or empty."""
+    if previous.generation is not None:
+        copy_chroma_dir(generation_dir(index_dir, previous.generation) / CHROMA_DIR, target)
+    return ChromaDir(target)
+
+
+def write_files(
+    gen_dir: Path,
+    passages: Sequence[Passage],
+    documents: Sequence[dict[str, Any]],
+    info: dict[str, Any],
+) -> None:
+    """passages.jsonl, documents.json, the BM25 index and generation.json."""
+    with open(gen_dir / PASSAGES_FILE, "w", encoding="utf-8") as fh:
+        for p in passages:
+            fh.write(json.dumps(passage_to_dict(p), ensure_ascii=False) + "\n")
+    _write_json(gen_dir / DOCUMENTS_FILE, list(documents))
+    LexicalIndex.build([p.id for p in passages], [p.embed_text for p in passages]).save(gen_dir / BM25_DIR)
+    _write_json(gen_dir / GENERATION_FILE, info)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")

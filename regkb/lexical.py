@@ -1,0 +1,112 @@
+"""Lexical retrieval: jieba tokens scored with BM25. The only module importing jieba and bm25s."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+import bm25s
+import jieba
+import numpy as np
+
+from regkb.numerals import ARTICLE_RE, normalize_article_refs
+
+log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+USERDICT = DATA_DIR / "userdict.txt"
+STOPWORDS = DATA_DIR / "stopwords.txt"
+_IDS_FILE = "ids.json"
+
+_lock = threading.Lock()
+_tokenizer: jieba.Tokenizer | None = None
+_stopwords: frozenset[str] = frozenset()
+
+
+def _jieba() -> tuple[jieba.Tokenizer, frozenset[str]]:
+    """The shared tokenizer with the user dictionary, built once (thread-safe)."""
+    global _tokenizer, _stopwords
+    with _lock:
+        if _tokenizer is None:
+            jieba.setLogLevel(logging.WARNING)
+            tokenizer = jieba.Tokenizer()
+            tokenizer.initialize()
+            if USERDICT.exists():
+                tokenizer.load_userdict(str(USERDICT))
+            else:
+                log.warning("no jieba user dictionary at %s; tokenising without it", USERDICT)
+            if STOPWORDS.exists():
+                lines = STOPWORDS.read_text(encoding="utf-8").splitlines()
+                _stopwords = frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+            _tokenizer = tokenizer
+        return _tokenizer, _stopwords
+
+
+def _is_noise(token: str) -> bool:
+    """Whitespace, punctuation and symbols carry no lexical evidence."""
+    return all(ch.isspace() or unicodedata.category(ch)[0] in "PSZC" for ch in token)
+
+
+def tokenize(text: str) -> list[str]:
+    """Search tokens: 第X条 labels normalised and kept whole, jieba words, no stopwords.
+
+    jieba's search mode also emits the known words inside a longer one (使用暴力 -> 使用, 暴力,
+    使用暴力), so a query word matches the compounds that contain it; dictionary terms such as
+    委外催收 are always emitted whole as well.
+    """
+    tokenizer, stopwords = _jieba()
+    text = normalize_article_refs(text)
+    tokens: list[str] = []
+    pos = 0
+    for match in ARTICLE_RE.finditer(text):
+        tokens.extend(tokenizer.lcut_for_search(text[pos : match.start()]))
+        tokens.append(match.group(0))
+        pos = match.end()
+    tokens.extend(tokenizer.lcut_for_search(text[pos:]))
+    return [t.lower() for t in (t.strip() for t in tokens) if t and t not in stopwords and not _is_noise(t)]
+
+
+class LexicalIndex:
+    """A BM25 index over passage ids."""
+
+    def __init__(self, ids: Sequence[str], bm25: bm25s.BM25) -> None:
+        self.ids = list(ids)
+        self._bm25 = bm25
+        self._vocab: dict[str, int] = dict(bm25.vocab_dict)
+
+    @classmethod
+    def build(cls, ids: Sequence[str], texts: Sequence[str]) -> LexicalIndex:
+        if len(ids) != len(texts):
+            raise ValueError("LexicalIndex.build: ids and texts differ in length")
+        bm25 = bm25s.BM25()
+        bm25.index([tokenize(t) for t in texts], show_progress=False)
+        return cls(ids, bm25)
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self._bm25.save(str(directory), show_progress=False)
+        (directory / _IDS_FILE).write_text(json.dumps(self.ids), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex:
+        ids = json.loads((directory / _IDS_FILE).read_text(encoding="utf-8"))
+        return cls(ids, bm25s.BM25.load(str(directory), show_progress=False))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def search(self, query_text: str, k: int) -> list[tuple[str, float]]:
+        """The k best-scoring passages as (id, BM25 score), best first; only positive scores."""
+        tokens = [t for t in tokenize(query_text) if t in self._vocab]
+        if not tokens or k <= 0 or not self.ids:
+            return []
+        scores = np.asarray(self._bm25.get_scores(tokens), dtype=float)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]

@@ -1,0 +1,161 @@
+"""The dense vector store: the only module that imports chromadb.
+
+One ``ChromaDir`` per index generation (a chromadb ``PersistentClient``), one collection per
+dense channel. Vectors are always passed explicitly: collections are created with
+``embedding_function=None`` so chromadb never loads (or downloads) a model of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import sqlite3
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from regkb.types import SCHEMA_VERSION, short_hash
+
+log = logging.getLogger(__name__)
+
+Metadata = Mapping[str, str | int | float | bool | None]
+_SQLITE = "chroma.sqlite3"
+_BATCH = 1000
+
+
+def collection_name(embedder_name: str, max_tokens: int) -> str:
+    """A chroma-safe name derived from everything that shapes the vectors.
+
+    An index built with another embedder, chunking or schema gets another name, so it is
+    never silently read the wrong way.
+    """
+    slug = re.sub(r"[^a-zA-Z0-9._-]+", "-", embedder_name).strip("-._")[:40] or "emb"
+    digest = short_hash(embedder_name, str(max_tokens), str(SCHEMA_VERSION), length=10)
+    return f"{slug}-t{max_tokens}-s{SCHEMA_VERSION}-{digest}"
+
+
+class DenseStore:
+    """One chroma collection of passage vectors, compared by cosine similarity."""
+
+    def __init__(self, collection: Any) -> None:
+        self._col = collection
+
+    @property
+    def name(self) -> str:
+        return str(self._col.name)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The settings that built this collection (stored as JSON in its metadata)."""
+        raw = (self._col.metadata or {}).get("regkb_settings", "{}")
+        return dict(json.loads(raw))
+
+    def upsert(
+        self, ids: Sequence[str], vectors: Sequence[Sequence[float]], metadatas: Sequence[Metadata]
+    ) -> None:
+        if not (len(ids) == len(vectors) == len(metadatas)):
+            raise ValueError("upsert: ids, vectors and metadatas differ in length")
+        for start in range(0, len(ids), _BATCH):
+            end = start + _BATCH
+            self._col.upsert(
+                ids=list(ids[start:end]),
+                embeddings=[list(map(float, v)) for v in vectors[start:end]],
+                metadatas=[_clean(m) for m in metadatas[start:end]],
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for start in range(0, len(ids), _BATCH):
+            self._col.delete(ids=list(ids[start : start + _BATCH]))
+
+    def query(
+        self, vector: Sequence[float], k: int, ids_allowed: set[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """The k nearest passages as (id, cosine similarity), best first."""
+        if k <= 0 or (ids_allowed is not None and not ids_allowed):
+            return []
+        total = self.count()
+        n = min(k, total if ids_allowed is None else len(ids_allowed))
+        if n == 0:
+            return []
+        result = self._col.query(
+            query_embeddings=[list(map(float, vector))],
+            n_results=n,
+            ids=sorted(ids_allowed) if ids_allowed is not None else None,
+            include=["distances"],
+        )
+        ids = result["ids"][0]
+        distances = result["distances"][0] if result["distances"] else [1.0] * len(ids)
+        return [(pid, 1.0 - float(d)) for pid, d in zip(ids, distances, strict=True)]
+
+    def count(self) -> int:
+        return int(self._col.count())
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        """Stored vectors by id (missing ids are absent from the result)."""
+        got = self._col.get(ids=list(ids), include=["embeddings"])
+        return {pid: [float(x) for x in vec] for pid, vec in zip(got["ids"], got["embeddings"], strict=True)}
+
+
+class ChromaDir:
+    """A chromadb persistent directory holding one collection per dense channel."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        # Any: the ClientAPI protocol lacks close(), which the concrete client has.
+        self._client: Any = chromadb.PersistentClient(
+            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        )
+
+    def collection_names(self) -> list[str]:
+        return sorted(str(c.name) for c in self._client.list_collections())
+
+    def open(self, name: str) -> DenseStore:
+        """An existing collection; KeyError when absent."""
+        if name not in self.collection_names():
+            raise KeyError(name)
+        return DenseStore(self._client.get_collection(name, embedding_function=None))
+
+    def create(self, name: str, settings: Mapping[str, Any]) -> DenseStore:
+        """A new, empty collection (replacing any of that name) with cosine space."""
+        if name in self.collection_names():
+            self._client.delete_collection(name)
+        meta = {"hnsw:space": "cosine", "regkb_settings": json.dumps(dict(settings), sort_keys=True)}
+        return DenseStore(self._client.create_collection(name, metadata=meta, embedding_function=None))
+
+    def drop(self, name: str) -> None:
+        self._client.delete_collection(name)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> ChromaDir:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def copy_chroma_dir(src: Path, dst: Path) -> None:
+    """Copy a chroma directory that readers may have open.
+
+    The sqlite file goes through sqlite's backup API (a consistent snapshot even while
+    another process holds it open); the segment files are copied as they are.
+    """
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(_SQLITE, f"{_SQLITE}-*"))
+    source = sqlite3.connect(f"file:{src / _SQLITE}?mode=ro", uri=True)
+    target = sqlite3.connect(dst / _SQLITE)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
+def _clean(meta: Metadata) -> dict[str, str | int | float | bool]:
+    """Chroma rejects None values: drop them."""
+    return {k: v for k, v in meta.items() if v is not None}
