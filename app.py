@@ -305,41 +305,51 @@ def admin_login() -> bool:
     return ok
 
 
+STAGES = {"files": "读取文件", "passages": "切分条文"}
+
+
 def run_ingest(paths: list[Path]) -> None:
-    """Ingest into a new index generation with a progress bar; users keep the old one meanwhile."""
+    """Ingest into a new index generation with a progress bar; other users keep the old one meanwhile."""
     from ingest.pipeline import ingest_paths
 
+    cfg = settings()
     bar = st.progress(0.0, text="准备入库……")
 
-    def progress(done: int, total: int, message: str = "") -> None:
-        bar.progress(min(done / total, 1.0) if total else 0.0, text=f"{message} {done}/{total}".strip())
+    def progress(stage: str, done: int, total: int) -> None:
+        name = STAGES.get(stage, f"向量化（{stage}）")
+        bar.progress(min(done / total, 1.0) if total else 1.0, text=f"{name} {done}/{total}")
 
-    report = ingest_paths(paths, settings(), progress=progress)
+    report = ingest_paths(
+        paths,
+        cfg.index_dir,
+        dense=cfg.dense,
+        max_tokens=cfg.max_tokens,
+        threads=cfg.threads,
+        progress=progress,
+    )
     bar.progress(1.0, text="入库完成")
     engine().reload_if_changed()
     st.session_state["ingest_report"] = report
 
 
-def save_uploads(uploads) -> list[Path]:
+def save_uploads(uploads) -> None:
     target = settings().uploads
     target.mkdir(parents=True, exist_ok=True)
-    saved = []
     for upload in uploads:
-        path = target / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
-        saved.append(path)
-    return saved
+        (target / Path(upload.name).name).write_bytes(upload.getvalue())
 
 
 def ingest_roots() -> list[Path]:
+    """The configured corpus roots plus the uploads folder: the index mirrors exactly these."""
     roots = [r for r in settings().corpus_roots if r.exists()]
-    return roots + ([settings().uploads] if settings().uploads.exists() else [])
+    return roots + ([settings().uploads] if settings().uploads.is_dir() else [])
 
 
 def admin_actions(docs: list) -> None:
+    st.caption("入库范围：" + "、".join(str(p) for p in [*settings().corpus_roots, settings().uploads]))
     st.subheader("上传并入库")
     uploads = st.file_uploader(
-        "法规文件（PDF / DOCX / MD / TXT / HTML）",
+        "法规或制度文件（PDF / DOCX / MD / TXT / HTML）",
         accept_multiple_files=True,
         type=["pdf", "docx", "md", "txt", "html", "htm"],
         key="kb_uploads",
@@ -348,15 +358,27 @@ def admin_actions(docs: list) -> None:
         save_uploads(uploads)
         run_ingest(ingest_roots())
     st.subheader("删除 / 重新入库")
-    uploaded = (
-        {p.name: p for p in sorted(settings().uploads.glob("*"))} if settings().uploads.exists() else {}
-    )
-    name = st.selectbox("删除已上传的文件", list(uploaded), key="kb_delete") if uploaded else None
-    if name and st.button(f"删除「{name}」并重新入库"):
-        uploaded[name].unlink()
+    uploaded = {d.doc_id: d for d in docs if d.root == settings().uploads.name}
+    if uploaded:
+        doc_id = st.selectbox(
+            "删除上传的文档", list(uploaded), format_func=lambda i: uploaded[i].title, key="kb_del"
+        )
+        if st.button("删除并重新入库", key="kb_delete"):
+            (settings().uploads / doc_id).unlink(missing_ok=True)
+            run_ingest(ingest_roots())
+    else:
+        st.caption("只有上传的文档可以在此删除；随项目发布的语料请在语料目录中修改。")
+    if st.button("全部重新入库", key="kb_reingest"):
         run_ingest(ingest_roots())
-    if st.button("全部重新入库"):
-        run_ingest(ingest_roots())
+
+
+def show_report(report) -> None:
+    with st.expander("最近一次入库报告", expanded=True):
+        if not report.committed:
+            st.error("入库未提交：原索引保持不变。")
+        for failure in report.files_failed:
+            st.error(f"{failure.file}：{failure.reason}")
+        st.code(report.format_text(), language=None)
 
 
 def page_kb() -> None:
@@ -376,10 +398,8 @@ def page_kb() -> None:
     st.dataframe(tables.document_rows(shown), hide_index=True, use_container_width=True)
     if is_admin:
         admin_actions(docs)
-    report = st.session_state.get("ingest_report")
-    if report is not None:
-        with st.expander("最近一次入库报告", expanded=True):
-            st.json(report.to_dict() if hasattr(report, "to_dict") else vars(report))
+    if st.session_state.get("ingest_report") is not None:
+        show_report(st.session_state["ingest_report"])
 
 
 # ---------------------------------------------------------------- 评测
