@@ -74,28 +74,31 @@ def tokenize(text: str) -> list[str]:
 class LexicalIndex:
     """A BM25 index over passage ids."""
 
-    def __init__(self, ids: Sequence[str], bm25: bm25s.BM25) -> None:
+    def __init__(self, ids: Sequence[str], bm25: bm25s.BM25 | None) -> None:
         self.ids = list(ids)
-        self._bm25 = bm25
-        self._vocab: dict[str, int] = dict(bm25.vocab_dict)
+        self._bm25 = bm25  # None for an empty index (bm25s cannot index nothing)
+        self._vocab: dict[str, int] = dict(bm25.vocab_dict) if bm25 is not None else {}
 
     @classmethod
     def build(cls, ids: Sequence[str], texts: Sequence[str]) -> LexicalIndex:
         if len(ids) != len(texts):
             raise ValueError("LexicalIndex.build: ids and texts differ in length")
+        if not texts:
+            return cls([], None)
         bm25 = bm25s.BM25()
         bm25.index([tokenize(t) for t in texts], show_progress=False)
         return cls(ids, bm25)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self._bm25.save(str(directory), show_progress=False)
+        if self._bm25 is not None:
+            self._bm25.save(str(directory), show_progress=False)
         (directory / _IDS_FILE).write_text(json.dumps(self.ids), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
         ids = json.loads((directory / _IDS_FILE).read_text(encoding="utf-8"))
-        return cls(ids, bm25s.BM25.load(str(directory), show_progress=False))
+        return cls(ids, bm25s.BM25.load(str(directory), show_progress=False) if ids else None)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -103,7 +106,7 @@ class LexicalIndex:
     def search(self, query_text: str, k: int) -> list[tuple[str, float]]:
         """The k best-scoring passages as (id, BM25 score), best first; only positive scores."""
         tokens = [t for t in tokenize(query_text) if t in self._vocab]
-        if not tokens or k <= 0 or not self.ids:
+        if not tokens or k <= 0 or self._bm25 is None:
             return []
         scores = np.asarray(self._bm25.get_scores(tokens), dtype=float)
         k = min(k, len(scores))

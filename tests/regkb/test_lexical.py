@@ -52,3 +52,8 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     assert loaded.ids == ["p1", "p2", "p3"]
     assert loaded.search("诚信 合同", k=2) == index.search("诚信 合同", k=2)
     assert loaded.search("诚信 合同", k=2)[0][0] == "p3"
+
+
+def test_empty_index_builds_saves_and_finds_nothing(tmp_path: Path) -> None:
+    LexicalIndex.build([], []).save(tmp_path / "bm25")
+    assert LexicalIndex.load(tmp_path / "bm25").search("催收", k=5) == []
