@@ -18,7 +18,7 @@ from regkb.errors import IndexMissingError, RegkbError
 from regkb.feedback import FeedbackStore
 from regkb.settings import Settings
 from regkb.types import LEVEL_ORDER, Answer, Filters
-from regkb.ui import browse, cards, clauses, evalreport, export, tables
+from regkb.ui import browse, cards, clauses, evalreport, export, quiz, tables
 
 
 class AppSettings(Settings):
@@ -26,6 +26,7 @@ class AppSettings(Settings):
 
     eval_dir: Path = Field(Path("evals/out/latest"), description="The eval report the 评测 page shows.")
     upload_dir: Path | None = Field(None, description="Where admin uploads go; default <index_dir>/uploads.")
+    quiz_questions: Path | None = Field(None, description="Eval-format questions for scenario quiz items.")
 
     @property
     def uploads(self) -> Path:
@@ -86,10 +87,10 @@ def choose_page() -> str:
 
 def sidebar_filters() -> Filters:
     st.sidebar.subheader("检索范围")
-    levels = st.sidebar.multiselect("层级", LEVEL_ORDER, key="f_levels")
+    levels = st.sidebar.multiselect("层级", LEVEL_ORDER, key="f_levels", placeholder="全部层级")
     docs = {d.doc_id: d for d in engine().documents()}
     doc_ids = st.sidebar.multiselect(
-        "法规", list(docs), format_func=lambda i: docs[i].short_title, key="f_docs"
+        "法规", list(docs), format_func=lambda i: docs[i].short_title, key="f_docs", placeholder="全部法规"
     )
     as_of = None
     if st.sidebar.checkbox("按某日有效的文本", key="f_use_date"):
@@ -118,7 +119,7 @@ def render_answer(answer: Answer, index: int) -> None:
             st.markdown(cards.card_html(card), unsafe_allow_html=True)
     for note in answer.notes:
         st.caption(f"ℹ️ {note}")
-    left, up, down = st.columns([3, 1, 1])
+    left, up, down, _ = st.columns([2, 1, 1, 3])
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M")
     left.download_button(
         "导出 Markdown",
@@ -131,8 +132,10 @@ def render_answer(answer: Answer, index: int) -> None:
     if rated:
         up.caption("已记录反馈，谢谢！" if rated > 0 else "已记录，我们会改进。")
     else:
-        up.button("👍", key=f"up_{index}", on_click=rate, args=(index, 1))
-        down.button("👎", key=f"down_{index}", on_click=rate, args=(index, -1))
+        up.button("有用", key=f"up_{index}", icon=":material/thumb_up:", on_click=rate, args=(index, 1))
+        down.button(
+            "没用", key=f"down_{index}", icon=":material/thumb_down:", on_click=rate, args=(index, -1)
+        )
 
 
 def page_qa() -> None:
@@ -391,8 +394,10 @@ def page_kb() -> None:
         docs = []
     left, mid, right = st.columns([2, 1, 1])
     text = left.text_input("筛选", key="kb_text", placeholder="标题、发布机关、文号")
-    levels = mid.multiselect("层级", sorted({d.level for d in docs}), key="kb_levels")
-    statuses = right.multiselect("状态", sorted({d.status for d in docs}), key="kb_status")
+    levels = mid.multiselect("层级", sorted({d.level for d in docs}), key="kb_levels", placeholder="全部")
+    statuses = right.multiselect(
+        "状态", sorted({d.status for d in docs}), key="kb_status", placeholder="全部"
+    )
     shown = tables.filter_documents(docs, text, levels, statuses)
     st.caption(f"共 {len(docs)} 部法规，显示 {len(shown)} 部")
     st.dataframe(tables.document_rows(shown), hide_index=True, use_container_width=True)
@@ -425,9 +430,66 @@ def page_eval() -> None:
 # ---------------------------------------------------------------- 培训测验
 
 
+def quiz_questions() -> list:
+    """Scenario questions (eval format, REGKB_QUIZ_QUESTIONS) when configured."""
+    from regkb.quiz import QuizQuestion
+
+    path = settings().quiz_questions
+    if path is None or not path.is_file():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [QuizQuestion.model_validate_json(line) for line in lines if line.strip()]
+
+
+def new_quiz(doc: str | None, n: int, seed: int) -> None:
+    from regkb.quiz import make_quiz
+
+    passages = [p for d in engine().documents() for p in engine().passages_of(d.doc_id)]
+    items = make_quiz(passages, n, seed, doc=doc, questions=quiz_questions() or None)
+    st.session_state["quiz_items"], st.session_state["quiz_score"] = items, None
+
+
+def render_quiz_result(number: int, result) -> None:
+    item = result.item
+    with st.container(border=True):
+        st.markdown(f"**{number}. {item.prompt}**")
+        if result.correct:
+            st.success(f"回答正确：{result.right_option}")
+        else:
+            st.error(f"你的答案：{result.chosen_option}　正确答案：{result.right_option}")
+        link = cards.browse_link(item.doc_id, item.citation.split("》")[-1]) if item.doc_id else ""
+        st.markdown(f"依据：[{item.citation}]({link})" if link else f"依据：{item.citation}")
+        st.caption(item.explanation)
+
+
 def page_quiz() -> None:
     st.title("培训测验")
-    st.info("培训测验模块尚未就绪。")
+    docs = {d.short_title: d for d in engine().documents()}
+    left, mid, right = st.columns([2, 1, 1])
+    doc = left.selectbox("出题范围", ["", *docs], format_func=lambda s: s or "全部法规", key="quiz_doc")
+    n = mid.number_input("题数", 1, 30, 10, key="quiz_n")
+    seed = right.number_input("试卷编号", 0, 9999, 1, key="quiz_seed")
+    if st.button("生成测验", type="primary"):
+        with st.spinner("出题中……"):
+            new_quiz(doc or None, int(n), int(seed))
+    items = st.session_state.get("quiz_items")
+    if not items:
+        st.info(
+            "选择范围后点击「生成测验」。" if items is None else "该范围内的条文不足以出题，请换一个范围。"
+        )
+        return
+    with st.form("quiz_form"):
+        for i, item in enumerate(items, 1):
+            st.radio(f"{i}. {item.prompt}", item.options, index=None, key=f"quiz_{item.id}")
+        submitted = st.form_submit_button("交卷")
+    if submitted:
+        chosen = {item.id: st.session_state.get(f"quiz_{item.id}") for item in items}
+        st.session_state["quiz_score"] = quiz.score(items, chosen)
+    result = st.session_state.get("quiz_score")
+    if result is not None:
+        st.metric("得分", f"{result.correct} / {result.total}", f"{result.percent}%", delta_color="off")
+        for i, item_result in enumerate(result.results, 1):
+            render_quiz_result(i, item_result)
 
 
 RENDER = {

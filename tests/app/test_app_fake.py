@@ -160,3 +160,38 @@ def test_missing_index_is_a_readable_error(app_env, monkeypatch) -> None:
     at = open_app()
     assert not at.exception
     assert any("regkb ingest" in e.value for e in at.error)
+
+
+def _items():
+    from regkb.quiz import QuizItem
+
+    return [
+        QuizItem("q1", "cloze", "《示例催收规定》第四条：每日联系不得超过____。", ("一次", "三次", "五次", "十次"), 1,
+                 "《示例催收规定》第四条", "第四条　每日联系债务人不得超过三次。", "rules/demo.md"),
+        QuizItem("q2", "scenario", "催收员冒充法院，违反哪一条？", ("第一条", "第五条"), 1,
+                 "《示例催收规定》第五条", "第五条　不得冒充公安机关、法院。", "rules/demo.md"),
+    ]  # fmt: skip
+
+
+def test_quiz_is_scored_and_shows_each_correct_article(fake, monkeypatch) -> None:
+    import regkb.quiz
+
+    calls = []
+    monkeypatch.setattr(regkb.quiz, "make_quiz", lambda *a, **kw: calls.append((a, kw)) or _items())
+    at = open_app("quiz")
+    at.number_input(key="quiz_n").set_value(2)
+    at.button[0].click().run()
+    (passages, n, seed), kwargs = calls[0]
+    assert len(passages) == 5 and n == 2 and seed == 1 and kwargs["doc"] is None
+    at.radio(key="quiz_q1").set_value("三次")
+    at.radio(key="quiz_q2").set_value("第一条")
+    [submit] = [b for b in at.button if b.label == "交卷"]
+    submit.click().run()
+    assert at.metric[0].value == "1 / 2"
+    assert [s.value for s in at.success] == ["回答正确：三次"]
+    assert [e.value for e in at.error] == ["你的答案：第一条　正确答案：第五条"]
+    links = [m.value for m in at.markdown if m.value.startswith("依据：")]
+    assert (
+        links[1]
+        == "依据：[《示例催收规定》第五条](?page=browse&doc=rules%2Fdemo.md&article=%E7%AC%AC%E4%BA%94%E6%9D%A1)"
+    )

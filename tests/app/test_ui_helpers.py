@@ -163,3 +163,14 @@ def test_eval_report_tables_and_charts(tmp_path) -> None:
     got = evalreport.metric_tables(report.metrics)
     assert got["总体"] == [{"指标": "recall@5", "值": 0.9}]
     assert got["by_type"] == [{"": "colloquial", "recall@5": 0.8}, {"": "lookup", "recall@5": 1.0}]
+
+
+def test_quiz_score_counts_unanswered_as_wrong() -> None:
+    from regkb.quiz import QuizItem
+    from regkb.ui.quiz import score
+
+    items = [QuizItem(f"q{i}", "cloze", "p", ("甲", "乙", "丙"), i, "c", "e") for i in range(3)]
+    got = score(items, {"q0": "甲", "q1": "丙"})
+    assert (got.correct, got.total, got.percent) == (1, 3, 33)
+    assert [r.chosen for r in got.results] == [0, 2, None]
+    assert got.results[2].chosen_option == "（未作答）" and got.results[1].right_option == "乙"
