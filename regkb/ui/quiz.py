@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from regkb.quiz import QuizItem
+if TYPE_CHECKING:  # only the type: the page works with any item of this shape
+    from regkb.quiz import QuizItem
 
 
 @dataclass(frozen=True, slots=True)
