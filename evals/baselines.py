@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -99,13 +100,16 @@ class ChinaLawMcpSystem:
     name = "china-law-mcp"
     retrieval_only = True
 
-    def __init__(self, python: Path, top_k: int = 10, mapper: NameMapper | None = None) -> None:
+    def __init__(
+        self, python: Path, top_k: int = 10, mapper: NameMapper | None = None, cache_dir: Path = CACHE_DIR
+    ) -> None:
         self._top_k = top_k
         self._mapper = mapper or NameMapper()
-        self._stderr: IO[str] = (CACHE_DIR / "china-law-worker.log").open("w", encoding="utf-8")
-        env_index = {"CHINA_LAW_INDEX": str(CACHE_DIR / "china-law-mcp-bm25.pkl")}
-        import os
-
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        self._log = cache_dir / "china-law-worker.log"
+        self._stderr: IO[str] = self._log.open("w", encoding="utf-8")
+        # the package builds its BM25 index on first use; keep it beside the venv, not in /tmp
+        env_index = {"CHINA_LAW_INDEX": str(cache_dir / "china-law-mcp-bm25.pkl")}
         self._proc = subprocess.Popen(
             [str(python), str(WORKER)],
             stdin=subprocess.PIPE,
