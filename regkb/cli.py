@@ -16,7 +16,12 @@ from importlib.metadata import entry_points
 
 from regkb.errors import RegkbError
 
-BUILTIN: tuple[str, ...] = ("regkb.commands.ask", "regkb.commands.check", "regkb.commands.verify")
+BUILTIN: tuple[str, ...] = (
+    "regkb.commands.ask",
+    "regkb.commands.check",
+    "regkb.commands.verify",
+    "regkb.commands.quiz",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
