@@ -10,8 +10,8 @@ the old one, or when it falls below its floor:
     citation validity   tolerance 0.0, floor 1.0 (every citation shown must exist verbatim)
 
 Every other overall metric is printed with its delta but does not gate. After a deliberate
-change of behaviour, refresh the committed file with ``make eval-baseline`` (or copy the
-new metrics.json to evals/baseline.json) in the same commit.
+change of behaviour, refresh the committed file with ``python -m evals.gate --write-baseline``
+(or copy the new metrics.json to evals/baseline.json) in the same commit.
 
 ``python -m evals.gate`` is what ``make eval-gate`` runs: ingest corpus/ plus
 ../shared/corpus into a cached index (an unchanged corpus embeds nothing), run the dev
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -127,12 +128,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--baseline", type=Path, default=BASELINE)
     parser.add_argument("--out", type=Path, default=REPO / "build" / "eval-gate")
     parser.add_argument("--skip-ingest", action="store_true", help="use the index as it is")
+    parser.add_argument(
+        "--write-baseline", action="store_true", help="after the run, copy its metrics.json to --baseline"
+    )
     args = parser.parse_args(argv)
     if not args.skip_ingest:
         _ingest(args.index, [REPO / "corpus", SHARED / "corpus"])
     from evals.cli import main as eval_main
 
     eval_argv = ["--questions", str(args.questions), "--index", str(args.index), "--out", str(args.out)]
+    if args.write_baseline:
+        code = eval_main([*eval_argv, "--no-progress"])
+        if code == 0:
+            shutil.copyfile(args.out / "metrics.json", args.baseline)
+            print(f"wrote {args.baseline}: commit it with the change that moved the metrics")
+        return code
+    if not args.baseline.is_file():
+        print(f"eval gate: no {args.baseline}; create it with `python -m evals.gate --write-baseline`")
+        return 2
     return eval_main([*eval_argv, "--compare", str(args.baseline), "--no-progress"])
 
 

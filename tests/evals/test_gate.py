@@ -58,3 +58,22 @@ def test_unavailable_system_counts_as_missing():
 def test_format_shows_deltas():
     text = gate.format_checks(gate.compare(doc(), doc(**{"recall@5": 0.87})))
     assert "-0.0300" in text and "FAIL" in text
+
+
+def test_gate_main_writes_then_checks_a_baseline(tmp_path, monkeypatch):
+    from evals import cli
+    from evals.runner import SystemOutput
+    from tests.evals.fakes import FakeSystem, good_script, write_questions
+
+    script = good_script()
+    script["q4"] = SystemOutput(retrieved=script["q4"].retrieved)  # no invalid citation
+    monkeypatch.setattr(cli, "build_systems", lambda args: [FakeSystem(dict(script))])
+    questions = write_questions(tmp_path / "q.jsonl")
+    common = ["--skip-ingest", "--questions", str(questions), "--out", str(tmp_path / "out")]
+    baseline = tmp_path / "baseline.json"
+    assert gate.main([*common, "--baseline", str(baseline)]) == 2  # no baseline yet
+    assert gate.main([*common, "--baseline", str(baseline), "--write-baseline"]) == 0
+    assert baseline.is_file()
+    assert gate.main([*common, "--baseline", str(baseline)]) == 0
+    script["q1"] = SystemOutput()  # q1 now retrieves nothing: Recall@5 drops by 1/3
+    assert gate.main([*common, "--baseline", str(baseline)]) == 1
