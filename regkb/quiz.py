@@ -213,7 +213,8 @@ def _item(
 
 
 def _option(article: _Article) -> str:
-    body = article.body
+    """《short》第X条：the first 40 characters of the article, on one line."""
+    body = re.sub(r"\s+", "", article.body)
     return f"{article.passage.citation_label}：{body[:40]}{'…' if len(body) > 40 else ''}"
 
 

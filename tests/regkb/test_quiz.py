@@ -149,6 +149,7 @@ def test_scenario_items_choose_the_gold_article():
         assert item.citation == f"《{gold[question].short_title}》{gold[question].article}"
         assert item.options[item.answer].startswith(item.citation + "：")
         assert sum(o.startswith(item.citation) for o in item.options) == 1
+        assert all("\n" not in o for o in item.options)
     # a question naming its own article would give the answer away; unanswerable ones are skipped
     assert not any("第四条讲什么" in i.prompt or "带伞" in i.prompt for i in items)
 
