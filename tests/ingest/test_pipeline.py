@@ -200,3 +200,23 @@ def test_reader_keeps_working_while_a_new_generation_is_written(corpus: Path, tm
     query = make_embedder("hash").embed_query("依法处理债务")
     assert len(reader.dense("hash").query(query, 5)) == 5  # the old generation is still readable
     reader.close()
+
+
+@pytest.mark.integration
+def test_ingest_all_of_the_shared_corpus(shared_corpus: Path, tmp_path: Path) -> None:
+    from ingest.pipeline import ingest_paths
+    from tests.conftest import shared_manifest
+
+    manifest = {e["path"]: e for e in shared_manifest()}
+    report = ingest_paths([shared_corpus], tmp_path / "idx", dense=["hash"], max_tokens=480)
+    assert report.files_failed == () and report.superseded == ()
+    assert report.warnings == ()  # no article-count mismatch against the manifest
+    reader = _open(tmp_path / "idx")
+    assert sorted(d.doc_id for d in reader.documents) == sorted(manifest)
+    assert report.passages == len(reader.passages) >= sum(e["articles"] for e in manifest.values())
+    for doc in reader.documents:
+        passages = reader.passages_of(doc.doc_id)
+        assert doc.passages == len(passages)
+        labels = {p.article for p in passages if p.article.startswith("第")}
+        assert len(labels) == manifest[doc.doc_id]["articles"], doc.doc_id
+        assert doc.title == manifest[doc.doc_id]["title"] and doc.root == "corpus"
