@@ -112,13 +112,17 @@ def metrics_document(runs: Sequence[SystemRun], questions_file: str, primary: st
 def _fmt(value: Any, key: str) -> str:
     if value is None:
         return "—"
-    if key.startswith("latency") or key == "failures" or isinstance(value, int):
-        return f"{value:.0f}" if isinstance(value, float) else str(value)
+    if key.startswith("latency"):
+        return f"{value:.1f}"
+    if key == "failures" or isinstance(value, int):
+        return str(value)
     return f"{value:.3f}"
 
 
 def _cell(agg: dict[str, Any], key: str) -> str:
     text = _fmt(agg.get(key), key)
+    if key == "citation_validity" and agg.get(key) is not None:
+        return f"{text} ({agg['citations']} cit.)"
     n = agg.get(f"n_{key}")
     return f"{text} ({n})" if n is not None and agg.get(key) is not None else text
 
