@@ -194,9 +194,13 @@ def _build_alias_table(path: Path, model: _AliasFileModel) -> AliasTable:
     )
 
 
-@functools.cache
 def load_aliases(path: Path = ALIASES_PATH) -> AliasTable:
     """Read aliases.yaml (once per path) into an AliasTable."""
+    return _load_aliases(path.resolve())
+
+
+@functools.cache
+def _load_aliases(path: Path) -> AliasTable:
     raw = read_yaml(path)
     try:
         model = _AliasFileModel.model_validate(raw)
@@ -241,9 +245,13 @@ class JargonEntry:
         return None
 
 
-@functools.cache
 def load_jargon(path: Path = JARGON_PATH) -> tuple[JargonEntry, ...]:
     """Read jargon.yaml (once per path)."""
+    return _load_jargon(path.resolve())
+
+
+@functools.cache
+def _load_jargon(path: Path) -> tuple[JargonEntry, ...]:
     models = validate_entries(path, read_yaml(path), _JargonModel)
     return tuple(
         JargonEntry(
@@ -345,9 +353,13 @@ def _conduct_from_model(m: _ConductModel) -> ConductPattern:
     )
 
 
-@functools.cache
 def load_conduct(path: Path = CONDUCT_PATH) -> tuple[ConductPattern, ...]:
     """Read conduct.yaml (once per path)."""
+    return _load_conduct(path.resolve())
+
+
+@functools.cache
+def _load_conduct(path: Path) -> tuple[ConductPattern, ...]:
     models = validate_entries(path, read_yaml(path), _ConductModel)
     return tuple(_conduct_from_model(m) for m in models)
 
@@ -365,9 +377,13 @@ def spot_conduct(text: str, path: Path = CONDUCT_PATH) -> list[ConductHit]:
 # ---------------------------------------------------------------- word lists
 
 
-@functools.cache
 def load_stopwords(path: Path = STOPWORDS_PATH) -> frozenset[str]:
     """Function words and pronouns that must not drive lexical scoring."""
+    return _load_stopwords(path.resolve())
+
+
+@functools.cache
+def _load_stopwords(path: Path) -> frozenset[str]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
