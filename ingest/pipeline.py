@@ -304,7 +304,7 @@ def _build(
         "max_tokens": max_tokens,
         "channels": channels,
     }
-    write_files(tmp, passages, documents, info)
+    write_files(tmp, passages, documents, info, previous, index_dir)
     return _Built(gen_id, tmp, passages, documents, diff, embedded)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import shutil
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -201,14 +202,26 @@ def write_files(
     passages: Sequence[Passage],
     documents: Sequence[dict[str, Any]],
     info: dict[str, Any],
+    previous: Previous,
+    index_dir: Path,
 ) -> None:
     """passages.jsonl, documents.json, the BM25 index and generation.json."""
     with open(gen_dir / PASSAGES_FILE, "w", encoding="utf-8") as fh:
         for p in passages:
             fh.write(json.dumps(passage_to_dict(p), ensure_ascii=False) + "\n")
     _write_json(gen_dir / DOCUMENTS_FILE, list(documents))
-    LexicalIndex.build([p.id for p in passages], [p.embed_text for p in passages]).save(gen_dir / BM25_DIR)
+    if previous.generation is not None and _same_texts(passages, list(previous.passages.values())):
+        shutil.copytree(generation_dir(index_dir, previous.generation) / BM25_DIR, gen_dir / BM25_DIR)
+    else:
+        LexicalIndex.build([p.id for p in passages], [p.embed_text for p in passages]).save(
+            gen_dir / BM25_DIR
+        )
     _write_json(gen_dir / GENERATION_FILE, info)
+
+
+def _same_texts(new: Sequence[Passage], old: Sequence[Passage]) -> bool:
+    """The lexical index depends only on the ids and embed texts, in order."""
+    return [(p.id, p.embed_text) for p in new] == [(p.id, p.embed_text) for p in old]
 
 
 def _write_json(path: Path, data: Any) -> None:

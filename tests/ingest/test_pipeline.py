@@ -220,3 +220,16 @@ def test_ingest_all_of_the_shared_corpus(shared_corpus: Path, tmp_path: Path) ->
         labels = {p.article for p in passages if p.article.startswith("第")}
         assert len(labels) == manifest[doc.doc_id]["articles"], doc.doc_id
         assert doc.title == manifest[doc.doc_id]["title"] and doc.root == "corpus"
+
+
+def test_lexical_index_is_reused_only_while_texts_are_the_same(corpus: Path, tmp_path: Path) -> None:
+    ingest([corpus], tmp_path / "idx")
+    ingest([corpus], tmp_path / "idx")  # unchanged: the BM25 files are carried over
+    assert IndexReader.open(tmp_path / "idx").lexical.search("庚简称", 3) == []
+    entries = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
+    entries[2]["short_title"] = "庚简称"  # only the embed text changes (ids stay)
+    write_manifest(corpus, entries)
+    report = ingest([corpus], tmp_path / "idx")
+    assert (report.updated, report.embedded["hash"]) == (3, 3)
+    hits = IndexReader.open(tmp_path / "idx").lexical.search("庚简称", 5)
+    assert len(hits) == 3
