@@ -333,6 +333,7 @@ def run_ingest(paths: list[Path]) -> None:
     bar.progress(1.0, text="入库完成")
     engine().reload_if_changed()
     st.session_state["ingest_report"] = report
+    st.rerun()  # redraw the table from the new generation
 
 
 def save_uploads(uploads) -> None:
@@ -400,7 +401,7 @@ def page_kb() -> None:
     )
     shown = tables.filter_documents(docs, text, levels, statuses)
     st.caption(f"共 {len(docs)} 部法规，显示 {len(shown)} 部")
-    st.dataframe(tables.document_rows(shown), hide_index=True, use_container_width=True)
+    st.dataframe(tables.document_rows(shown), hide_index=True, width="stretch")
     if is_admin:
         admin_actions(docs)
     if st.session_state.get("ingest_report") is not None:
@@ -419,7 +420,7 @@ def page_eval() -> None:
         return
     for name, rows in evalreport.metric_tables(report.metrics).items():
         st.subheader(name)
-        st.dataframe(rows, hide_index=True, use_container_width=True)
+        st.dataframe(rows, hide_index=True, width="stretch")
     for chart in report.charts:
         st.image(str(chart), caption=chart.stem)
     if report.report_md:
