@@ -109,3 +109,11 @@ def test_quiz_from_the_real_index_scores_a_perfect_sheet(real) -> None:
     submit.click().run()
     assert at.metric[0].value == f"{len(items)} / {len(items)}"
     assert len(at.success) == len(items) and not at.error
+
+
+def test_follow_up_question_shows_the_carried_terms(real) -> None:
+    at = open_app()
+    at.chat_input[0].set_value("催收人员可以向债务人的同事透露欠款吗？").run()
+    at.chat_input[0].set_value("那如果打给他家人呢？").run()
+    assert not at.exception
+    assert any(c.value.startswith("ℹ️ 沿用上文：") for c in at.caption)
