@@ -110,8 +110,9 @@ class Engine:
     def retrieve(self, question: str, filters: Filters | None = None, k: int = 10) -> list[Hit]:
         state = self._state
         plan = plan_query(question, state.finder)
-        ranked = state.retriever.rank(plan)
-        return merge_parts(state.retriever.fuse(ranked, filters or Filters(), k * 3))[:k]
+        filters = filters or Filters()
+        ranked = state.retriever.rank(plan, filters)
+        return merge_parts(state.retriever.fuse(ranked, filters, k * 3))[:k]
 
     def ask(
         self,
@@ -124,7 +125,7 @@ class Engine:
         filters = filters or Filters()
         t0 = time.perf_counter()
         plan = plan_query(question, state.finder, history)
-        ranked = state.retriever.rank(plan)
+        ranked = state.retriever.rank(plan, filters)
         hits = merge_parts(state.retriever.fuse(ranked, filters, k * 3))[:k]
         t1 = time.perf_counter()
         notes = [f"沿用上文：{'、'.join(plan.carried)}"] if plan.carried else []
@@ -143,13 +144,12 @@ class Engine:
         return _with(answer, timings, verdict)
 
     def _evidence(self, plan: QueryPlan, hits: Sequence[Hit]) -> list[Hit]:
-        """Lookup hits first, then the strongest fused hits close to the best one."""
-        chosen = [h for h in hits if "lookup" in h.channels]
-        rest = [h for h in hits if "lookup" not in h.channels]
-        if rest:
-            floor = rest[0].score * 0.55
-            limit = MAX_EVIDENCE if not chosen else 1
-            chosen.extend(h for h in rest[:limit] if h.score >= floor and h.passage.article)
+        """An article lookup cites just those articles; otherwise the strongest hits near the best."""
+        looked_up = [h for h in hits if "lookup" in h.channels]
+        if looked_up:
+            return looked_up
+        floor = hits[0].score * 0.55
+        chosen = [h for h in hits[:MAX_EVIDENCE] if h.score >= floor and h.passage.article]
         return chosen or list(hits[:1])
 
     def _verdict(self, question: str) -> str | None:

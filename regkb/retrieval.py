@@ -92,14 +92,25 @@ class Retriever:
         self.resolver = resolver
         self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
 
-    def rank(self, plan: QueryPlan, timer: Callable[[str], None] | None = None) -> Ranked:
+    def allowed(self, filters: Filters) -> set[str] | None:
+        """Ids the filters admit, or None when they admit every passage."""
+        ids = {p.id for p in self.reader.passages if filters.admits(p)}
+        return None if len(ids) == len(self.reader.passages) else ids
+
+    def rank(self, plan: QueryPlan, filters: Filters | None = None) -> Ranked:
+        allowed = self.allowed(filters) if filters is not None else None
         ranked = Ranked()
         ranked.lists["lookup"] = self._lookup(plan)
         ranked.lists["conduct"] = self._conduct(plan)
-        ranked.lists["bm25"] = self.reader.lexical.search(plan.lexical_text, CANDIDATES)
+        lexical = self.reader.lexical.search(
+            plan.lexical_text, CANDIDATES if allowed is None else len(self.reader.passages)
+        )
+        ranked.lists["bm25"] = (
+            lexical if allowed is None else [x for x in lexical if x[0] in allowed][:CANDIDATES]
+        )
         for name, embedder in self.embedders.items():
             vector = embedder.embed_query(plan.question)
-            ranked.lists[name] = self.reader.dense(name).query(vector, CANDIDATES)
+            ranked.lists[name] = self.reader.dense(name).query(vector, CANDIDATES, allowed)
         return ranked
 
     def _lookup(self, plan: QueryPlan) -> list[tuple[str, float]]:
@@ -129,7 +140,7 @@ class Retriever:
         scores: dict[str, float] = defaultdict(float)
         channels: dict[str, list[str]] = defaultdict(list)
         for name, items in ranked.lists.items():
-            weight = self.weights.get(name, 0.0)
+            weight = self.weights.get(name, 1.0)
             rank = 0
             for pid, _score in items:
                 passage = self.reader.by_id.get(pid)

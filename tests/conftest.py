@@ -24,3 +24,33 @@ def shared_manifest() -> list[dict]:
 def shared_corpus() -> Path:
     shared_manifest()
     return SHARED_CORPUS
+
+
+def _ingest(index: Path, dense: str) -> Path:
+    """Ingest corpus/ + the shared corpus into index (incremental: cheap when unchanged)."""
+    from ingest.pipeline import ingest_paths
+
+    shared_manifest()
+    report = ingest_paths([REPO / "corpus", SHARED_CORPUS], index, dense=dense.split(","), max_tokens=480)
+    assert not report.files_failed, report.files_failed
+    return index
+
+
+@pytest.fixture(scope="session")
+def hash_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real index (chromadb, BM25) of corpus/ + shared corpus with the hash embedder."""
+    return _ingest(tmp_path_factory.mktemp("hash-index"), "hash")
+
+
+@pytest.fixture(scope="session")
+def real_index() -> Path:
+    """The full index with the real embedders, shared with `make eval-gate` (.regkb-eval)."""
+    return _ingest(REPO / ".regkb-eval", "e5,use")
+
+
+@pytest.fixture(scope="session")
+def hash_engine(hash_index: Path):  # -> Engine
+    from regkb.engine import Engine
+    from regkb.settings import Settings
+
+    return Engine.open(Settings(index_dir=hash_index, dense=["hash"]))

@@ -1,0 +1,128 @@
+"""Engine behaviour on a real index (chromadb + BM25) of the full corpus, hash embedder."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from regkb.answer import REFUSAL
+from regkb.types import Filters
+
+pytestmark = pytest.mark.integration
+
+
+def _labels(hits) -> list[str]:
+    return [h.passage.citation_label for h in hits]
+
+
+@pytest.mark.parametrize(
+    ("question", "label"),
+    [
+        ("民法典第六百八十条怎么规定的？", "《民法典》第六百八十条"),
+        ("个保法第13条规定了哪几种可以处理个人信息的情形？", "《个人信息保护法》第十三条"),
+        ("刑法293条之一是什么罪", "《刑法》第二百九十三条之一"),
+        ("民诉法第二百二十五条讲的是什么？", "《民事诉讼法》第二百二十五条"),
+    ],
+)
+def test_article_lookup_ranks_first_and_cites_only_it(hash_engine, question: str, label: str) -> None:
+    answer = hash_engine.ask(question)
+    assert not answer.refused
+    assert answer.retrieved[0].passage.citation_label == label
+    assert "lookup" in answer.retrieved[0].channels
+    assert {c.label for c in answer.citations} == {label}
+
+
+def test_every_citation_quote_is_verbatim_in_an_indexed_passage(hash_engine) -> None:
+    by_id = hash_engine._state.reader.by_id
+    for question in [
+        "客户不接电话，我能打给他同事吗？",
+        "我们把欠款人的身份证扣了，让他在仓库待一晚，算什么？",
+    ]:
+        answer = hash_engine.ask(question)
+        assert answer.citations, question
+        for c in answer.citations:
+            assert by_id[c.passage.id] == c.passage
+            assert c.quote and c.quote in c.passage.text
+            assert c.label in answer.text and c.quote in answer.text
+
+
+def test_refuses_a_law_the_corpus_does_not_hold(hash_engine) -> None:
+    answer = hash_engine.ask("劳动合同法规定加班费怎么算？")
+    assert answer.refused and answer.text.startswith(REFUSAL)
+    assert answer.citations == ()
+
+
+def test_missing_article_is_refused_not_invented(hash_engine) -> None:
+    answer = hash_engine.ask("民法典第九千条怎么规定？")
+    assert answer.refused and "第九千条" in answer.text
+
+
+def test_criminal_exposure_is_marked(hash_engine) -> None:
+    answer = hash_engine.ask("刑法第二百三十八条非法拘禁怎么处罚？")
+    assert answer.criminal and "刑事" in answer.text
+
+
+def test_follow_up_carries_the_previous_subject(hash_engine) -> None:
+    first = "客户不接电话，我能不能打到他单位，跟他同事说他欠钱不还？"
+    answer = hash_engine.ask("那如果打给他家人呢？", history=[first])
+    assert answer.notes and answer.notes[0].startswith("沿用上文")
+    alone = hash_engine.ask("那如果打给他家人呢？")
+    assert not alone.notes
+
+
+def test_level_filter_keeps_only_that_level(hash_engine) -> None:
+    hits = hash_engine.retrieve("催收时能不能联系紧急联系人", Filters(levels=("内部制度",)))
+    assert hits and all(h.passage.level == "内部制度" for h in hits)
+
+
+def test_as_of_date_excludes_text_not_yet_in_force(hash_engine) -> None:
+    hits = hash_engine.retrieve("个人信息处理者的义务", Filters(as_of="2020-01-01"), k=30)
+    assert hits and all((h.passage.effective or "") <= "2020-01-01" for h in hits)
+
+
+def test_clause_check_flags_and_clears(hash_engine) -> None:
+    bad = hash_engine.check("催收员可以在抖音、微信群公开失联客户的照片、姓名和欠款金额进行曝光。")
+    assert bad[0].verdict == "违规风险" and bad[0].redlines
+    ok = hash_engine.check(
+        "借款人失联时，可联系其紧急联系人，但只能询问借款人的联系方式，不得向其透露欠款信息。"
+    )
+    assert ok[0].verdict != "违规风险"
+
+
+def test_verdict_is_emitted_for_quoted_clause_questions(hash_engine) -> None:
+    answer = hash_engine.ask("我们打算在催收话术里写'不还款将追究刑事责任'，合规吗？")
+    assert answer.verdict == "违规风险"
+    assert hash_engine.ask("民法典第六百八十条怎么规定的？").verdict is None
+
+
+def test_concurrent_asks_match_serial_results(hash_engine) -> None:
+    questions = [
+        "客户不接电话，我能打给他同事吗？",
+        "保证期间怎么算？",
+        "征信不良信息保存多久？",
+        "刑法293条之一",
+    ]
+    serial = {q: _labels(hash_engine.ask(q).retrieved) for q in questions}
+    results: dict[str, list[str]] = {}
+
+    def worker(q: str) -> None:
+        results[q] = _labels(hash_engine.ask(q).retrieved)
+
+    threads = [threading.Thread(target=worker, args=(q,)) for q in questions * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == serial
+
+
+def test_lookup_and_documents(hash_engine) -> None:
+    passages = hash_engine.lookup("《民法典》第680条")
+    assert [p.article for p in passages] == ["第六百八十条"]
+    titles = {d.short_title for d in hash_engine.documents()}
+    assert {"民法典", "刑法", "示例催收作业管理办法"} <= titles
+    civil = next(d for d in hash_engine.documents() if d.short_title == "民法典")
+    assert (
+        len({p.article for p in hash_engine.passages_of(civil.doc_id) if p.article.startswith("第")}) == 1260
+    )
