@@ -50,8 +50,12 @@ class _Loaded:
         self.word_blocks = self.file.tensors["emb.word"].reshape(self.file.config.vocab_rows, -1)
         if quantisation == "bf16" and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
             log.warning("this CPU has no native bf16: the e5 bf16 runtime will be slow; use `e5:fp32`")
-        encoder = e5_torch.load_encoder(self.file, path, cache_dir)
-        self.encoder: Any = e5_torch.quantise_int8(encoder) if quantisation == "int8" else encoder
+        encoder: Any = e5_torch.load_encoder(self.file, path, cache_dir)
+        if quantisation == "int8":
+            encoder = e5_torch.quantise_int8(encoder)
+        elif quantisation == "bf16":
+            e5_torch.linears_to_bf16(encoder)
+        self.encoder: Any = encoder
 
 
 class E5Embedder:

@@ -137,3 +137,11 @@ def quantise_int8(model: E5Encoder) -> nn.Module:
         if isinstance(module, nn.Linear) and not name.endswith(".fo")
     }
     return quantize_dynamic(model, spec, dtype=torch.qint8)
+
+
+def linears_to_bf16(model: E5Encoder) -> None:
+    """Store the Linear weights in bfloat16 once (run under CPU autocast), so no call
+    pays for casting them; LayerNorms, softmax and pooling stay fp32."""
+    for module in model.modules():
+        if isinstance(module, nn.Linear):
+            module.to(torch.bfloat16)
