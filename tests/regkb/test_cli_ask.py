@@ -1,0 +1,77 @@
+"""`regkb ask` / `regkb check` command-line contracts: scripts outside the repository rely on them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+ASK_KEYS = {"id", "question", "refused", "answer", "citations", "retrieved", "timings_ms"}
+CITATION_KEYS = {"doc_id", "title", "short_title", "article", "quote"}
+RETRIEVED_KEYS = {"doc_id", "title", "short_title", "article", "score", "channels"}
+
+
+def regkb(index: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "REGKB_DENSE": '["hash"]'}
+    return subprocess.run(
+        [sys.executable, "-m", "regkb.cli", *args, "--index", str(index)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def test_ask_batch_json_schema(hash_index: Path, tmp_path: Path) -> None:
+    batch = tmp_path / "q.jsonl"
+    lines = [
+        {"id": "a1", "question": "刑法293条之一是什么规定？"},
+        {"id": "a2", "question": "个人所得税的起征点现在是多少？个税法怎么规定"},
+    ]
+    batch.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    done = regkb(hash_index, "ask", "--batch", str(batch), "--json")
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["a1", "a2"]
+    for row in rows:
+        assert ASK_KEYS <= set(row)
+        assert isinstance(row["refused"], bool) and isinstance(row["answer"], str)
+        assert set(row["timings_ms"]) == {"retrieve", "answer", "total"}
+        assert len(row["retrieved"]) <= 10
+        for r in row["retrieved"]:
+            assert set(r) == RETRIEVED_KEYS and isinstance(r["channels"], list)
+        for c in row["citations"]:
+            assert set(c) == CITATION_KEYS
+    first = rows[0]
+    assert not first["refused"]
+    assert first["retrieved"][0]["doc_id"] == "laws/criminal-law.md"
+    assert first["retrieved"][0]["article"] == "第二百九十三条之一"
+    assert first["citations"][0]["quote"] in first["answer"]
+    assert rows[1]["refused"] and rows[1]["citations"] == []
+
+
+def test_ask_rejects_bad_batch_line(hash_index: Path, tmp_path: Path) -> None:
+    batch = tmp_path / "bad.jsonl"
+    batch.write_text('{"question": "no id"}\n', encoding="utf-8")
+    done = regkb(hash_index, "ask", "--batch", str(batch), "--json")
+    assert done.returncode == 2
+    assert "bad.jsonl:1" in done.stderr and "'id'" in done.stderr
+
+
+def test_missing_index_says_how_to_fix(tmp_path: Path) -> None:
+    done = regkb(tmp_path / "nowhere", "ask", "催收能不能打给同事")
+    assert done.returncode == 2 and "regkb ingest" in done.stderr
+
+
+def test_check_json(hash_index: Path) -> None:
+    done = regkb(hash_index, "check", "催收员可以在微信群公开欠款人照片和欠款金额进行曝光。", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)[0]
+    assert result["verdict"] == "违规风险" and result["redlines"]
+    assert {"label", "text", "verdict", "severity", "redlines", "governing"} <= set(result)
