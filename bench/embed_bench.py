@@ -84,8 +84,8 @@ def parity(ref: dict, run: dict, k: int) -> str:
     overlap = np.mean([len(set(a) & set(b)) / k for a, b in zip(top_ref, top_run, strict=True)])
     top1 = np.mean(top_ref[:, 0] == top_run[:, 0])
     return (
-        f"passages cos min {dcos.min():.4f} mean {dcos.mean():.4f} | "
-        f"queries cos min {qcos.min():.4f} mean {qcos.mean():.4f} | "
+        f"passages cos min {dcos.min():.5f} mean {dcos.mean():.5f} | "
+        f"queries cos min {qcos.min():.5f} mean {qcos.mean():.5f} | "
         f"top-{k} overlap {overlap:.3f}, top-1 agree {top1:.3f}"
     )
 

