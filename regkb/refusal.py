@@ -58,9 +58,17 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class RefusalPolicy:
-    min_dense: float = 0.80  # e5 cosine of the best passage
-    min_lexical: float = 8.0  # BM25 score of the best passage
-    min_legal_terms: int = 1  # legal-vocabulary tokens the question must contain
+    """Thresholds calibrated on dev's out-of-scope questions (see the module doc).
+
+    USE similarities separate topics better than e5's, whose cosines crowd into 0.83-0.95 for
+    any Chinese question; e5 is the fallback when an index has no USE channel.
+    """
+
+    floor_use: float = 0.33  # below this nothing in the corpus is about the question
+    answer_use: float = 0.45  # without a conduct pattern, the best passage must be this close
+    floor_e5: float = 0.885
+    answer_e5: float = 0.915
+    answer_lexical: float = 20.0  # or BM25 this strong on a question with legal vocabulary
 
     def decide(
         self, plan: QueryPlan, ranked: Ranked, hits: Sequence[Hit], resolver: ProvisionResolver
@@ -75,12 +83,21 @@ class RefusalPolicy:
         foreign = not_indexed_mentions(plan.question)
         if foreign and not plan.documents:
             return Decision(True, f"知识库未收录{'、'.join(foreign)}")
-        if plan.conduct:
+        floor, answer, dense = self._dense(ranked)
+        if dense < floor:
+            return Decision(True, "知识库中没有与问题相关的规定")
+        if plan.conduct or plan.documents:
             return Decision(False)
-        dense = ranked.top_score("e5") if "e5" in ranked.lists else ranked.top_score("use")
-        lexical = ranked.top_score("bm25")
-        if dense < self.min_dense and lexical < self.min_lexical:
-            return Decision(True, "相关度不足")
-        if legal_term_count(plan.question) < self.min_legal_terms and not plan.documents:
-            return Decision(True, "问题不涉及知识库中的法律规定")
-        return Decision(False)
+        strong_lexical = (
+            ranked.top_score("bm25") >= self.answer_lexical and legal_term_count(plan.question) > 0
+        )
+        if dense >= answer or strong_lexical:
+            return Decision(False)
+        return Decision(True, "相关度不足")
+
+    def _dense(self, ranked: Ranked) -> tuple[float, float, float]:
+        if "use" in ranked.lists:
+            return self.floor_use, self.answer_use, ranked.top_score("use")
+        if "e5" in ranked.lists:
+            return self.floor_e5, self.answer_e5, ranked.top_score("e5")
+        return 0.0, 0.0, 1.0  # no calibrated channel (tests' hash embedder): rules above decide
