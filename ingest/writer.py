@@ -114,7 +114,8 @@ def _vectors(
 ) -> tuple[list[list[float]], int]:
     """Vectors for texts, embedding (in batches, cached as they come) only what the cache lacks."""
     found = cache.get_many(embedder.name, texts)
-    missing = list(dict.fromkeys(t for t in texts if t not in found))
+    # Length-sorted batches: each embedder call pads its texts to similar lengths.
+    missing = sorted(dict.fromkeys(t for t in texts if t not in found), key=len)
     progress(stage, 0, len(missing))
     for start in range(0, len(missing), EMBED_BATCH):
         batch = missing[start : start + EMBED_BATCH]

@@ -93,3 +93,19 @@ def test_register_adds_the_subcommand() -> None:
         [Path("a"), Path("b")], True, True, True, "e5,use",
     )  # fmt: skip
     assert callable(args.func)
+
+
+def test_progress_bars_track_files_and_embedding(capsys: pytest.CaptureFixture[str]) -> None:
+    from ingest.cli import _Bars
+
+    bars = _Bars()
+    for done in range(4):
+        bars("files", done, 3)
+    bars("embed:hash", 0, 130)
+    bars("embed:hash", 64, 130)
+    bars("embed:hash", 130, 130)
+    counts = {stage: (bar.n, bar.total) for stage, bar in bars._bars.items()}
+    bars.close()
+    assert counts == {"files": (3, 3), "embed:hash": (130, 130)}
+    err = capsys.readouterr().err
+    assert "files" in err and "embed:hash" in err and "passage" in err
