@@ -84,11 +84,14 @@ def compare(old_doc: dict[str, Any], new_doc: dict[str, Any], system: str = "reg
     """Headline checks first, then every other numeric overall metric (informational)."""
     old, new = overall(old_doc, system), overall(new_doc, system)
     names = list(TOLERANCES) + sorted(
-        k
-        for k in {*old, *new} - set(TOLERANCES)
-        if not k.startswith("n_") and _number(new.get(k, old.get(k)))
+        k for k in {*old, *new} - set(TOLERANCES) if _informational(k) and _number(new.get(k, old.get(k)))
     )
     return [check_metric(name, _num(old.get(name)), _num(new.get(name))) for name in names]
+
+
+def _informational(name: str) -> bool:
+    """Printed beside the headlines: not the counts (n_*) nor the recall curve's inner points."""
+    return not name.startswith("n_") and name not in {f"recall@{k}" for k in (2, 3, 4, 6, 7, 8, 9)}
 
 
 def _number(value: object) -> bool:
