@@ -47,5 +47,16 @@ class UseEmbedder:
 
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
-            vector = self._load().encode(text)
+            model = self._load()
+            # One short text gains nothing from 2 BLAS threads and, on a shared box, can
+            # stall on their barriers: run queries single-threaded when the port allows.
+            backend: Any = getattr(model, "_backend", None)
+            saved = getattr(backend, "threads", None)
+            if saved is not None:
+                backend.threads = 1
+            try:
+                vector = model.encode(text)
+            finally:
+                if saved is not None:
+                    backend.threads = saved
         return unit_rows(vector)[0]
