@@ -85,7 +85,7 @@ class Engine:
         resolver = ProvisionResolver(reader.passages)
         aliases = vocab.load_aliases()
         finder = ReferenceFinder(aliases.names(), aliases.resolve)
-        retriever = Retriever(reader, embedders, resolver)
+        retriever = Retriever(reader, embedders, resolver, finder)
         return _State(reader, retriever, resolver, finder)
 
     def reload_if_changed(self) -> bool:
