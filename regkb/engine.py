@@ -24,9 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from regkb import vocab
-from regkb.answer import compose, refusal_text
+from regkb.answer import compose, is_criminal, refusal_text
+from regkb.clauses import ClauseChecker, quoted_clause
 from regkb.embedders import Embedder, make_embedder
 from regkb.index import IndexReader
+from regkb.llm import chat_from_settings, llm_answer
 from regkb.lookup import ReferenceFinder
 from regkb.query import plan_query
 from regkb.refusal import RefusalPolicy
@@ -34,6 +36,7 @@ from regkb.retrieval import ProvisionResolver, QueryPlan, Retriever, merge_parts
 from regkb.settings import Settings
 from regkb.types import (
     Answer,
+    Citation,
     CitationCheck,
     ClauseResult,
     DocumentInfo,
@@ -41,6 +44,7 @@ from regkb.types import (
     Hit,
     Passage,
 )
+from regkb.verify import IndexResolver, verify_citations
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,7 @@ class _State:
     retriever: Retriever
     resolver: ProvisionResolver
     finder: ReferenceFinder
+    citations: IndexResolver
 
 
 class Engine:
@@ -64,7 +69,10 @@ class Engine:
         self._lock = threading.Lock()
         self._state = self._load()
         self.refusal = RefusalPolicy()
-        self._checker = None
+        self._checker: ClauseChecker | None = None
+        self._chat = chat_from_settings(
+            settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_s
+        )
 
     @classmethod
     def open(cls, settings: Settings) -> Engine:
@@ -84,9 +92,18 @@ class Engine:
         }
         resolver = ProvisionResolver(reader.passages)
         aliases = vocab.load_aliases()
-        finder = ReferenceFinder(aliases.names(), aliases.resolve)
+        own = {d.short_title: d.short_title for d in reader.documents} | {
+            d.title: d.short_title for d in reader.documents
+        }
+
+        def resolve(name: str) -> str | None:
+            return aliases.resolve(name) or own.get(name)
+
+        # documents ingested without an alias entry (uploads) are found by their own titles too
+        finder = ReferenceFinder([*aliases.names(), *own], resolve)
         retriever = Retriever(reader, embedders, resolver, finder)
-        return _State(reader, retriever, resolver, finder)
+        citations = IndexResolver(reader.passages, resolve)
+        return _State(reader, retriever, resolver, finder, citations)
 
     def reload_if_changed(self) -> bool:
         current = IndexReader.current_generation(Path(self.settings.index_dir))
@@ -136,12 +153,35 @@ class Engine:
         else:
             evidence = self._evidence(plan, hits)
             text, citations = compose(question, evidence, plan.lexical_text, bool(plan.refs))
-            criminal = any(c.passage.short_title == "刑法" or "刑事" in c.passage.title for c in citations)
+            text, citations, notes = self._llm(question, hits, text, citations, notes)
+            criminal = any(is_criminal(c.passage) for c in citations)
             answer = Answer(question, text, citations, tuple(hits), False, {}, tuple(notes), criminal)
         t2 = time.perf_counter()
         timings = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
         verdict = self._verdict(question)
         return _with(answer, timings, verdict)
+
+    def _llm(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        text: str,
+        citations: tuple[Citation, ...],
+        notes: list[str],
+    ) -> tuple[str, tuple[Citation, ...], list[str]]:
+        """An LLM-written answer when one is configured and it verifies; else the extractive one."""
+        if self._chat is None:
+            return text, citations, notes
+        result = llm_answer(
+            question,
+            [h.passage for h in hits[:6]],
+            self._chat,
+            self._state.citations,
+            self.settings.llm_timeout_s,
+        )
+        if result is None or result.refused:
+            return text, citations, [*notes, "LLM 未给出可核实的回答，已使用摘录式回答"]
+        return result.text, result.citations, [*notes, *result.flags]
 
     def _evidence(self, plan: QueryPlan, hits: Sequence[Hit]) -> list[Hit]:
         """An article lookup cites just those articles; otherwise the strongest hits near the best."""
@@ -153,8 +193,6 @@ class Engine:
         return chosen or list(hits[:1])
 
     def _verdict(self, question: str) -> str | None:
-        from regkb.clauses import quoted_clause
-
         clause = quoted_clause(question)
         if clause is None:
             return None
@@ -180,8 +218,6 @@ class Engine:
 
     # ---- review ------------------------------------------------------------------------
     def check(self, text: str) -> list[ClauseResult]:
-        from regkb.clauses import ClauseChecker
-
         checker = self._checker
         if checker is None:
             checker = ClauseChecker.load(self, Path(self.settings.redlines))
@@ -189,23 +225,7 @@ class Engine:
         return checker.review(text)
 
     def verify(self, text: str) -> list[CitationCheck]:
-        from regkb.verify import verify_citations
-
-        return verify_citations(text, _VerifyResolver(self))
-
-
-class _VerifyResolver:
-    """The verifier's view of the index."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def find_document(self, name: str) -> str | None:
-        ids = self._engine._state.resolver.doc_ids(name)
-        return sorted(ids)[0] if ids else None
-
-    def passages_for(self, doc_id: str, article: str) -> list[Passage]:
-        return [p for p in self._engine.passages_of(doc_id) if p.article == article]
+        return verify_citations(text, self._state.citations)
 
 
 def _with(answer: Answer, timings: dict[str, float], verdict: str | None) -> Answer:

@@ -126,3 +126,37 @@ def test_lookup_and_documents(hash_engine) -> None:
     assert (
         len({p.article for p in hash_engine.passages_of(civil.doc_id) if p.article.startswith("第")}) == 1260
     )
+
+
+class _ScriptedChat:
+    """A chat model that answers from a script and records its prompts."""
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.prompts: list[tuple[str, str]] = []
+
+    def complete(self, system: str, user: str) -> str:
+        self.prompts.append((system, user))
+        return self.reply
+
+
+class _BrokenChat:
+    def complete(self, system: str, user: str) -> str:
+        raise TimeoutError("endpoint down")
+
+
+def test_llm_answer_invented_citation_is_removed_and_flagged(hash_engine, monkeypatch) -> None:
+    chat = _ScriptedChat("不可以向同事透露欠款[1]。另见《民法典》第九千条，规定了催收时间。")
+    monkeypatch.setattr(hash_engine, "_chat", chat)
+    answer = hash_engine.ask("客户不接电话，我能不能打到他单位，跟他同事说他欠钱不还？")
+    assert chat.prompts and "客户不接电话" in chat.prompts[0][1]
+    assert "第九千条" not in answer.text.split("⚠")[0]
+    assert any("第九千条" in n for n in answer.notes) or "第九千条" in answer.text.split("⚠")[-1]
+    assert answer.citations and answer.citations[0].passage == answer.retrieved[0].passage
+
+
+def test_llm_failure_falls_back_to_extractive(hash_engine, monkeypatch) -> None:
+    monkeypatch.setattr(hash_engine, "_chat", _BrokenChat())
+    answer = hash_engine.ask("客户不接电话，我能不能打到他单位，跟他同事说他欠钱不还？")
+    assert answer.text.startswith("依据") and answer.citations
+    assert any("摘录式" in n for n in answer.notes)
