@@ -330,6 +330,104 @@ CONDUCT_EXAMPLES: dict[str, list[str]] = {
     "bank-loan-repayment": ["客户的银行经营贷逾期了，银行能怎么追"],
 }
 
+# Patterns added by the corpus-wide coverage pass (one article family at a time); the questions are
+# written independently of any evaluation set.
+COVERAGE_EXAMPLES: dict[str, list[str]] = {
+    "extortion-iou": ["外访时逼着他写了一张二十万的欠条，其实他只欠八万，这样有事吗"],
+    "extra-fee-demand": ["外访员上门后还找客户要了五百块辛苦费，这算不算敲诈"],
+    "embezzle-repayment": ["有个催收员让客户把钱转到他个人微信上，收了三万没交给公司"],
+    "loan-application-fraud": ["客户借款时用的是假的收入证明和流水，现在逾期了能报案吗"],
+    "debt-fraud-accusation": ["借了钱就玩消失，这种能不能告他诈骗啊"],
+    "card-cash-out": ["客户一直用POS机刷信用卡套现，以卡养卡，现在还不上了"],
+    "false-accusation": ["同事想去派出所假报案说客户偷了东西，逼他出来还钱"],
+    "provoking-trouble": ["几个人去客户小区里起哄闹事，会被定寻衅滋事吗"],
+    "personal-info-crime-threshold": ["卖了几千条客户信息，会不会被判刑啊"],
+    "hide-assets-enforcement": ["判决后他把名下的车偷偷过户给他小舅子了，法院管不管"],
+    "loan-relending": ["他从银行贷了一百万出来，转手高息借给别人，合法吗"],
+    "help-network-crime": ["客户说他把自己的银行卡租给别人走账了，会有什么后果"],
+    "unit-crime": ["如果催收公司被认定违法，老板会不会坐牢"],
+    "accomplice-role": ["我只是开车送他们过去的，没动手，也算共犯吗"],
+    "surrender": ["同事打了客户，现在想去派出所投案，能从轻吗"],
+    "tracking-device": ["车贷公司在客户车上装了GPS定位，这个合法吗"],
+    "forged-seals": ["有人私刻了一个律所的公章，往客户家里寄律师函"],
+    "gang-soft-violence": ["我们公司的催收方式会不会被认定为软暴力、恶势力"],
+    "forced-labour": ["让欠款人来我们店里打工抵债，不干完不让走，可以吗"],
+    "nude-loan": ["网上有人放裸贷，拿借款女生的裸照威胁她还钱"],
+    "funeral-items": ["有催收给欠款人家门口寄了花圈和寿衣，这属于什么行为"],
+    "set-off": ["客户在我们这还有一笔保证金，能不能直接扣了抵欠款"],
+    "penalty-reduction": ["合同里的违约金太离谱了，能不能请求法院调低"],
+    "earnest-money": ["他交了两万定金后反悔不借了，定金能不退吗"],
+    "no-interest-agreed": ["借给朋友五万块，当时没约定利息，现在能要利息吗"],
+    "loan-purpose-misuse": ["说好是经营贷，结果他拿去炒股了，银行能提前收回吗"],
+    "loan-term-unclear": ["借条上没写还款期限，我什么时候可以要他还"],
+    "loan-contract-formation": ["借款合同签了但钱还没打过去，这个合同成立了吗"],
+    "debt-waiver-settlement": ["我们跟客户签了减免协议，只还本金剩下的利息全免，现在公司想反悔"],
+    "paid-off-still-chased": ["客户说他早就还清了还在催，还一直打电话"],
+    "force-majeure": ["因为疫情封控三个月没收入，逾期了能算不可抗力吗"],
+    "revocation-deadline": ["债务人去年把房子白送给亲戚，撤销权现在还在期限内吗"],
+    "agent-overreach": ["你们的催收员口头答应给我免息，现在公司又不认了"],
+    "unfair-contract": ["他当时急着救命才借的，利息特别高，能不能说显失公平"],
+    "incapacitated-borrower": ["借款人有精神病，他签的借款合同有效吗"],
+    "sale-contract-security": ["借钱时让他签了一份房屋买卖合同作为担保，到期不还能直接要房子吗"],
+    "criminal-civil-overlap": ["借款人涉嫌诈骗已经被刑事立案了，我们还能起诉担保人吗"],
+    "legal-rep-loan": ["老板以公司名义借的钱，实际是他自己花了，能找他个人要吗"],
+    "illegal-purpose-loan": ["明知他借钱是拿去赌博还借给他，这钱还能要回来吗"],
+    "platform-liability": ["我们只是助贷平台，借款人不还钱，平台要承担担保责任吗"],
+    "co-guarantors": ["这笔借款有两个保证人，能只找其中一个要全部吗"],
+    "maximum-amount-security": ["签的是最高额保证合同，后面新增的借款担保人也要负责吗"],
+    "guarantor-recourse": ["担保人替借款人还了十万，他能向借款人追偿吗"],
+    "guarantee-change-without-consent": ["借款展期了但保证人不知道，他还要承担担保责任吗"],
+    "new-loan-repays-old": ["银行搞借新还旧，原来的担保人还要负责吗"],
+    "public-body-guarantor": ["村委会给村民的贷款做了担保，这个担保有效吗"],
+    "mortgage-enforcement": ["客户的车已经抵押给我们了，逾期以后怎么处置"],
+    "unregistered-mortgage": ["房子押给我们了，但是没去办抵押登记，有用吗"],
+    "pledge": ["他把金条质押在我这里借了钱，到期不还我能卖吗"],
+    "lien": ["修车厂可以留置欠款人的车吗"],
+    "limitation-start": ["分期还款的借款，诉讼时效从什么时候开始算"],
+    "dignity": ["催收员在电话里说客户不配做人，侮辱人格，这侵犯人格权吗"],
+    "personality-injunction": ["催收一直骚扰我，我能申请法院让他们停止骚扰吗"],
+    "debtor-suicide": ["客户被催得受不了说要跳楼，如果出事我们要担责吗"],
+    "mental-distress": ["天天被电话骚扰，我妈都被吓出病住院了，能要精神损失费吗"],
+    "agreed-jurisdiction": ["借款合同里约定由我们公司所在地法院管辖，这个条款有效吗"],
+    "service-of-process": ["借款人失联了，起诉的话法院怎么送达"],
+    "payment-order-objection": ["客户收到支付令后提出了异议，接下来怎么办"],
+    "advance-execution": ["案子还没判，能不能申请先予执行"],
+    "enforcement-objection": ["我老婆名下的房子被法院查封了，但债是我欠的，能提执行异议吗"],
+    "asset-report": ["申请执行以后，法院会去查他名下的存款和车吗"],
+    "small-claims": ["就欠了几千块，值不值得起诉，是不是小额诉讼"],
+    "recording-evidence": ["催收时的电话录音能作为证据在法院用吗"],
+    "default-judgment": ["欠款人收到传票就是不去开庭，法院会怎么判"],
+    "court-mediation": ["法院诉前调解达成了调解协议，对方不履行怎么办"],
+    "evidence-forgery": ["同事想伪造一份聊天记录作为证据去起诉，这样做会怎样"],
+    "delayed-performance-interest": ["判决以后他一直拖着不还，迟延履行的利息怎么算"],
+    "separate-consent": ["把客户信息提供给合作方，需要单独同意吗"],
+    "withdraw-consent": ["客户打电话要撤回授权，不让我们用他的通讯录了"],
+    "notice-rules": ["收集借款人信息的时候，没告诉他用途，这样违法吗"],
+    "access-copy-request": ["客户要求调取他的催收录音和还款记录，我们必须给吗"],
+    "share-third-party": ["我们把逾期客户名单推送给了合作方，这样违规吗"],
+    "merger-transfer": ["公司被收购以后，原来的客户信息能直接转给新公司用吗"],
+    "automated-decision": ["用AI外呼机器人给客户打催收电话需要注意什么"],
+    "pia-audit": ["委外催收之前要不要先做个人信息保护影响评估"],
+    "security-incident": ["我们系统被黑客攻击了，客户资料可能泄露，要通知谁"],
+    "insider-data-misuse": ["有个坐席偷偷用U盘拷走了几千条客户资料"],
+    "cross-border-transfer": ["公司把催收数据存到境外服务器上，合规吗"],
+    "pipl-penalties": ["违法处理客户个人信息，最多罚多少钱"],
+    "minors-info": ["客户孩子的学校地址和班级信息能不能收集"],
+    "credit-authorization": ["我没授权，怎么征信上多了好几条查询记录"],
+    "credit-self-query": ["怎么免费查自己的征信报告"],
+    "credit-prohibited-data": ["征信机构能采集病史和指纹信息吗"],
+    "credit-agency": ["百行征信这种征信公司也能报送逾期吗"],
+    "credit-damage": ["征信记录错了，害得我房贷批不下来，能要赔偿吗"],
+    "card-password-liability": ["信用卡验证码被骗子骗走了，发卡行有没有责任"],
+    "bulk-sim-iot": ["公司批量办了几十张手机卡给催收员用，有什么风险"],
+    "outbound-lines": ["我们的外呼号码老是被标记为骚扰，被封了怎么办"],
+    "fake-collector-scam": ["有人自称平台客服，说要注销网贷账户，让我转账到个人账户"],
+    "fraud-app": ["我们的网贷APP还没备案就上架了，被下架后还能继续放款吗"],
+    "bank-loan-review": ["银行放贷时根本没认真审核，现在借款人还不上，银行有没有责任"],
+    "bank-secrecy": ["银行的客户经理把我的存款和流水告诉了催收，这合法吗"],
+    "marketing-messages": ["客户已经还清了，我们还能给他发营销短信推荐新贷款吗"],
+}
+
 UNRELATED_QUESTIONS = [
     "咱们组这个月回款率做到了80%，提成比例一般是多少？",
     "公司年会定在几号？",
@@ -337,6 +435,26 @@ UNRELATED_QUESTIONS = [
     "催收系统登录不上去了找谁？",
     "个人所得税的起征点现在是多少？",
     "劳动合同法规定加班费怎么算？",
+    "明天上海会下雨吗？要不要带伞",
+    "这个月工资什么时候发，绩效奖金怎么算",
+    "年终奖要交多少个人所得税",
+    "从公司到地铁站坐几路公交最快",
+    "食堂今天中午有什么菜",
+    "Python 里怎么把列表去重",
+    "电脑蓝屏了怎么重装系统",
+    "周末去哪里爬山比较好",
+    "怎么用Excel做数据透视表",
+    "请假三天需要哪个领导审批",
+    "新人入职培训一般持续多久",
+    "会议室投影仪连不上笔记本怎么办",
+    "打印机卡纸了找谁修",
+    "公司团建去哪里玩比较好",
+    "社保和公积金的缴费基数怎么确定",
+    "共享单车月卡怎么办理",
+    "最近失眠严重，有什么改善睡眠的办法",
+    "清明节回老家扫墓要准备什么",
+    "员工怎么在系统里查看自己的考勤",
+    "我的微信账号被封了怎么解封",
 ]
 
 
@@ -354,7 +472,12 @@ def test_at_least_forty_conduct_patterns_have_examples() -> None:
 
 @pytest.mark.parametrize(
     ("conduct_id", "question"),
-    [(cid, q) for cid, questions in CONDUCT_EXAMPLES.items() for q in questions],
+    [
+        (cid, q)
+        for examples in (CONDUCT_EXAMPLES, COVERAGE_EXAMPLES)
+        for cid, questions in examples.items()
+        for q in questions
+    ],
 )
 def test_conduct_fires_on_colloquial_question(conduct_id: str, question: str) -> None:
     hits = {hit.id: hit for hit in spot_conduct(question)}
@@ -362,6 +485,46 @@ def test_conduct_fires_on_colloquial_question(conduct_id: str, question: str) ->
     hit = hits[conduct_id]
     assert hit.matched and all(m in question for m in hit.matched)
     assert all(isinstance(p, Provenance) for p in hit.provisions)
+
+
+def test_every_conduct_pattern_has_a_colloquial_example() -> None:
+    known = [p.id for p in load_conduct()]
+    assert not set(CONDUCT_EXAMPLES) & set(COVERAGE_EXAMPLES)
+    assert set(known) == set(CONDUCT_EXAMPLES) | set(COVERAGE_EXAMPLES)
+    assert len(known) >= 158
+
+
+def test_coverage_pass_reaches_the_key_article_families() -> None:
+    cited = {(prov.title, prov.article) for p in load_conduct() for prov in p.provisions}
+    assert {
+        ("刑法", "第二百七十一条"),
+        ("刑法", "第一百九十三条"),
+        ("刑法", "第二百八十七条之二"),
+        ("刑法", "第三十条"),
+        ("民法典", "第五百六十八条"),
+        ("民法典", "第一百七十二条"),
+        ("民法典", "第六百九十九条"),
+        ("民事诉讼法", "第九十五条"),
+        ("民事诉讼法", "第二百三十八条"),
+        ("个人信息保护法", "第十五条"),
+        ("个人信息保护法", "第五十七条"),
+        ("征信业管理条例", "第十七条"),
+        ("反电信网络诈骗法", "第十三条"),
+        ("商业银行法", "第二十九条"),
+    } <= cited
+
+
+@pytest.mark.parametrize(
+    ("question", "silent"),
+    [
+        ("留置送达是什么意思", "lien"),
+        ("被限制出境的信息在哪里能查到", "cross-border-transfer"),
+        ("我就去了趟银行办业务", "accomplice-role"),
+        ("经理要进去开会了", "unit-crime"),
+    ],
+)
+def test_coverage_patterns_do_not_fire_on_look_alike_phrases(question: str, silent: str) -> None:
+    assert silent not in {h.id for h in spot_conduct(question)}
 
 
 @pytest.mark.parametrize("question", UNRELATED_QUESTIONS)
