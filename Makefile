@@ -43,10 +43,11 @@ bench: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/regkb ingest corpus $(SHARED)/corpus --index .regkb-eval
-	$(BIN)/regkb eval --questions $(SHARED)/evals/dev.jsonl --index .regkb-eval --out evals/out/latest
+	$(BIN)/regkb eval --questions $(SHARED)/evals/dev.jsonl --index .regkb-eval --out evals/out/latest --baselines
+	$(BIN)/regkb eval --questions evals/questions/heldout.jsonl --index .regkb-eval --out evals/out/heldout
 
 eval-gate: $(STAMP)
-	$(BIN)/python -m evals.gate --shared $(SHARED) --index .regkb-eval --baseline evals/baseline.json
+	REGKB_SHARED=$(SHARED) $(BIN)/python -m evals.gate --index .regkb-eval --out evals/out/gate
 
 clean:
 	rm -rf $(INDEX) .regkb-eval evals/out

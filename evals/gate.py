@@ -40,7 +40,7 @@ FLOORS: dict[str, float] = {"citation_validity": 1.0}
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("REGKB_SHARED", REPO / ".." / "shared"))
 BASELINE = REPO / "evals" / "baseline.json"
-GATE_INDEX = Path.home() / ".cache" / "regkb" / "gate-index"
+GATE_INDEX = REPO / ".regkb-eval"  # the same index the integration tests and `make eval` use
 _EPS = 1e-9
 
 

@@ -24,15 +24,24 @@ SEVERITY_ORDER = ("刑事", "行政", "民事", "内部")
 
 _ARTICLE_START = re.compile(rf"^\s*(第(?:{NUMERAL_CLASS}+|\d+)条(?:之{NUMERAL_CLASS}+)?)", re.M)
 _QUOTED = re.compile(r"[‘'“\"「『]([^’'”\"」』]{6,})[’'”\"」』]")
-_REVIEW_ASK = re.compile(r"合规|合法|能用|能不能|可以吗|行吗|有效|有没有问题|评估|审查|能这么写|支持吗")
+_REVIEW_ASK = re.compile(
+    r"合规|合法|违法|违规|能用|可用|有效|无效|问题|评估|审查|审核|看看|把关|意见|"
+    r"这样写|这么写|这样规定|这样约定|这条|此条|该条|支持|可以吗|行吗|能.{0,3}吗"
+)
 
 
 def quoted_clause(question: str) -> str | None:
-    """The draft clause quoted in a review question (“…合规吗？”), or None."""
-    if not _REVIEW_ASK.search(question):
-        return None
-    quotes = _QUOTED.findall(question)
-    return max(quotes, key=len) if quotes else None
+    """The draft clause quoted in a review question (“…合规吗？” / “…请评估”), or None.
+
+    A quote counts as a draft clause when it is clause-length and the words after it ask for a
+    judgement (合规吗 / 这条有效吗 / 请评估 …).
+    """
+    best: str | None = None
+    for match in _QUOTED.finditer(question):
+        clause, tail = match.group(1), question[match.end() :]
+        if len(clause) >= 10 and _REVIEW_ASK.search(tail):
+            best = clause if best is None or len(clause) > len(best) else best
+    return best
 
 
 def split_clauses(text: str) -> list[tuple[str, str]]:
