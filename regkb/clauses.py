@@ -84,9 +84,10 @@ class ClauseChecker:
         )
         governing = tuple(self.engine.retrieve(text, k=5))
         if redlines:
-            return ClauseResult(
-                label, text, redlines, governing, RISK, gravest([r.severity for r in redlines])
-            )
+            severity = gravest([r.severity for r in redlines])
+            # a clash with the company's own rules only is a matter for review, not unlawful
+            verdict = REVIEW if severity == "内部" else RISK
+            return ClauseResult(label, text, redlines, governing, verdict, severity)
         touches_conduct = bool(self.engine.plan(text).conduct)
         return ClauseResult(label, text, (), governing, REVIEW if touches_conduct else CLEAR, None)
 

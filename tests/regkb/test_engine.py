@@ -160,3 +160,9 @@ def test_llm_failure_falls_back_to_extractive(hash_engine, monkeypatch) -> None:
     answer = hash_engine.ask("客户不接电话，我能不能打到他单位，跟他同事说他欠钱不还？")
     assert answer.text.startswith("依据") and answer.citations
     assert any("摘录式" in n for n in answer.notes)
+
+
+def test_internal_only_red_line_asks_for_review(hash_engine) -> None:
+    results = hash_engine.check("催收员可在夜间及凌晨拨打借款人电话。")
+    assert results[0].redlines and {r.severity for r in results[0].redlines} == {"内部"}
+    assert results[0].verdict == "需复核" and results[0].severity == "内部"
