@@ -31,7 +31,15 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     subprocess.run(
-        [sys.executable, "-m", "ingest", str(REPO / "corpus"), str(args.shared / "corpus"), "--index", str(args.index)],
+        [
+            sys.executable,
+            "-m",
+            "ingest",
+            str(REPO / "corpus"),
+            str(args.shared / "corpus"),
+            "--index",
+            str(args.index),
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
     )
@@ -42,7 +50,9 @@ def main() -> int:
     engine = Engine.open(Settings(index_dir=args.index))
     engine.ask("预热")  # first call loads the models lazily: part of cold start
     cold = time.perf_counter() - t0
-    questions = [json.loads(line)["question"] for line in (args.shared / "evals" / "dev.jsonl").open(encoding="utf-8")]
+    questions = [
+        json.loads(line)["question"] for line in (args.shared / "evals" / "dev.jsonl").open(encoding="utf-8")
+    ]
     retrieve, total = [], []
     for _ in range(args.rounds):
         for q in questions:
