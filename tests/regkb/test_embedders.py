@@ -203,3 +203,17 @@ def test_sentence_transformers_backend_with_local_minilm(
     query = emb.embed_query("a kitten resting on a rug")
     assert np.allclose(_norms([cat, stocks, query]), 1.0, atol=1e-5)
     assert _cos(query, cat) > _cos(query, stocks) + 0.2
+
+
+def test_e5_batches_cover_every_window_once_within_the_token_budget() -> None:
+    from regkb.embedders.e5 import _batches, _Window
+
+    lengths = [3, 5, 5, 9, 40, 7, 12, 2]
+    windows = [_Window(i, [0] * n, float(n)) for i, n in enumerate(lengths)]
+    order = sorted(range(len(windows)), key=lambda i: lengths[i])
+    batches = _batches(order, windows, budget=20)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    for batch in batches:
+        padded = max(lengths[i] for i in batch) * len(batch)
+        assert padded <= 20 or len(batch) == 1
+    assert [4] in batches  # longer than the budget on its own: a batch of one
