@@ -100,4 +100,4 @@ class RefusalPolicy:
             return self.floor_use, self.answer_use, ranked.top_score("use")
         if "e5" in ranked.lists:
             return self.floor_e5, self.answer_e5, ranked.top_score("e5")
-        return 0.0, 0.0, 1.0  # no calibrated channel (tests' hash embedder): rules above decide
+        return 0.0, float("inf"), 0.0  # no calibrated channel (tests' hash embedder): lexical decides

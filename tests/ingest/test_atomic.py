@@ -55,6 +55,16 @@ def _passage_ids(index: Path) -> frozenset[str]:
         reader.close()
 
 
+def _writing(index: Path) -> bool:
+    return any(p.name.startswith(".tmp-") for p in (index / GENERATIONS).iterdir())
+
+
+def _wait_for_tmp_generation(index: Path, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and not _writing(index) and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
 @pytest.mark.integration
 def test_sigkill_at_any_moment_leaves_a_usable_index(tmp_path: Path) -> None:
     corpus, index = tmp_path / "corpus", tmp_path / "idx"
@@ -69,19 +79,25 @@ def test_sigkill_at_any_moment_leaves_a_usable_index(tmp_path: Path) -> None:
     assert _ingest(corpus, index).wait(timeout=300) == 0
     seconds = time.perf_counter() - started
     version, mid_write = 2, 0
-    for fraction in (0.1, 0.3, 0.5, 0.65, 0.75, 0.85, 0.92, 0.98):
-        delay = fraction * seconds
+    # kills at fixed fractions of a run, then kills timed from the moment a generation is being
+    # written (so the mid-write case is exercised however fast this machine is)
+    schedule = [("start", f) for f in (0.1, 0.3, 0.5, 0.75, 0.95)] + [
+        ("writing", f) for f in (0.0, 0.05, 0.1, 0.3)
+    ]
+    for anchor, fraction in schedule:
         target = 2 if version == 1 else 1
         _write_corpus(corpus, target)
         proc = _ingest(corpus, index)
-        time.sleep(delay)
+        if anchor == "writing":
+            _wait_for_tmp_generation(index, proc)
+        time.sleep(fraction * seconds)
         finished = proc.poll() is not None
         if not finished:
-            mid_write += any(p.name.startswith(".tmp-") for p in (index / GENERATIONS).iterdir())
+            mid_write += _writing(index)
             proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
         served = _passage_ids(index)
-        assert served in (sets[version], sets[target]), f"killed after {delay} s: a mixed index"
+        assert served in (sets[version], sets[target]), f"killed at {anchor}+{fraction}: a mixed index"
         version = target if served == sets[target] else version
     assert mid_write >= 3, (
         f"only {mid_write} kill(s) landed while a generation was written ({seconds:.1f} s runs)"
