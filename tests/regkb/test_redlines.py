@@ -51,6 +51,33 @@ RULE_EXAMPLES: dict[str, str] = {
     "RL-34-forfeiture-collateral": "借款人以名下车辆抵偿债务，如到期未能还清，该车辆直接归出借人所有，双方不再结算。",
     "RL-35-induce-borrowing": "催收员可建议借款人向其他平台借款先还清本公司欠款。",
     "RL-36-deceased-heirs": "借款人死亡的，其继承人应以个人财产全额偿还剩余欠款。",
+    "RL-37-exclude-injury-liability": "外访或到店协商期间借款人发生人身伤害的，本公司概不负责。",
+    "RL-38-waive-right-to-sue-complain": "借款人自愿放弃就本合同向任何机构投诉及提起诉讼的权利。",
+    "RL-39-aggravate-consumer-liability": "因本合同产生的一切费用及风险均由借款人承担，本合同最终解释权归本公司所有。",
+    "RL-40-irrevocable-consent": "借款人对本公司收集、使用其个人信息的授权一经作出不得撤回。",
+    "RL-41-bundled-consent": "借款人不同意授权本公司读取通讯录的，本公司有权拒绝提供借款服务。",
+    "RL-42-sensitive-info-no-separate-consent": "借款人同意本公司在每次登录时采集其人脸信息及声纹，并用于贷后管理。",
+    "RL-43-excessive-collection": "借款人同意本公司读取其手机相册、短信记录及已安装应用列表，用于评估还款能力。",
+    "RL-44-share-without-separate-consent": "借款人同意本公司将其身份信息、借款信息提供给关联公司及合作伙伴用于联合营销。",
+    "RL-45-retention-beyond-necessary": "借款结清或账户注销后，本公司仍可继续保存并使用借款人的个人信息用于产品推广。",
+    "RL-46-refuse-data-subject-rights": "借款人在借款存续期间及结清后均无权要求本公司删除其个人信息。",
+    "RL-47-data-to-personal-devices": "催收人员可将负责案件的客户信息导出至个人U盘，以便居家办公时使用。",
+    "RL-48-no-security-measures": "为提高效率，同组催收坐席可共用系统账号，客户身份证号码以明文存储于共享文件夹。",
+    "RL-49-cross-border-transfer": "本公司可将借款人信息同步存储至境外母公司服务器，用于集团统一风控分析。",
+    "RL-50-lockout-utilities": "借款人逾期超过90日且拒不配合的，本公司有权更换其住所门锁并停水停电，直至其清偿欠款。",
+    "RL-51-compound-interest": "借款人逾期未付的利息计入下期本金，并按合同利率继续计息。",
+    "RL-52-unlicensed-lending": "为扩大业务规模，员工可以个人名义向社会不特定对象出借资金，利息归个人所有。",
+    "RL-53-jurisdiction-clause": "因本合同发生的争议，由本公司指定的人民法院管辖，借款人放弃提出管辖权异议的权利。",
+    "RL-54-bind-third-party-without-signature": "借款人填写的紧急联系人视为本合同的连带保证人，借款人逾期时承担连带清偿责任。",
+    "RL-55-spouse-presumed-joint-debt": "借款人已婚的，无论借款用途如何，本借款均视为借款人夫妻共同债务，由其配偶承担共同还款责任。",
+    "RL-56-negative-credit-retention": "借款人的逾期记录将在征信系统中永久保存，结清后亦不予删除。",
+    "RL-57-credit-report-misuse": "借款人授权本公司查询的信用报告可提供给合作催收机构及营销合作方使用。",
+    "RL-58-workplace-visit": "借款人逾期超过30日的，本公司有权派员前往借款人工作单位进行催收。",
+    "RL-59-cash-or-private-account": "外访时借款人可当场向外访人员支付现金，或将还款转入催收员个人微信账户。",
+    "RL-60-revealing-mail": "催收函件可使用明信片寄送，并在正面醒目位置印有“欠款催收”字样。",
+    "RL-61-any-means": "借款人逾期超过60日的，本公司有权采取一切必要手段催收。",
+    "RL-62-recovery-commission": "受托机构的服务费按实际催回金额的30%计提，不设其他考核。",
+    "RL-63-vulnerable-customers": "借款人以住院、重病为由拖延还款的，催收人员应照常催收，不予暂停。",
 }
 
 LAWFUL_CLAUSES = [
@@ -78,6 +105,160 @@ LAWFUL_CLAUSES = [
     "催收人员在催收活动中严禁实施下列行为：\n（一）使用暴力或者以暴力相威胁；\n（二）限制他人人身自由；\n"
     "（三）在朋友圈公开借款人的欠款信息。",
     "催收人员有辱骂客户行为的，扣减当月绩效。",
+]
+
+# Lawful counterparts of the contract and data-protection red lines: none may raise a legal risk
+# (a rule of severity 刑事/行政/民事); they withdraw consent, delete after a fixed period, limit access,
+# register a mortgage, obtain a guarantor's written consent, restate the law …
+LAWFUL_COUNTERPARTS = [
+    "借款人可以随时在APP“设置—隐私”中撤回对通讯录读取的授权，撤回同意不影响撤回前已进行的处理活动的效力。",
+    "催收录音自贷款结清之日起保存五年，期满后删除。",
+    "客户信息仅限经授权的催收岗位人员在公司内网系统中访问，严禁下载、拷贝至U盘、个人网盘或带离办公场所。",
+    "抵押车辆应当在车辆管理所办理抵押登记，借款人到期不履行债务的，出借人可以就抵押车辆折价或者拍卖、变卖所得价款优先受偿。",
+    "借款展期的，本公司应当取得保证人的书面同意；未经保证人书面同意的，保证期间不受影响。",
+    "因本公司故意或者重大过失造成借款人财产损失的，本公司依法承担赔偿责任。",
+    "借款人对催收行为有异议的，可以向本公司投诉，也可以向金融监管部门投诉或依法提起诉讼。",
+    "借款人可以拒绝接收营销短信，拒绝不影响其正常使用借款服务。",
+    "本公司在取得借款人单独同意后采集其人脸信息，仅用于身份核验。",
+    "本公司不读取借款人的相册、短信和通话记录。",
+    "经借款人单独同意，本公司可将其姓名和联系方式提供给合作保险公司，借款人可随时撤回该同意。",
+    "借款人有权查阅、复制、更正、删除其个人信息，本公司应当在十五个工作日内予以处理，不得拒绝。",
+    "催收系统实行一人一号，访问权限按岗位最小化授予，客户信息加密存储并留存访问日志。",
+    "确需向境外提供个人信息的，应当通过国家网信部门组织的安全评估并取得个人单独同意。",
+    "逾期处置仅限于依法提起诉讼或申请财产保全，不得擅自换锁、停水停电。",
+    "逾期利息按未还本金计算，不计复利。",
+    "本公司依法取得小额贷款公司经营许可，在许可范围内向个人发放贷款。",
+    "因本合同发生的争议，由合同签订地有管辖权的人民法院管辖。",
+    "经配偶本人书面签字同意的，配偶作为共同借款人承担还款责任。",
+    "夫妻双方共同签字的借款，属于夫妻共同债务。",
+    "借款人的不良信息自不良行为终止之日起保存5年，期满后予以删除。",
+    "信用报告仅用于审核借款申请，不得用于其他用途。",
+    "外访应当以借款人住所为限，不得前往借款人的工作单位。",
+    "借款人应通过本公司公布的对公账户还款，催收人员不得收取现金。",
+    "服务费按回款金额计提，并根据合规考核结果实行合规扣减。",
+    "借款人住院治疗的，暂停催收三十日，期间只发送还款方式说明。",
+    "本公司可以采取依法提起诉讼等合法方式催收。",
+    "因借款人违约产生的诉讼费、保全费等实际发生的合理费用，由借款人承担。",
+    "借款人以自杀相威胁的，催收人员应立即停止催收话题并报告主管。",
+    "本公司应在营业场所显著位置张贴收费标准告示。",
+    "催收人员应持续跟踪还款进度，客服中心安排专人值守热线。",
+    "本公司核验借款人身份证原件后当场返还，仅留存复印件。",
+    "借款人到期不还的，本公司可以依法申请人民法院对抵押车辆采取查封、扣押等保全措施。",
+    "借款人可以委托他人代为还款。",
+    "法务部可依法制作起诉状并加盖本公司公章。",
+    "借款人可通过中国人民银行征信中心自行查询个人信用报告。",
+    "利息按实际到账金额计算，服务费按月收取，不从本金中扣除。",
+    "本公司调整收费标准的，应当提前三十日通知借款人并经借款人同意。",
+    "借款人可以随时撤回对个人信息处理的同意，本公司提供便捷的撤回方式。",
+    "客户敏感信息应加密存储，严禁明文传输，系统账号严禁共用。",
+    "借款结清后，本公司依法保存借款合同及还款记录，保存期限届满后予以删除。",
+    "本公司不公开借款人的个人信息，取得借款人单独同意的除外。",
+    "借款人失联的，可联系紧急联系人询问借款人的有效联系方式，不得透露其欠款信息。",
+    "借款人提出删除请求的，本公司应当及时删除，不得无故拒绝。",
+]
+
+# Further drafting variants (formal clause language) that must fire the named rule.
+DRAFTING_VARIANTS = [
+    (
+        "RL-54-bind-third-party-without-signature",
+        "借款展期无需征得保证人同意，保证人仍按展期后的期限承担保证责任。",
+    ),
+    (
+        "RL-40-irrevocable-consent",
+        "借款人不可撤销地授权本公司查询、使用其征信信息及通讯录，直至借款全部结清。",
+    ),
+    ("RL-40-irrevocable-consent", "借款人撤回对个人信息处理的同意的，视为违约，本公司有权宣布借款提前到期。"),
+    ("RL-45-retention-beyond-necessary", "借款人的个人信息及通讯录数据将由本公司永久保存。"),
+    ("RL-15-detention", "外访人员可将借款人带至公司，直至其家属筹齐欠款。"),
+    ("RL-17-seize-property", "借款人应将身份证原件及手机交由本公司保管，还清欠款后返还。"),
+    (
+        "RL-22-upfront-interest",
+        "借款人实际到账金额为借款金额扣除服务费后的余额，借款人仍按合同载明的借款金额还本付息。",
+    ),
+    ("RL-33-limitation-waiver", "借款人承诺不以超过诉讼时效为由拒绝还款。"),
+    ("RL-34-forfeiture-collateral", "借款人到期未能还清借款的，应将抵押车辆过户至出借人名下抵偿债务。"),
+    ("RL-12-public-exposure", "借款人逾期超过60日的，本公司有权在官网及APP公示其姓名、照片和欠款金额。"),
+    ("RL-09-disclose-to-third-parties", "借款人同意本公司在其逾期时联系其紧急联系人、亲友告知其逾期情况。"),
+    ("RL-07-false-criminal-liability", "借款人逾期超过90天的，本公司将以贷款诈骗向公安机关报案。"),
+    ("RL-30-borrowed-sim", "外呼中心可使用GOIP设备及租用的物联网卡开展批量外呼。"),
+    ("RL-18-night-contact", "借款人同意本公司在任何时间与其联系。"),
+    ("RL-38-waive-right-to-sue-complain", "借款人投诉前须先结清全部欠款。"),
+    ("RL-39-aggravate-consumer-liability", "本公司有权随时调整借款利率及服务费率，无需另行通知借款人。"),
+    ("RL-28-blanket-consent", "借款人勾选同意即视为授权本公司处理其全部个人信息。"),
+    (
+        "RL-37-exclude-injury-liability",
+        "催收人员上门期间与借款人发生冲突造成其受伤的，本公司不承担任何责任。",
+    ),
+    ("RL-37-exclude-injury-liability", "因受托催收机构工作人员的故意行为造成借款人财产损失的，本公司免责。"),
+    ("RL-37-exclude-injury-liability", "借款人在本公司营业场所内发生的任何人身损害，本公司一概不负责。"),
+    ("RL-38-waive-right-to-sue-complain", "借款人承诺不就催收行为向监管部门投诉或举报。"),
+    ("RL-38-waive-right-to-sue-complain", "借款人不得就本合同项下任何争议提起诉讼。"),
+    ("RL-39-aggravate-consumer-liability", "借款人违约的，无论何种原因，借款人均应赔偿本公司全部损失。"),
+    ("RL-39-aggravate-consumer-liability", "本公司有权单方调整服务费标准，调整后的标准自公布之日起生效。"),
+    (
+        "RL-40-irrevocable-consent",
+        "本授权书为不可撤销的授权，授权期限至借款人结清全部债务之日止，授权期间借款人不得撤回对其个人信息处理的同意。",
+    ),
+    ("RL-40-irrevocable-consent", "借款人撤回授权须经本公司书面同意。"),
+    ("RL-41-bundled-consent", "用户须同时同意接收营销推送及向合作方共享其信息方可申请借款。"),
+    ("RL-41-bundled-consent", "借款人关闭定位权限的，本公司将停止提供借款服务。"),
+    (
+        "RL-42-sensitive-info-no-separate-consent",
+        "借款人同意本公司获取其银行流水及其他银行账户信息，用于贷后管理。",
+    ),
+    (
+        "RL-42-sensitive-info-no-separate-consent",
+        "本公司可收集借款人未成年子女的个人信息，用于核实家庭状况。",
+    ),
+    ("RL-42-sensitive-info-no-separate-consent", "为贷后管理需要，本公司将持续获取借款人的实时位置。"),
+    ("RL-43-excessive-collection", "借款人授权本公司访问其手机摄像头、麦克风及相册。"),
+    ("RL-43-excessive-collection", "本公司可将收集的信息用于本公司认为必要的其他用途。"),
+    ("RL-44-share-without-separate-consent", "本公司有权向集团内其他公司及合作机构提供借款人的个人信息。"),
+    ("RL-44-share-without-separate-consent", "借款人同意本公司与第三方共享其个人信息及借款数据。"),
+    ("RL-45-retention-beyond-necessary", "借款人的个人信息保存期限由本公司根据业务需要自行确定。"),
+    ("RL-45-retention-beyond-necessary", "借款人撤回同意后，本公司仍有权继续使用其已提供的个人信息。"),
+    ("RL-46-refuse-data-subject-rights", "对于借款人提出的删除个人信息的申请，本公司有权拒绝。"),
+    ("RL-46-refuse-data-subject-rights", "本公司不接受借款人查阅、复制其个人信息的请求。"),
+    ("RL-47-data-to-personal-devices", "受托机构可将案件信息下载至本地电脑并通过个人微信发送给催收员。"),
+    ("RL-47-data-to-personal-devices", "催收员可将客户名单打印后带回家中继续作业。"),
+    ("RL-48-no-security-measures", "所有催收人员均可查看全部客户信息。"),
+    ("RL-48-no-security-measures", "客户信息无需加密，可通过普通邮件传输。"),
+    ("RL-49-cross-border-transfer", "借款人同意本公司将其个人信息传输至境外服务商进行处理，无需另行评估。"),
+    ("RL-50-lockout-utilities", "借款人逾期的，本公司有权收回其抵押房屋并搬走屋内家具抵债。"),
+    ("RL-51-compound-interest", "逾期罚息按日计收复利。"),
+    ("RL-51-compound-interest", "到期未付的利息自动转为本金，继续按日计息。"),
+    ("RL-52-unlicensed-lending", "本公司无需取得放贷资质即可向社会公众发放小额借款。"),
+    ("RL-53-jurisdiction-clause", "因本合同引起的纠纷，出借人可向其选择的任意法院提起诉讼。"),
+    ("RL-54-bind-third-party-without-signature", "借款人推荐的担保人自动成为共同借款人，无需本人签字。"),
+    (
+        "RL-54-bind-third-party-without-signature",
+        "本公司与借款人协商增加借款金额的，无需通知保证人，保证人对增加部分承担连带责任。",
+    ),
+    (
+        "RL-55-spouse-presumed-joint-debt",
+        "借款人配偶对本借款承担共同还款责任，无论其是否知情，本借款均按夫妻共同债务处理。",
+    ),
+    ("RL-56-negative-credit-retention", "借款人的不良记录将在本公司系统及征信报告中保留十年。"),
+    ("RL-57-credit-report-misuse", "本公司可将借款人的征信报告提供给合作营销机构用于产品推荐。"),
+    ("RL-58-workplace-visit", "外访人员可上门至借款人单位面谈，直至其还清欠款。"),
+    ("RL-59-cash-or-private-account", "借款人可将还款直接支付至外访人员个人支付宝。"),
+    ("RL-60-revealing-mail", "催收信件外封套注明“逾期欠款催收”字样。"),
+    ("RL-61-any-means", "催收人员可以使用任何方式迫使借款人还款。"),
+    ("RL-62-recovery-commission", "催收员提成按回款金额的5%计算。"),
+    ("RL-63-vulnerable-customers", "对年满七十周岁的借款人一律照常催收。"),
+    ("RL-15-detention", "借款人须随外访人员到公司签署还款协议，还清前不得离开。"),
+    ("RL-17-seize-property", "借款人同意将手机及身份证押在公司，作为还款担保。"),
+    ("RL-22-upfront-interest", "本公司在放款金额中直接扣除服务费和首期利息。"),
+    ("RL-33-limitation-waiver", "双方约定本合同诉讼时效为十年。"),
+    ("RL-34-forfeiture-collateral", "借款人同意以其房屋抵押，到期不能还款的，房屋直接归出借人所有。"),
+    ("RL-28-blanket-consent", "借款人未明确拒绝的，视为同意本公司向第三方提供其信息。"),
+    ("RL-26-sell-share-data", "本公司有权出售借款人的数据。"),
+    ("RL-09-disclose-to-third-parties", "本公司有权向借款人的工作单位发送催收函。"),
+    ("RL-10-contact-list", "本公司有权在借款人逾期时向其通讯录联系人发送提醒短信。"),
+    ("RL-12-public-exposure", "逾期客户的姓名、照片将在本公司公众号公示。"),
+    ("RL-24-credit-query-without-consent", "本公司可随时查询借款人配偶的征信报告。"),
+    ("RL-25-credit-report-no-notice", "借款人逾期的，本公司无需事先告知即将其逾期信息报送征信机构。"),
+    ("RL-30-borrowed-sim", "催收坐席可使用改号软件显示为法院号码。"),
 ]
 
 # The categories the red lines must cover, each by the rule that covers it.
@@ -120,7 +301,7 @@ def _fired(rules, text: str) -> set[str]:
 
 
 def test_at_least_twenty_five_rules_with_valid_severities(rules) -> None:
-    assert len(rules) >= 25
+    assert len(rules) >= 63
     assert len({r.id for r in rules}) == len(rules)
     assert {r.severity for r in rules} <= set(SEVERITIES)
     assert all(r.provisions and r.description for r in rules)
@@ -164,6 +345,28 @@ def test_dev_style_unlawful_clauses_are_caught(rules) -> None:
     assert {"RL-21-usurious-interest", "RL-23-fee-stacking"} <= _fired(
         rules, "逾期后按未还本金每日千分之五计收罚息，另每月收取催收服务费200元。"
     )
+
+
+@pytest.mark.parametrize("clause", LAWFUL_COUNTERPARTS)
+def test_lawful_counterpart_raises_no_legal_risk(rules, clause: str) -> None:
+    legal = {rule.id for rule, _ in match_rules(rules, clause) if rule.severity != "内部"}
+    assert legal == set()
+
+
+@pytest.mark.parametrize(("rule_id", "clause"), DRAFTING_VARIANTS)
+def test_rule_fires_on_drafting_variant(rules, rule_id: str, clause: str) -> None:
+    assert rule_id in _fired(rules, clause)
+
+
+def test_irrevocable_consent_is_caught_but_withdrawable_consent_is_not(rules) -> None:
+    assert "RL-40-irrevocable-consent" in _fired(rules, "借款人同意，上述个人信息处理授权一经作出不得撤回。")
+    assert _fired(rules, "借款人可以随时撤回对个人信息处理的同意，本公司提供便捷的撤回方式。") == set()
+
+
+def test_adjacent_negation_cancels_a_match(rules) -> None:
+    assert "RL-43-excessive-collection" in _fired(rules, "本公司读取借款人的相册和短信记录。")
+    assert "RL-43-excessive-collection" not in _fired(rules, "本公司不读取借款人的相册和短信记录。")
+    assert "RL-22-upfront-interest" not in _fired(rules, "服务费按月收取，不从本金中扣除。")
 
 
 @needs_shared
