@@ -49,7 +49,8 @@ def _join(body: str, sents: Sequence[str]) -> str | None:
     end = body.find(sents[1], start + len(sents[0]))
     if start < 0 or end < 0:
         return None
-    return body[start : end + len(sents[1])]
+    span = body[start : end + len(sents[1])]
+    return None if "\n" in span else span  # a quote never straddles two paragraphs
 
 
 def is_criminal(passage: Passage) -> bool:
@@ -76,8 +77,13 @@ def compose(
     for (_doc, level), group in groupby(ordered, key=lambda c: (c.passage.doc_id, c.passage.level)):
         items = list(group)
         lines.append(f"\n【{level}】{items[0].passage.title}")
-        lines.extend(f"- {c.label}：“{c.quote}”" for c in items)
+        lines.extend(f"- {c.label}：“{_indented(c.quote)}”" for c in items)
     return "\n".join(lines), tuple(ordered)
+
+
+def _indented(quote: str) -> str:
+    """Keep a multi-paragraph quote inside its Markdown list item (whitespace only changes)."""
+    return "\n  ".join(line for line in quote.split("\n") if line.strip())
 
 
 def _first_rank(cites: Sequence[Citation], doc_id: str) -> int:
