@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from regkb.numerals import NUMERAL_CLASS
 from regkb.redlines import RedlineRule, load_rules, match_rules, validate_rules
-from regkb.types import ClauseResult, Passage, RedlineHit
+from regkb.types import ClauseResult, Hit, Passage, RedlineHit
 
 if TYPE_CHECKING:
     from regkb.engine import Engine
@@ -77,12 +77,13 @@ class ClauseChecker:
             found.extend(p for p in self.engine._state.resolver.find(prov.title, prov.article) if p.part == 0)
         return tuple(found)
 
-    def review_clause(self, label: str, text: str) -> ClauseResult:
+    def review_clause(self, label: str, text: str, governing: tuple[Hit, ...] | None = None) -> ClauseResult:
         redlines = tuple(
             RedlineHit(rule.id, rule.name, rule.severity, matched, self._provisions(rule))
             for rule, matched in match_rules(self.rules, text)
         )
-        governing = tuple(self.engine.retrieve(text, k=5))
+        if governing is None:
+            governing = tuple(self.engine.retrieve(text, k=5))
         if redlines:
             severity = gravest([r.severity for r in redlines])
             # a clash with the company's own rules only is a matter for review, not unlawful

@@ -76,7 +76,12 @@ class Engine:
 
     @classmethod
     def open(cls, settings: Settings) -> Engine:
-        return cls(settings)
+        """Load the index, the models and the red-line rules now, so no user pays for it later."""
+        engine = cls(settings)
+        for embedder in engine._state.retriever.embedders.values():
+            embedder.embed_query("预热")
+        engine.checker()
+        return engine
 
     # ---- loading -----------------------------------------------------------------------
     def _embedder(self, spec: str) -> Embedder:
@@ -156,9 +161,9 @@ class Engine:
             text, citations, notes = self._llm(question, hits, text, citations, notes)
             criminal = any(is_criminal(c.passage) for c in citations)
             answer = Answer(question, text, citations, tuple(hits), False, {}, tuple(notes), criminal)
+        verdict = self._verdict(question, hits)
         t2 = time.perf_counter()
         timings = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
-        verdict = self._verdict(question)
         return _with(answer, timings, verdict)
 
     def _llm(
@@ -192,12 +197,12 @@ class Engine:
         chosen = [h for h in hits[:MAX_EVIDENCE] if h.score >= floor and h.passage.article]
         return chosen or list(hits[:1])
 
-    def _verdict(self, question: str) -> str | None:
+    def _verdict(self, question: str, hits: Sequence[Hit]) -> str | None:
+        """For a question quoting a draft clause, the clause review's verdict (reusing the hits)."""
         clause = quoted_clause(question)
         if clause is None:
             return None
-        results = self.check(clause)
-        return results[0].verdict if results else None
+        return self.checker().review_clause("1", clause, tuple(hits[:5])).verdict
 
     # ---- browsing ----------------------------------------------------------------------
     def lookup(self, reference: str) -> list[Passage]:
@@ -217,12 +222,16 @@ class Engine:
         return self._state.resolver.has_article(name, article)
 
     # ---- review ------------------------------------------------------------------------
-    def check(self, text: str) -> list[ClauseResult]:
+    def checker(self) -> ClauseChecker:
+        """The red-line rules, loaded and validated against this index once."""
         checker = self._checker
         if checker is None:
             checker = ClauseChecker.load(self, Path(self.settings.redlines))
             self._checker = checker
-        return checker.review(text)
+        return checker
+
+    def check(self, text: str) -> list[ClauseResult]:
+        return self.checker().review(text)
 
     def verify(self, text: str) -> list[CitationCheck]:
         return verify_citations(text, self._state.citations)
