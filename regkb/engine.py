@@ -32,8 +32,9 @@ from regkb.llm import chat_from_settings, llm_answer
 from regkb.lookup import ReferenceFinder
 from regkb.query import plan_query
 from regkb.refusal import RefusalPolicy
-from regkb.retrieval import ProvisionResolver, QueryPlan, Retriever, merge_parts
+from regkb.retrieval import SITUATION_EMBEDDER, ProvisionResolver, QueryPlan, Retriever, merge_parts
 from regkb.settings import Settings
+from regkb.situations import SituationIndex
 from regkb.types import (
     Answer,
     Citation,
@@ -67,6 +68,7 @@ class Engine:
         self.settings = settings
         self._embedders: dict[str, Embedder] = dict(embedders or {})
         self._lock = threading.Lock()
+        self._situation_index: SituationIndex | None = None
         self._state = self._load()
         self.refusal = RefusalPolicy()
         self._checker: ClauseChecker | None = None
@@ -107,8 +109,18 @@ class Engine:
         # documents ingested without an alias entry (uploads) are found by their own titles too
         finder = ReferenceFinder([*aliases.names(), *own], resolve)
         retriever = Retriever(reader, embedders, resolver, finder)
+        retriever.situations = self._situations(embedders)
         citations = IndexResolver(reader.passages, resolve)
         return _State(reader, retriever, resolver, finder, citations)
+
+    def _situations(self, embedders: dict[str, Embedder]) -> SituationIndex | None:
+        """The conduct situations embedded once per process (they do not depend on the index)."""
+        embedder = embedders.get(SITUATION_EMBEDDER)
+        if embedder is None:
+            return None
+        if self._situation_index is None:
+            self._situation_index = SituationIndex.build(embedder)
+        return self._situation_index
 
     def reload_if_changed(self) -> bool:
         current = IndexReader.current_generation(Path(self.settings.index_dir))

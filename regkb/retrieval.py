@@ -12,6 +12,7 @@ from regkb.embedders import Embedder
 from regkb.index import IndexReader
 from regkb.lookup import ArticleRef, ReferenceFinder
 from regkb.numerals import NUMERAL_CLASS, normalize_article_refs
+from regkb.situations import SituationIndex
 from regkb.types import Filters, Hit, Passage, Provenance
 
 log = logging.getLogger(__name__)
@@ -22,14 +23,19 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     # Chosen by a grid search on dev, scored with and without the conduct channel so that the
     # general channels carry questions no curated pattern covers (bench: /evals/README.md).
     "lookup": 100.0,  # an exact article reference outranks everything
-    "conduct": 1.6,
+    "conduct": 3.0,
     "bm25": 0.8,
     "e5": 0.3,
     "use": 0.2,
     "xref": 1.0,
+    "situation": 0.5,
 }
 CANDIDATES = 60  # per channel, before filters
-XREF_FROM = 5  # cross-references are followed from this many top hits
+XREF_FROM = 5
+# Situation channel: the question's e5 vector against the conduct patterns' descriptions.
+SITUATION_EMBEDDER = "e5"
+SITUATION_TOP = 3
+SITUATION_MIN = 0.88  # cross-references are followed from this many top hits
 # Authority prior: a company's own rules rank below the laws they rest on when scores are close.
 LEVEL_PRIOR: dict[str, float] = {"内部制度": 0.5, "行业自律": 0.8}
 _SELF_REF = re.compile(
@@ -115,6 +121,7 @@ class Retriever:
         self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
         self.level_prior = dict(LEVEL_PRIOR)
         self._xrefs: dict[str, list[str]] = {}
+        self.situations: SituationIndex | None = None  # set by the engine (needs the e5 embedder)
 
     def xrefs(self, passage: Passage) -> list[str]:
         if passage.id not in self._xrefs:
@@ -140,6 +147,9 @@ class Retriever:
         for name, embedder in self.embedders.items():
             vector = embedder.embed_query(plan.question)
             ranked.lists[name] = self.reader.dense(name).query(vector, CANDIDATES, allowed)
+            if name == SITUATION_EMBEDDER and self.situations is not None:
+                matched = self.situations.match(vector, SITUATION_TOP, SITUATION_MIN)
+                ranked.lists["situation"] = self._round_robin([s.provisions for s, _ in matched])
         return ranked
 
     def _lookup(self, plan: QueryPlan) -> list[tuple[str, float]]:
@@ -150,10 +160,13 @@ class Retriever:
         return out
 
     def _conduct(self, plan: QueryPlan) -> list[tuple[str, float]]:
+        return self._round_robin([provisions for _, provisions in plan.conduct])
+
+    def _round_robin(self, groups: Sequence[Sequence[Provenance]]) -> list[tuple[str, float]]:
+        """Passages of the provisions, taking each group's first before any group's second."""
         out: list[tuple[str, float]] = []
         seen: set[str] = set()
-        # round-robin over patterns so each matched conduct gets its first provision near the top
-        queues = [list(provisions) for _, provisions in plan.conduct]
+        queues = [list(provisions) for provisions in groups]
         while any(queues):
             for queue in queues:
                 if not queue:

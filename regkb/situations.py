@@ -1,0 +1,52 @@
+"""Semantic situation matching: the question's embedding against the curated conduct patterns.
+
+The regex patterns in conduct.yaml fire on the phrasings their authors foresaw. This channel
+generalises them: each pattern's name and legal terms are embedded once, and a question that
+describes the same situation in other words lands near it, bringing the provisions the
+pattern engages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from regkb import vocab
+from regkb.embedders import Embedder
+from regkb.types import Provenance
+
+
+def describe(pattern: vocab.ConductPattern) -> str:
+    """What is embedded for a pattern: its name and legal terms."""
+    return f"{pattern.name}：{'、'.join(pattern.terms)}" if pattern.terms else pattern.name
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    name: str
+    provisions: tuple[Provenance, ...]
+
+
+class SituationIndex:
+    def __init__(self, situations: Sequence[Situation], vectors: np.ndarray) -> None:
+        self.situations = tuple(situations)
+        self.vectors = vectors
+
+    @classmethod
+    def build(cls, embedder: Embedder) -> SituationIndex:
+        patterns = vocab.load_conduct()
+        texts = [describe(p) for p in patterns]
+        vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
+        return cls([Situation(p.name, p.provisions) for p in patterns], vectors)
+
+    def match(
+        self, query_vector: Sequence[float], top: int, threshold: float
+    ) -> list[tuple[Situation, float]]:
+        """The closest situations at or above threshold (cosine), best first."""
+        if not len(self.situations):
+            return []
+        scores = self.vectors @ np.asarray(query_vector, dtype=np.float32)
+        order = np.argsort(-scores)[:top]
+        return [(self.situations[i], float(scores[i])) for i in order if scores[i] >= threshold]

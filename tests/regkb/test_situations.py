@@ -1,0 +1,26 @@
+"""Semantic situation matching over the curated conduct patterns."""
+
+from regkb import vocab
+from regkb.embedders import make_embedder
+from regkb.situations import SituationIndex, describe
+
+
+def test_a_question_lands_on_the_situation_it_describes() -> None:
+    embedder = make_embedder("hash")
+    index = SituationIndex.build(embedder)
+    assert len(index.situations) == len(vocab.load_conduct())
+    pattern = vocab.load_conduct()[0]
+    # the pattern's own description is its nearest situation, with cosine ~1
+    best, score = index.match(embedder.embed_query(describe(pattern)), top=1, threshold=0.0)[0]
+    assert best.name == pattern.name and score > 0.99
+    assert best.provisions == pattern.provisions
+
+
+def test_threshold_and_top_limit_matches() -> None:
+    embedder = make_embedder("hash")
+    index = SituationIndex.build(embedder)
+    query = embedder.embed_query("今天食堂吃什么")
+    assert len(index.match(query, top=3, threshold=-1.0)) == 3
+    assert index.match(query, top=3, threshold=1.01) == []
+    scores = [s for _, s in index.match(query, top=5, threshold=-1.0)]
+    assert scores == sorted(scores, reverse=True)
