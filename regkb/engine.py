@@ -80,9 +80,8 @@ class Engine:
     def open(cls, settings: Settings) -> Engine:
         """Load the index, the models and the red-line rules now, so no user pays for it later."""
         engine = cls(settings)
-        for embedder in engine._state.retriever.embedders.values():
-            embedder.embed_query("预热")
         engine.checker()
+        engine.ask("催收时能否联系债务人的同事？")  # warms the models, jieba and every lazy path
         return engine
 
     # ---- loading -----------------------------------------------------------------------

@@ -31,7 +31,9 @@ def carried_terms(history: Sequence[str]) -> tuple[str, ...]:
         terms.append(slang)
     if not terms:
         terms = [w for w in re.findall(r"[\u4e00-\u9fff]{2,}", previous)][:3]
-    return tuple(dict.fromkeys(terms))
+    terms = [t for t in dict.fromkeys(terms) if len(t) >= 2]
+    # a term inside a longer carried term adds nothing (父母 inside 找他父母要钱)
+    return tuple(t for t in terms if not any(t != other and t in other for other in terms))
 
 
 def plan_query(question: str, finder: ReferenceFinder, history: Sequence[str] = ()) -> QueryPlan:

@@ -36,3 +36,12 @@ def test_article_without_a_law_is_not_a_reference(finder: ReferenceFinder) -> No
 
 def test_documents_named(finder: ReferenceFinder) -> None:
     assert [d for d, _ in finder.documents("征信条例和个保法都管吗")] == ["征信业管理条例", "个人信息保护法"]
+
+
+def test_carried_terms_are_whole_and_not_redundant() -> None:
+    from regkb.query import carried_terms, is_follow_up
+
+    terms = carried_terms(["客户失联了，能不能去他老家找他父母要钱？"])
+    assert terms and all(len(t) >= 2 for t in terms)
+    assert not any(a != b and a in b for a in terms for b in terms)
+    assert is_follow_up("那如果打给他家人呢？") and not is_follow_up("民法典第六百八十条怎么规定的？")
