@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from regkb.errors import ConfigError
 from regkb.types import Provenance
-from regkb.vocab import compile_patterns, read_yaml, validation_message
+from regkb.vocab import ProvisionModel, compile_patterns, read_yaml, validation_message
 
 SEVERITIES: tuple[str, ...] = ("刑事", "行政", "民事", "内部")
 DEFAULT_WINDOW = 40
@@ -42,12 +42,6 @@ _PHRASE_END = re.compile(r"[，,：:]")
 _AFTER_CHARS = 12
 
 
-class _ProvisionModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    title: str
-    article: str
-
-
 class _RuleModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str
@@ -58,7 +52,7 @@ class _RuleModel(BaseModel):
     unless: list[str] | None = None
     exempt: list[str] = []
     window: int | None = Field(default=None, ge=0)
-    provisions: list[_ProvisionModel] = Field(min_length=1)
+    provisions: list[ProvisionModel] = Field(min_length=1)
 
     @field_validator("patterns")
     @classmethod

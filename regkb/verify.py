@@ -18,6 +18,7 @@ from typing import Protocol
 
 from regkb.numerals import NUMERAL_CLASS, article_label, parse_article_label, to_int
 from regkb.types import CitationCheck, Passage
+from regkb.vocab import normalize_name
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,6 @@ _QUOTE_LEAD = re.compile(r"\s*(?:(?:明确)?(?:规定|写明|载明|指出|提�
 _CLOSERS = {"“": "”", "「": "」", "『": "』", '"': '"'}
 _MAX_QUOTE = 1000
 _STATE_PREFIX = "中华人民共和国"
-_NAME_NOISE = re.compile(r"[\s《》〈〉「」『』\"“”]")
 _SPACE = re.compile(r"\s+")
 
 Alias = Callable[[str], "str | None"]
@@ -73,14 +73,6 @@ class CitationResolver(Protocol):
     def passages_for(self, doc_id: str, article: str) -> list[Passage]:
         """The passages of that article (canonical label), in part order; [] when it does not exist."""
         ...
-
-
-def normalize_name(name: str) -> str:
-    """The key a document name is matched on: no brackets, spaces or leading 中华人民共和国."""
-    key = _NAME_NOISE.sub("", name).replace("(", "（").replace(")", "）")
-    if key.startswith(_STATE_PREFIX) and len(key) > len(_STATE_PREFIX):
-        key = key[len(_STATE_PREFIX) :]
-    return key.lower()
 
 
 def squash(text: str) -> str:

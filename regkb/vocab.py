@@ -277,7 +277,9 @@ def expand_jargon(text: str, path: Path = JARGON_PATH) -> list[tuple[str, tuple[
 # ---------------------------------------------------------------- conduct
 
 
-class _ProvisionModel(BaseModel):
+class ProvisionModel(BaseModel):
+    """A (title, article) reference in a data file (conduct patterns, red-line rules)."""
+
     model_config = ConfigDict(extra="forbid")
     title: str
     article: str
@@ -289,7 +291,7 @@ class _ConductModel(BaseModel):
     name: str
     patterns: list[str | list[str]]
     exclude: list[str] = []
-    provisions: list[_ProvisionModel]
+    provisions: list[ProvisionModel]
     terms: list[str] = []
 
     @field_validator("patterns")
