@@ -36,17 +36,27 @@ class SituationIndex:
 
     @classmethod
     def build(cls, embedder: Embedder) -> SituationIndex:
-        patterns = vocab.load_conduct()
-        texts = [describe(p) for p in patterns]
+        """One vector per description and per example question; a situation scores its best."""
+        situations: list[Situation] = []
+        texts: list[str] = []
+        for pattern in vocab.load_conduct():
+            for text in (describe(pattern), *pattern.examples):
+                situations.append(Situation(pattern.name, pattern.provisions))
+                texts.append(text)
         vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
-        return cls([Situation(p.name, p.provisions) for p in patterns], vectors)
+        return cls(situations, vectors)
 
     def match(
         self, query_vector: Sequence[float], top: int, threshold: float
     ) -> list[tuple[Situation, float]]:
-        """The closest situations at or above threshold (cosine), best first."""
+        """The closest distinct situations at or above threshold (cosine), best first."""
         if not len(self.situations):
             return []
         scores = self.vectors @ np.asarray(query_vector, dtype=np.float32)
-        order = np.argsort(-scores)[:top]
-        return [(self.situations[i], float(scores[i])) for i in order if scores[i] >= threshold]
+        found: list[tuple[Situation, float]] = []
+        for i in np.argsort(-scores):
+            if scores[i] < threshold or len(found) == top:
+                break
+            if all(self.situations[i].name != s.name for s, _ in found):
+                found.append((self.situations[i], float(scores[i])))
+        return found

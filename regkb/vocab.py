@@ -293,6 +293,7 @@ class _ConductModel(BaseModel):
     exclude: list[str] = []
     provisions: list[ProvisionModel]
     terms: list[str] = []
+    examples: list[str] = []  # how staff would ask about it; the situation channel embeds these
 
     @field_validator("patterns")
     @classmethod
@@ -329,6 +330,7 @@ class ConductPattern:
     exclude: tuple[re.Pattern[str], ...]
     provisions: tuple[Provenance, ...]
     terms: tuple[str, ...]
+    examples: tuple[str, ...] = ()
 
     def match(self, text: str) -> tuple[str, ...]:
         if any(pattern.search(text) for pattern in self.exclude):
@@ -352,6 +354,7 @@ def _conduct_from_model(m: _ConductModel) -> ConductPattern:
         exclude=tuple(re.compile(p, re.IGNORECASE) for p in m.exclude),
         provisions=tuple(Provenance(p.title, p.article) for p in m.provisions),
         terms=tuple(m.terms),
+        examples=tuple(m.examples),
     )
 
 
