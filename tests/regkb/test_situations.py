@@ -8,7 +8,7 @@ from regkb.situations import SituationIndex, describe
 def test_a_question_lands_on_the_situation_it_describes() -> None:
     embedder = make_embedder("hash")
     index = SituationIndex.build(embedder)
-    assert len(index.situations) == len(vocab.load_conduct())
+    assert len(index.situations) == sum(1 + len(p.examples) for p in vocab.load_conduct())
     pattern = vocab.load_conduct()[0]
     # the pattern's own description is its nearest situation, with cosine ~1
     best, score = index.match(embedder.embed_query(describe(pattern)), top=1, threshold=0.0)[0]
