@@ -366,7 +366,17 @@ def ingest_paths(
         )
         if built is not None:
             _commit(index_dir, built, report, current)
+            _warm_situations(index_dir, embedders)
     return report
+
+
+def _warm_situations(index_dir: Path, embedders: Mapping[str, Embedder]) -> None:
+    """Embed the conduct situations now (cached beside the index) so no first query waits for it."""
+    from regkb.retrieval import SITUATION_EMBEDDER
+    from regkb.situations import SituationIndex
+
+    if SITUATION_EMBEDDER in embedders:
+        SituationIndex.build(embedders[SITUATION_EMBEDDER], index_dir)
 
 
 def _commit(index_dir: Path, built: _Built, report: IngestReport, previous_gen: str | None) -> None:

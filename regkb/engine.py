@@ -118,7 +118,7 @@ class Engine:
         if embedder is None:
             return None
         if self._situation_index is None:
-            self._situation_index = SituationIndex.build(embedder)
+            self._situation_index = SituationIndex.build(embedder, Path(self.settings.index_dir))
         return self._situation_index
 
     def reload_if_changed(self) -> bool:

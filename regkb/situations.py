@@ -8,14 +8,30 @@ pattern engages.
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from regkb import vocab
 from regkb.embedders import Embedder
-from regkb.types import Provenance
+from regkb.types import Provenance, short_hash
+
+log = logging.getLogger(__name__)
+
+
+def _save(path: Path, vectors: np.ndarray) -> None:
+    """Write atomically; a read-only index directory just means no cache."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp-{os.getpid()}.npy")
+        np.save(tmp, vectors)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.info("situation vectors not cached in %s: %s", path.parent, exc)
 
 
 def describe(pattern: vocab.ConductPattern) -> str:
@@ -35,15 +51,25 @@ class SituationIndex:
         self.vectors = vectors
 
     @classmethod
-    def build(cls, embedder: Embedder) -> SituationIndex:
-        """One vector per description and per example question; a situation scores its best."""
+    def build(cls, embedder: Embedder, cache_dir: Path | None = None) -> SituationIndex:
+        """One vector per description and per example question; a situation scores its best.
+
+        The vectors are cached in cache_dir under a name derived from the embedder and the
+        texts, so a later start loads them instead of embedding ~800 texts again.
+        """
         situations: list[Situation] = []
         texts: list[str] = []
         for pattern in vocab.load_conduct():
             for text in (describe(pattern), *pattern.examples):
                 situations.append(Situation(pattern.name, pattern.provisions))
                 texts.append(text)
+        key = short_hash(embedder.name, *texts)
+        cached = cache_dir / f"situations-{key}.npy" if cache_dir is not None else None
+        if cached is not None and cached.is_file():
+            return cls(situations, np.load(cached))
         vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
+        if cached is not None:
+            _save(cached, vectors)
         return cls(situations, vectors)
 
     def match(

@@ -24,3 +24,20 @@ def test_threshold_and_top_limit_matches() -> None:
     assert index.match(query, top=3, threshold=1.01) == []
     scores = [s for _, s in index.match(query, top=5, threshold=-1.0)]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_vectors_are_cached_and_reused(tmp_path) -> None:
+    embedder = make_embedder("hash")
+    first = SituationIndex.build(embedder, tmp_path)
+    files = list(tmp_path.glob("situations-*.npy"))
+    assert len(files) == 1
+    files[0].write_bytes(b"")  # a cache that is used must be read, not recomputed
+    try:
+        SituationIndex.build(embedder, tmp_path)
+    except Exception:
+        pass
+    else:
+        raise AssertionError("the cached file was not read")
+    files[0].unlink()
+    again = SituationIndex.build(embedder, tmp_path)
+    assert (again.vectors == first.vectors).all()
