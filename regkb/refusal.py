@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 from regkb import vocab
 from regkb.retrieval import ProvisionResolver, QueryPlan, Ranked
@@ -48,6 +49,21 @@ def _legal_terms() -> tuple[str, ...]:
 def legal_term_count(text: str) -> int:
     """How many legal / collection terms of the user dictionary the text contains."""
     return sum(1 for term in _legal_terms() if term in text)
+
+
+@functools.cache
+def _out_of_scope_topics() -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
+    raw = vocab.read_yaml(Path(str(resources.files("regkb").joinpath("data/out_of_scope.yaml"))))
+    topics = raw.get("topics", []) if isinstance(raw, dict) else []
+    return tuple((t["name"], tuple(re.compile(p, re.IGNORECASE) for p in t["patterns"])) for t in topics)
+
+
+def out_of_scope_topic(text: str) -> str | None:
+    """The uncovered topic a question is about (税务, 劳动用工 …), or None."""
+    for name, patterns in _out_of_scope_topics():
+        if any(p.search(text) for p in patterns):
+            return name
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +99,9 @@ class RefusalPolicy:
         foreign = not_indexed_mentions(plan.question)
         if foreign and not plan.documents:
             return Decision(True, f"知识库未收录{'、'.join(foreign)}")
+        topic = out_of_scope_topic(plan.question)
+        if topic and not plan.documents:
+            return Decision(True, f"知识库不涵盖{topic}问题")
         floor, answer, dense = self._dense(ranked)
         if dense < floor:
             return Decision(True, "知识库中没有与问题相关的规定")
