@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 from ingest.cli import add_arguments, run
-from regkb.errors import RegkbError
+from regkb.cli import execute
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,20 +15,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     add_arguments(parser)
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    try:
-        return run(args)
-    except RegkbError as exc:
-        print(f"ingest: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("ingest: interrupted; the previous index is untouched", file=sys.stderr)
-        return 130
+    parser.set_defaults(func=run)
+    return execute(parser.parse_args(argv), prog="ingest")
 
 
 if __name__ == "__main__":

@@ -37,8 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def execute(args: argparse.Namespace, prog: str = "regkb") -> int:
+    """Run a parsed command: logging set up here, errors mapped to a message and exit code."""
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -47,11 +47,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except RegkbError as exc:
-        print(f"regkb: {exc}", file=sys.stderr)
+        print(f"{prog}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("regkb: interrupted; the previous index is untouched", file=sys.stderr)
+        print(f"{prog}: interrupted; the previous index is untouched", file=sys.stderr)
         return 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    return execute(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":
