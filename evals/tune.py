@@ -50,8 +50,7 @@ def score(engine: Engine, cases, weights: dict[str, float]) -> tuple[float, floa
     retriever.weights = weights
     r5 = mrr = 0.0
     for ranked, refs in cases:
-        lists = retrieval.Ranked({k: v for k, v in ranked.lists.items() if k != "xref"})
-        hits = retrieval.merge_parts(retriever.fuse(lists, Filters(), 30))[:10]
+        hits = retrieval.merge_parts(retriever.fuse(ranked, Filters(), 30))[:10]
         got = [(h.passage.short_title, h.passage.article) for h in hits]
         r5 += any(g in refs for g in got[:5])
         mrr += next((1 / (i + 1) for i, g in enumerate(got) if g in refs), 0.0)

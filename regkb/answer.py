@@ -57,9 +57,7 @@ def is_criminal(passage: Passage) -> bool:
     return passage.short_title == "刑法" or "刑事" in passage.title
 
 
-def compose(
-    question: str, evidence: Sequence[Hit], query_terms: str, lookup: bool
-) -> tuple[str, tuple[Citation, ...]]:
+def compose(evidence: Sequence[Hit], query_terms: str, lookup: bool) -> tuple[str, tuple[Citation, ...]]:
     """The answer text and its citations, grouped by document in hierarchy order."""
     cites: list[Citation] = []
     for hit in evidence:

@@ -32,7 +32,7 @@ from regkb.llm import chat_from_settings, llm_answer
 from regkb.lookup import ReferenceFinder
 from regkb.query import plan_query
 from regkb.refusal import RefusalPolicy
-from regkb.retrieval import SITUATION_EMBEDDER, ProvisionResolver, QueryPlan, Retriever, merge_parts
+from regkb.retrieval import SITUATION_EMBEDDER, ProvisionResolver, QueryPlan, Retriever
 from regkb.settings import Settings
 from regkb.situations import SituationIndex
 from regkb.types import (
@@ -142,10 +142,7 @@ class Engine:
 
     def retrieve(self, question: str, filters: Filters | None = None, k: int = 10) -> list[Hit]:
         state = self._state
-        plan = plan_query(question, state.finder)
-        filters = filters or Filters()
-        ranked = state.retriever.rank(plan, filters)
-        return merge_parts(state.retriever.fuse(ranked, filters, k * 3))[:k]
+        return state.retriever.search(plan_query(question, state.finder), filters or Filters(), k)[1]
 
     def ask(
         self,
@@ -158,8 +155,7 @@ class Engine:
         filters = filters or Filters()
         t0 = time.perf_counter()
         plan = plan_query(question, state.finder, history)
-        ranked = state.retriever.rank(plan, filters)
-        hits = merge_parts(state.retriever.fuse(ranked, filters, k * 3))[:k]
+        ranked, hits = state.retriever.search(plan, filters, k)
         t1 = time.perf_counter()
         notes = [f"沿用上文：{'、'.join(plan.carried)}"] if plan.carried else []
         decision = self.refusal.decide(plan, ranked, hits, state.resolver)
@@ -168,7 +164,7 @@ class Engine:
             answer = Answer(question, text, (), tuple(hits), True, {}, tuple(notes))
         else:
             evidence = self._evidence(plan, hits)
-            text, citations = compose(question, evidence, plan.lexical_text, bool(plan.refs))
+            text, citations = compose(evidence, plan.lexical_text, bool(plan.refs))
             text, citations, notes = self._llm(question, hits, text, citations, notes)
             criminal = any(is_criminal(c.passage) for c in citations)
             answer = Answer(question, text, citations, tuple(hits), False, {}, tuple(notes), criminal)

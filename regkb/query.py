@@ -44,20 +44,14 @@ def plan_query(question: str, finder: ReferenceFinder, history: Sequence[str] = 
         text = f"{question} {' '.join(carried)}" if carried else question
     refs = tuple(finder.find(text))
     named = tuple(dict.fromkeys(d for d, _ in finder.documents(text)))
-    conduct = tuple((hit.name, hit.provisions) for hit in vocab.spot_conduct(text))
-    expansions: list[str] = []
-    for _slang, legal in vocab.expand_jargon(text):
-        expansions.extend(legal)
-    for hit in vocab.spot_conduct(text):
-        expansions.extend(hit.terms)
-    expansions = list(dict.fromkeys(expansions))
-    lexical = " ".join([text, *expansions])
+    hits = vocab.spot_conduct(text)
+    expansions = [term for _slang, legal in vocab.expand_jargon(text) for term in legal]
+    expansions += [term for hit in hits for term in hit.terms]
     return QueryPlan(
         question=text,
-        lexical_text=lexical,
+        lexical_text=" ".join([text, *dict.fromkeys(expansions)]),
         refs=refs,
         documents=named,
-        conduct=conduct,
-        expansions=tuple(expansions),
+        conduct=tuple((hit.name, hit.provisions) for hit in hits),
         carried=carried,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from regkb.embedders import Embedder
@@ -55,7 +55,6 @@ class QueryPlan:
     refs: tuple[ArticleRef, ...] = ()
     documents: tuple[str, ...] = ()  # short titles named without an article
     conduct: tuple[tuple[str, tuple[Provenance, ...]], ...] = ()  # (pattern name, provisions)
-    expansions: tuple[str, ...] = ()
     carried: tuple[str, ...] = ()  # terms carried over from earlier turns
 
 
@@ -124,6 +123,7 @@ class Retriever:
         self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
         self.level_prior = dict(LEVEL_PRIOR)
         self._xrefs: dict[str, list[str]] = {}
+        self._allowed: dict[Filters, frozenset[str] | None] = {}
         self.situations: SituationIndex | None = None  # set by the engine (needs the e5 embedder)
 
     def xrefs(self, passage: Passage) -> list[str]:
@@ -131,10 +131,12 @@ class Retriever:
             self._xrefs[passage.id] = [p.id for p in self.resolver.cross_references(passage, self.finder)]
         return self._xrefs[passage.id]
 
-    def allowed(self, filters: Filters) -> set[str] | None:
-        """Ids the filters admit, or None when they admit every passage."""
-        ids = {p.id for p in self.reader.passages if filters.admits(p)}
-        return None if len(ids) == len(self.reader.passages) else ids
+    def allowed(self, filters: Filters) -> frozenset[str] | None:
+        """Ids the filters admit, or None when they admit every passage (cached per filters)."""
+        if filters not in self._allowed:
+            ids = frozenset(p.id for p in self.reader.passages if filters.admits(p))
+            self._allowed[filters] = None if len(ids) == len(self.reader.passages) else ids
+        return self._allowed[filters]
 
     def rank(self, plan: QueryPlan, filters: Filters | None = None) -> Ranked:
         allowed = self.allowed(filters) if filters is not None else None
@@ -181,16 +183,19 @@ class Retriever:
                         out.append((p.id, 1.0))
         return out
 
+    def search(self, plan: QueryPlan, filters: Filters, k: int) -> tuple[Ranked, list[Hit]]:
+        """The channels' rankings and the k best articles (parts of one article merged)."""
+        ranked = self.rank(plan, filters)
+        return ranked, merge_parts(self.fuse(ranked, filters, k * 3))[:k]
+
     def fuse(self, ranked: Ranked, filters: Filters, k: int) -> list[Hit]:
         """Weighted RRF over the channels, then once more with the cross-references of the top hits."""
         first = self._fuse(ranked, filters, k)
-        xref: list[tuple[str, float]] = []
-        for hit in first[:XREF_FROM]:
-            xref.extend((pid, 1.0) for pid in self.xrefs(hit.passage) if pid not in {x for x, _ in xref})
+        cited = dict.fromkeys(pid for hit in first[:XREF_FROM] for pid in self.xrefs(hit.passage))
+        xref = [(pid, 1.0) for pid in cited]
         if not xref or not self.weights.get("xref"):
             return first
-        ranked.lists["xref"] = xref
-        return self._fuse(ranked, filters, k)
+        return self._fuse(Ranked({**ranked.lists, "xref": xref}), filters, k)
 
     def _fuse(self, ranked: Ranked, filters: Filters, k: int) -> list[Hit]:
         scores: dict[str, float] = defaultdict(float)
@@ -222,7 +227,3 @@ def merge_parts(hits: Sequence[Hit]) -> list[Hit]:
         seen.add(key)
         out.append(hit)
     return out
-
-
-def make_finder(names: Sequence[str], resolve: Callable[[str], str | None]) -> ReferenceFinder:
-    return ReferenceFinder(names, resolve)

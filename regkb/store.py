@@ -12,7 +12,7 @@ import logging
 import re
 import shutil
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +73,7 @@ class DenseStore:
             self._col.delete(ids=list(ids[start : start + _BATCH]))
 
     def query(
-        self, vector: Sequence[float], k: int, ids_allowed: set[str] | None = None
+        self, vector: Sequence[float], k: int, ids_allowed: Set[str] | None = None
     ) -> list[tuple[str, float]]:
         """The k nearest passages as (id, cosine similarity), best first."""
         if k <= 0 or (ids_allowed is not None and not ids_allowed):
