@@ -59,7 +59,7 @@ def main() -> int:
             answer = engine.ask(q)
             retrieve.append(answer.timings_ms["retrieve"])
             total.append(answer.timings_ms["total"])
-    print(f"passages in index        {len(engine._state.reader.passages)}")
+    print(f"passages in index        {sum(d.passages for d in engine.documents())}")
     print(f"cold start (open + first) {cold:.2f} s")
     print(f"questions x rounds        {len(questions)} x {args.rounds}")
     print(f"retrieval   p50 {statistics.median(retrieve):7.1f} ms   p95 {percentile(retrieve, 0.95):7.1f} ms")

@@ -23,6 +23,16 @@ from regkb.types import Provenance, short_hash
 log = logging.getLogger(__name__)
 
 
+def _load(path: Path, rows: int) -> np.ndarray | None:
+    """The cached vectors, or None when the file is unreadable or of the wrong shape."""
+    try:
+        vectors = np.load(path)
+    except (OSError, ValueError, EOFError) as exc:
+        log.info("ignoring unreadable situation cache %s: %s", path, exc)
+        return None
+    return vectors if vectors.ndim == 2 and vectors.shape[0] == rows else None
+
+
 def _save(path: Path, vectors: np.ndarray) -> None:
     """Write atomically; a read-only index directory just means no cache."""
     try:
@@ -66,7 +76,9 @@ class SituationIndex:
         key = short_hash(embedder.name, *texts)
         cached = cache_dir / f"situations-{key}.npy" if cache_dir is not None else None
         if cached is not None and cached.is_file():
-            return cls(situations, np.load(cached))
+            vectors = _load(cached, len(texts))
+            if vectors is not None:
+                return cls(situations, vectors)
         vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
         if cached is not None:
             _save(cached, vectors)
