@@ -21,6 +21,8 @@ BUILTIN: tuple[str, ...] = (
     "regkb.commands.check",
     "regkb.commands.verify",
     "regkb.commands.quiz",
+    "regkb.commands.serve",
+    "regkb.commands.mcp",
 )
 
 

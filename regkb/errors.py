@@ -46,3 +46,16 @@ class IndexMismatchError(RegkbError):
 
 class ConfigError(RegkbError):
     """A settings or data file (aliases, red lines, sources) is invalid."""
+
+
+class InputError(RegkbError):
+    """A request field is invalid (HTTP 400); the message names the field and the fix."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"field '{field}': {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class NotFoundError(RegkbError):
+    """The requested document or article is not in the index (HTTP 404)."""

@@ -29,5 +29,6 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(None, description="API key for the LLM endpoint.")
     llm_timeout_s: float = Field(30.0, description="Give up on the LLM after this long.")
     admin_password: str | None = Field(None, description="Admin password for the app's 知识库 page.")
+    api_token: str | None = Field(None, description="Bearer token `regkb serve` requires when set.")
     redlines: Path = Field(Path("corpus/redlines.yaml"), description="Red-line rules for clause review.")
     feedback_db: Path = Field(Path(".regkb/feedback.sqlite"), description="Where 👍/👎 feedback is stored.")
