@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from regkb.errors import ConfigError
 
-Verdict = Literal["lawful", "unlawful"]
+Verdict = Literal["lawful", "unlawful", "depends"]  # depends: the review should say 需复核
+AnswerLabel = Literal["不可以", "可以", "有条件可以", "视情况而定"]
 
 
 class DatasetError(ConfigError):
@@ -52,6 +53,7 @@ class EvalQuestion(BaseModel):
     acceptable: tuple[RefSpec, ...] = ()
     key_points: tuple[str, ...] = ()
     verdict: Verdict | None = None
+    expected_answer: AnswerLabel | None = None  # the conclusion label of a permission question
     note: str = ""
 
     @field_validator("question", "id", "type")

@@ -214,11 +214,20 @@ def key_point_coverage(key_points: Sequence[str], answer: str, quotes: Sequence[
 
 
 def verdict_correct(expected: str | None, emitted: str | None) -> float | None:
-    """lawful ↔ any verdict but 违规风险; unlawful ↔ 违规风险. None when either side is absent."""
+    """unlawful ↔ 违规风险; depends ↔ 需复核; lawful ↔ neither. None when either side is absent."""
     if expected is None or emitted is None:
         return None
+    if expected == "depends":
+        return 1.0 if emitted == "需复核" else 0.0
     flagged = emitted == "违规风险"
     return 1.0 if flagged == (expected == "unlawful") else 0.0
+
+
+def conclusion_correct(expected: str | None, emitted: str | None) -> float | None:
+    """1 when the conclusion label equals the expected one (no label emitted is wrong); None if unlabelled."""
+    if expected is None:
+        return None
+    return 1.0 if emitted == expected else 0.0
 
 
 def refusal_correct(answerable: bool, refused: bool) -> float | None:

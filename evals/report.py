@@ -30,6 +30,7 @@ TABLE_METRICS = (
     ("false_refusal_rate", "false refusals"),
     ("verdict_accuracy", "verdict acc."),
     ("verdict_coverage", "verdict emitted"),
+    ("conclusion_accuracy", "conclusion acc."),
     ("latency_p50_ms", "p50 ms"),
     ("latency_p95_ms", "p95 ms"),
     ("failures", "failures"),
@@ -68,6 +69,8 @@ def result_row(run: SystemRun, outcome: Outcome, scores: dict[str, float | None]
         "refused": out.refused,
         "verdict": out.verdict,
         "expected_verdict": q.verdict,
+        "conclusion": out.conclusion,
+        "expected_answer": q.expected_answer,
         "retrieved": [{**_ref_json(r), "hit": any(m.ref_matches(r, e) for e in expected)} for r in top],
         "cited": [
             {**_ref_json(c.ref), "quote": c.quote, "valid": (c.ref, c.quote) not in invalid}
@@ -149,7 +152,7 @@ def type_table(run: SystemRun) -> list[str]:
 
 
 def _answer_metric(key: str) -> bool:
-    return key.startswith(("citation", "key_point", "refusal", "false_refusal", "verdict"))
+    return key.startswith(("citation", "key_point", "refusal", "false_refusal", "verdict", "conclusion"))
 
 
 def badness(outcome: Outcome, scores: dict[str, float | None]) -> tuple[float, float]:

@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from evals.dataset import EvalQuestion
 from evals.metrics import Ref
+from regkb.quotes import quote_matches
 
 if TYPE_CHECKING:
     from regkb.engine import Engine
@@ -41,6 +42,7 @@ class SystemOutput:
     refused: bool = False
     verdict: str | None = None
     latency_ms: float | None = None  # None: the runner's wall-clock time is used
+    conclusion: str | None = None  # the conclusion label (不可以 / 可以 / 有条件可以 / 视情况而定)
 
 
 class System(Protocol):
@@ -128,6 +130,7 @@ def output_of(answer: Answer) -> SystemOutput:
         refused=answer.refused,
         verdict=answer.verdict,
         latency_ms=None,  # wall clock around ask(), which includes the verdict step
+        conclusion=answer.conclusion.label if answer.conclusion else None,
     )
 
 
@@ -153,7 +156,7 @@ class RegkbSystem:
         if ref.doc not in self._docs:
             self._docs[ref.doc] = list(self._engine.passages_of(ref.doc))
         passages = [p for p in self._docs[ref.doc] if p.article == ref.article]
-        return bool(quote) and any(quote in p.text for p in passages)
+        return bool(quote) and any(quote_matches(quote, p.text) for p in passages)
 
     def close(self) -> None:
         close = getattr(self._engine, "close", None)

@@ -10,6 +10,8 @@ Which questions a metric covers:
 - refusal accuracy: unanswerable questions; false-refusal rate: answerable ones;
 - verdict accuracy: questions with an expected verdict where the system emitted one
   (``verdict_coverage`` says how often it did);
+- conclusion accuracy: answerable questions with an ``expected_answer`` label (a missing
+  label counts as wrong);
 - latency: every question, as p50 / p95.
 
 Every other aggregate is the mean over the questions the metric covers (``n_<metric>``).
@@ -38,6 +40,7 @@ MEAN_METRICS = (
     "false_refusal_rate",
     "verdict_accuracy",
     "verdict_coverage",
+    "conclusion_accuracy",
 )
 
 
@@ -78,6 +81,9 @@ def _answers(outcome: Outcome) -> dict[str, float | None]:
         "false_refusal_rate": m.false_refusal(answerable, out.refused),
         "verdict_accuracy": m.verdict_correct(q.verdict, out.verdict),
         "verdict_coverage": emitted,
+        "conclusion_accuracy": m.conclusion_correct(q.expected_answer, out.conclusion)
+        if answerable
+        else None,
     }
 
 

@@ -1,91 +1,168 @@
-"""Extractive answers: the most relevant sentences of the top passages, quoted verbatim and cited."""
+"""Extractive answers: a conclusion first, then the provisions that support it, quoted so they stand alone.
+
+``compose`` reads the force of each candidate provision (regkb.force), keeps as 依据 only the
+provisions whose sentences address the question's act or subject (the rest go to 相关条文),
+quotes each with its chapeau, the 款 that 前款 refers to and its exceptions (regkb.quotes), and
+decides the conclusion from the force of the supporting sentences (regkb.conclusion).
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import groupby
 
-from regkb.types import Citation, Hit, Passage, level_rank
+from regkb.conclusion import DEFINING, DEFINITION_Q, Support, comparison, conclude
+from regkb.force import Clause, force_of
+from regkb.quotes import standalone_quote
+from regkb.types import Citation, Conclusion, Hit, Passage, level_rank
 
 REFUSAL = "知识库中没有找到依据。"
-_SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
-_PUNCT = re.compile(r"[\s\W_]+")
 CRIMINAL_MARK = "⚠ 涉及刑事责任：证据中包含刑事法律规定，请特别注意。"
+RELATED_HEADING = "相关条文（未作为依据，仅供参考）："
+_PUNCT = re.compile(r"[\s\W_0-9a-zA-Z]+")
+# Function words of questions: bigrams made only of these say nothing about the act asked about.
+_FUNCTION_CHARS = set(
+    "我你他她它们的了吗呢吧啊能不可以是否会要该这那个些什么怎么样如何为还就都也和与或在有没对把被让给"
+)
+MIN_SUPPORT = 2.0  # shared content bigrams a provision needs to be cited
+SUPPORT_RATIO = 0.3  # ... and this share of the best-supported provision's count
+DEFINITION_BONUS = 2.0  # a defining sentence (是指 / 所称) counts this much more for a definition question
+LOOKUP_WHOLE = 600  # an article looked up by reference is quoted whole up to this length
+
+
+@dataclass(frozen=True, slots=True)
+class Composed:
+    text: str
+    citations: tuple[Citation, ...]
+    related: tuple[Citation, ...]
+    conclusion: Conclusion
+    supports: tuple[Support, ...]
 
 
 def bigrams(text: str) -> set[str]:
-    clean = _PUNCT.sub("", text)
-    return {clean[i : i + 2] for i in range(len(clean) - 1)}
+    clean = _PUNCT.sub(" ", text)
+    return {run[i : i + 2] for run in clean.split() for i in range(len(run) - 1)}
 
 
-def sentences(text: str) -> list[str]:
-    return [m.group(0).strip() for m in _SENTENCE.finditer(text) if m.group(0).strip()]
+def content_bigrams(text: str) -> set[str]:
+    """The question's bigrams minus those made only of function characters."""
+    return {b for b in bigrams(text) if not set(b) <= _FUNCTION_CHARS}
 
 
-def best_quote(passage: Passage, query_terms: str, max_chars: int = 160) -> str:
-    """The passage's most relevant window of up to two consecutive sentences, verbatim."""
-    body = passage.text
-    if len(body) <= max_chars:
-        return body
-    sents = sentences(body)
-    wanted = bigrams(query_terms)
-    best, best_score = sents[0], -1.0
-    for i, sent in enumerate(sents):
-        for window in (sent, _join(body, sents[i : i + 2])):
-            if window is None or len(window) > max_chars * 1.5:
-                continue
-            score = len(bigrams(window) & wanted) / (1 + len(window) / 400)
-            if score > best_score:
-                best, best_score = window, score
-    return best
+def _score(clause: Clause, wanted: set[str], defining: bool) -> float:
+    own = len(bigrams(clause.text) & wanted)
+    if not own:
+        return 0.0
+    bonus = DEFINITION_BONUS if defining and DEFINING.search(clause.text) else 0.0
+    return own + bonus + 0.5 * len(bigrams(clause.context) & wanted)
 
 
-def _join(body: str, sents: Sequence[str]) -> str | None:
-    """Two consecutive sentences as the verbatim span of body that holds them."""
-    if len(sents) < 2:
-        return None
-    start = body.find(sents[0])
-    end = body.find(sents[1], start + len(sents[0]))
-    if start < 0 or end < 0:
-        return None
-    span = body[start : end + len(sents[1])]
-    return None if "\n" in span else span  # a quote never straddles two paragraphs
+def ranked_clauses(passage: Passage, wanted: set[str], defining: bool = False) -> list[tuple[float, Clause]]:
+    """The passage's clauses that share content with the question, best first."""
+    scored = [(_score(c, wanted, defining), c) for c in force_of(passage).clauses]
+    return sorted((s for s in scored if s[0] > 0), key=lambda s: -s[0])
+
+
+def _chosen(passage: Passage, wanted: set[str], defining: bool = False) -> tuple[float, list[Clause]]:
+    """The passage's support (best clause score) and the clauses to quote (best, and near-best)."""
+    ranked = ranked_clauses(passage, wanted, defining)
+    if not ranked:
+        clauses = force_of(passage).clauses
+        return 0.0, list(clauses[:1])
+    best = ranked[0][0]
+    return best, [c for s, c in ranked[:2] if s >= 0.7 * best]
+
+
+def _quote(passage: Passage, clauses: Sequence[Clause], lookup: bool) -> str:
+    if lookup and len(passage.text) <= LOOKUP_WHOLE:
+        return passage.text
+    ordered = sorted(clauses, key=lambda c: c.start)
+    return standalone_quote(passage, ordered)
+
+
+def select(
+    evidence: Sequence[Hit], wanted: set[str], lookup: bool, defining: bool = False
+) -> tuple[list[tuple[Hit, list[Clause], float]], list[tuple[Hit, list[Clause]]]]:
+    """(cited, related): a provision is cited when its sentences address the question."""
+    chosen = [(hit, *_chosen(hit.passage, wanted, defining)) for hit in evidence]
+    best = max((support for _, support, _ in chosen), default=0.0)
+    floor = max(MIN_SUPPORT, SUPPORT_RATIO * best)
+    cited: list[tuple[Hit, list[Clause], float]] = []
+    related: list[tuple[Hit, list[Clause]]] = []
+    for rank, (hit, support, clauses) in enumerate(chosen):
+        if lookup or rank == 0 or support >= floor:
+            cited.append((hit, clauses, support))
+        else:
+            related.append((hit, clauses))
+    return cited, related
+
+
+def compose(
+    evidence: Sequence[Hit],
+    question: str,
+    query_terms: str,
+    lookup: bool,
+    verdict: str | None = None,
+    extra_related: Sequence[Hit] = (),
+) -> Composed:
+    """The conclusion, the supporting provisions in hierarchy order, comparison and 相关条文."""
+    wanted = content_bigrams(f"{question} {query_terms}")
+    cited, related = select(evidence, wanted, lookup, bool(DEFINITION_Q.search(question)))
+    supports = [
+        Support(hit.passage, clause, max(support, 1.0) / (1 + 0.3 * rank))
+        for rank, (hit, clauses, support) in enumerate(cited)
+        for clause in clauses
+    ]
+    conclusion = conclude(question, supports, verdict)
+    cites = [Citation(hit.passage, _quote(hit.passage, clauses, lookup)) for hit, clauses, _ in cited]
+    seen = {(c.passage.doc_id, c.passage.article) for c in cites}
+    rel: list[Citation] = []
+    for hit, clauses in [*related, *((h, _chosen(h.passage, wanted)[1]) for h in extra_related)]:
+        key = (hit.passage.doc_id, hit.passage.article)
+        if key not in seen:
+            seen.add(key)
+            rel.append(Citation(hit.passage, _quote(hit.passage, clauses, False)))
+    ordered = order_by_hierarchy(cites)
+    text = render(conclusion, ordered, comparison(supports), rel)
+    return Composed(text, tuple(ordered), tuple(rel), conclusion, tuple(supports))
+
+
+def order_by_hierarchy(cites: Sequence[Citation]) -> list[Citation]:
+    """Grouped by document, documents in hierarchy order (法律 → … → 内部制度), then first rank."""
+    first = {c.passage.doc_id: i for i, c in reversed(list(enumerate(cites)))}
+    return sorted(cites, key=lambda c: (level_rank(c.passage.level), first[c.passage.doc_id]))
+
+
+def render(
+    conclusion: Conclusion, ordered: Sequence[Citation], compared: Sequence[str], related: Sequence[Citation]
+) -> str:
+    label = f"【{conclusion.label}】" if conclusion.label else ""
+    lines = [f"结论：{label}{conclusion.text}"]
+    if any(is_criminal(c.passage) for c in ordered):
+        lines.append(CRIMINAL_MARK)
+    lines.append("\n依据：")
+    for (_doc, level), group in groupby(ordered, key=lambda c: (c.passage.doc_id, c.passage.level)):
+        items = list(group)
+        lines.append(f"【{level}】{items[0].passage.title}")
+        lines.extend(f"- {c.label}：“{_indented(c.quote)}”" for c in items)
+    if compared:
+        lines.append("")
+        lines.extend(compared)
+    if related:
+        lines.append("\n" + RELATED_HEADING)
+        lines.extend(f"- {c.label}：“{_indented(c.quote)}”" for c in related)
+    return "\n".join(lines)
 
 
 def is_criminal(passage: Passage) -> bool:
     return passage.short_title == "刑法" or "刑事" in passage.title
 
 
-def compose(evidence: Sequence[Hit], query_terms: str, lookup: bool) -> tuple[str, tuple[Citation, ...]]:
-    """The answer text and its citations, grouped by document in hierarchy order."""
-    cites: list[Citation] = []
-    for hit in evidence:
-        quote = (
-            hit.passage.text
-            if lookup and len(hit.passage.text) <= 600
-            else best_quote(hit.passage, query_terms)
-        )
-        cites.append(Citation(hit.passage, quote))
-    ordered = sorted(cites, key=lambda c: (level_rank(c.passage.level), _first_rank(cites, c.passage.doc_id)))
-    labels = "、".join(dict.fromkeys(c.label for c in cites))
-    lines = [f"依据{labels}{'等' if len(cites) > 1 else ''}规定："]
-    if any(is_criminal(c.passage) for c in cites):
-        lines.append(CRIMINAL_MARK)
-    for (_doc, level), group in groupby(ordered, key=lambda c: (c.passage.doc_id, c.passage.level)):
-        items = list(group)
-        lines.append(f"\n【{level}】{items[0].passage.title}")
-        lines.extend(f"- {c.label}：“{_indented(c.quote)}”" for c in items)
-    return "\n".join(lines), tuple(ordered)
-
-
 def _indented(quote: str) -> str:
     """Keep a multi-paragraph quote inside its Markdown list item (whitespace only changes)."""
     return "\n  ".join(line for line in quote.split("\n") if line.strip())
-
-
-def _first_rank(cites: Sequence[Citation], doc_id: str) -> int:
-    return next(i for i, c in enumerate(cites) if c.passage.doc_id == doc_id)
 
 
 def refusal_text(nearest: Sequence[Hit], reason: str = "") -> str:

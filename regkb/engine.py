@@ -24,13 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from regkb import vocab
-from regkb.answer import compose, is_criminal, refusal_text
+from regkb.answer import Composed, compose, is_criminal, refusal_text
 from regkb.clauses import ClauseChecker, quoted_clause
 from regkb.embedders import Embedder, make_embedder
 from regkb.index import IndexReader
 from regkb.llm import chat_from_settings, llm_answer
 from regkb.lookup import ReferenceFinder
 from regkb.query import plan_query
+from regkb.questions import prepare_question
 from regkb.refusal import RefusalPolicy
 from regkb.retrieval import SITUATION_EMBEDDER, ProvisionResolver, QueryPlan, Retriever
 from regkb.settings import Settings
@@ -151,48 +152,66 @@ class Engine:
         k: int = 10,
         history: Sequence[str] = (),
     ) -> Answer:
+        question, notice = prepare_question(question)  # EmptyQuestionError; long ones truncated
         state = self._state
         filters = filters or Filters()
         t0 = time.perf_counter()
         plan = plan_query(question, state.finder, history)
         ranked, hits = state.retriever.search(plan, filters, k)
         t1 = time.perf_counter()
-        notes = [f"沿用上文：{'、'.join(plan.carried)}"] if plan.carried else []
+        notes = [*notice, *([f"沿用上文：{'、'.join(plan.carried)}"] if plan.carried else [])]
         decision = self.refusal.decide(plan, ranked, hits, state.resolver)
+        verdict = self._verdict(question, hits)  # before the answer: a clause verdict informs the conclusion
         if decision.refuse:
             text = refusal_text(hits[:3], decision.reason)
             answer = Answer(question, text, (), tuple(hits), True, {}, tuple(notes))
         else:
-            evidence = self._evidence(plan, hits)
-            text, citations = compose(evidence, plan.lexical_text, bool(plan.refs))
-            text, citations, notes = self._llm(question, hits, text, citations, notes)
-            criminal = any(is_criminal(c.passage) for c in citations)
-            answer = Answer(question, text, citations, tuple(hits), False, {}, tuple(notes), criminal)
-        verdict = self._verdict(question, hits)
+            answer = self._answer(question, plan, hits, notes, verdict)
         t2 = time.perf_counter()
         timings = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
         return _with(answer, timings, verdict)
 
+    def _answer(
+        self, question: str, plan: QueryPlan, hits: Sequence[Hit], notes: list[str], verdict: str | None
+    ) -> Answer:
+        """The extractive answer (conclusion, 依据, 相关条文), replaced by a verified LLM answer if configured."""
+        evidence = self._evidence(plan, hits)
+        extra = [h for h in hits[: MAX_EVIDENCE + 2] if h not in evidence and h.passage.article]
+        composed = compose(evidence, question, plan.lexical_text, bool(plan.refs), verdict, extra)
+        text, citations, notes = self._llm(question, hits, composed, notes)
+        criminal = any(is_criminal(c.passage) for c in citations)
+        return Answer(
+            question,
+            text,
+            citations,
+            tuple(hits),
+            False,
+            {},
+            tuple(notes),
+            criminal,
+            conclusion=composed.conclusion,
+            related=composed.related,
+        )
+
     def _llm(
-        self,
-        question: str,
-        hits: Sequence[Hit],
-        text: str,
-        citations: tuple[Citation, ...],
-        notes: list[str],
+        self, question: str, hits: Sequence[Hit], composed: Composed, notes: list[str]
     ) -> tuple[str, tuple[Citation, ...], list[str]]:
-        """An LLM-written answer when one is configured and it verifies; else the extractive one."""
+        """An LLM-written answer when one is configured and it verifies; else the extractive one.
+
+        The LLM's conclusion label is checked against the rule-based one; a disagreement is flagged.
+        """
         if self._chat is None:
-            return text, citations, notes
+            return composed.text, composed.citations, notes
         result = llm_answer(
             question,
             [h.passage for h in hits[:6]],
             self._chat,
             self._state.citations,
             self.settings.llm_timeout_s,
+            expected_label=composed.conclusion.label,
         )
         if result is None or result.refused:
-            return text, citations, [*notes, "LLM 未给出可核实的回答，已使用摘录式回答"]
+            return composed.text, composed.citations, [*notes, "LLM 未给出可核实的回答，已使用摘录式回答"]
         return result.text, result.citations, [*notes, *result.flags]
 
     def _evidence(self, plan: QueryPlan, hits: Sequence[Hit]) -> list[Hit]:

@@ -183,6 +183,14 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class Conclusion:
+    """The answer's first line: a label for permission/legality questions (else None) and the line."""
+
+    label: str | None  # 不可以 / 可以 / 有条件可以 / 视情况而定, or None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     question: str
     text: str
@@ -193,6 +201,8 @@ class Answer:
     notes: tuple[str, ...] = ()  # flags such as removed invalid citations, carried terms
     criminal: bool = False  # criminal-law provisions are among the evidence
     verdict: str | None = None  # for clause checks
+    conclusion: Conclusion | None = None  # None on refusals
+    related: tuple[Citation, ...] = ()  # retrieved but not cited: listed under 相关条文
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,13 @@ def hit_json(h: Hit) -> dict[str, Any]:
     }
 
 
+def conclusion_json(answer: Answer) -> dict[str, Any]:
+    """{"label": 不可以 / 可以 / 有条件可以 / 视情况而定 / null, "text": the conclusion line}."""
+    if answer.conclusion is None:
+        return {"label": None, "text": "" if not answer.refused else answer.text.splitlines()[0]}
+    return {"label": answer.conclusion.label, "text": answer.conclusion.text}
+
+
 def answer_json(answer: Answer, qid: str | None = None) -> dict[str, Any]:
     """The public `regkb ask --json` schema (pinned by tests/regkb/test_cli_ask.py)."""
     out: dict[str, Any] = {
@@ -60,6 +67,7 @@ def answer_json(answer: Answer, qid: str | None = None) -> dict[str, Any]:
         "citations": [citation_json(c) for c in answer.citations],
         "retrieved": [hit_json(h) for h in answer.retrieved[:10]],
         "timings_ms": {k: answer.timings_ms.get(k, 0.0) for k in ("retrieve", "answer", "total")},
+        "conclusion": conclusion_json(answer),
     }
     if answer.verdict is not None:
         out["verdict"] = answer.verdict

@@ -1,0 +1,193 @@
+"""The conclusion line: what the question asks, decided from the force of the clauses that address it.
+
+Permission and legality questions (能不能 / 可以吗 / 行不行 / 合法吗 / 违法吗 / 算不算 / 靠谱吗 …) get a
+label: 不可以 when the clauses addressing the act prohibit or punish it, 可以 when they permit it,
+有条件可以 when the permission carries an exception, a consent condition or a duty (the conditions
+are named), and 视情况而定 when the clauses point both ways or do not settle it (the deciding facts,
+the 「……的」 conditions of those clauses, are named). It never guesses.
+
+Consequence questions get the sanctions with their basis; every other question gets the governing
+sentence with its numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from regkb.force import DUTY, EXCEPTION, PERMISSION, PROHIBITION, SANCTION, Clause
+from regkb.types import Conclusion, Passage
+
+NO, YES, CONDITIONAL, DEPENDS = "不可以", "可以", "有条件可以", "视情况而定"
+LABELS = (NO, YES, CONDITIONAL, DEPENDS)
+
+PERMISSION_Q = re.compile(
+    r"能不能|能否|可不可以|可以吗|可否|行不行|行吗|合法吗|违法吗|犯法吗|合规吗|违规吗|算不算|靠谱吗|"
+    r"是否(?:合法|违法|可以|允许|合规|构成|有效)|允许吗|有效吗|对吗|真的吗|支持吗|"
+    r"[能可会要].{0,30}吗[？?。！!]*\s*$"
+)
+CONSEQUENCE_Q = re.compile(
+    r"后果|怎么处罚|如何处罚|什么处罚|哪些处罚|怎么罚|罚多少|判几年|判多久|坐牢|什么责任|哪些责任|"
+    r"什么性质|怎么处理|如何处理|会被.{0,6}(?:处罚|罚|判)"
+)
+_NUMBERS = re.compile(r"[0-9０-９]+|[一二三四五六七八九十百千万两]+(?:年|个月|月|日|天|倍|万元|元|次|周岁)")
+DEFINING = re.compile(r"是指|指的是|所称|称.{0,10}是|包括")
+DEFINITION_Q = re.compile(r"什么是|什么叫|何为|定义|是指|指什么|指哪些|具体指|是什么意思|怎么算|算不算")
+_LABEL = re.compile(r"^\s*第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?\s*")
+_CONDITION = re.compile(r"([^，。；：]{2,40}?的)，")
+_SANCTION_KIND = (
+    ("罚款", "罚款"),
+    ("罚金", "罚金"),
+    ("拘留", "拘留"),
+    ("有期徒刑", "刑事责任"),
+    ("拘役", "刑事责任"),
+    ("刑事责任", "刑事责任"),
+    ("赔偿", "民事赔偿"),
+    ("侵权责任", "民事赔偿"),
+    ("民事责任", "民事赔偿"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    """A clause that addresses the question, in the passage that holds it, with its relevance weight."""
+
+    passage: Passage
+    clause: Clause
+    weight: float
+
+
+def question_kind(question: str) -> str:
+    """'permission', 'consequence' or 'other'."""
+    if PERMISSION_Q.search(question):
+        return "permission"
+    if CONSEQUENCE_Q.search(question):
+        return "consequence"
+    return "other"
+
+
+def _trim(text: str, limit: int) -> str:
+    text = _LABEL.sub("", text).strip().rstrip("。；：:")
+    return text if len(text) <= limit else text[:limit] + "……"
+
+
+def _plain(clause: Clause, limit: int = 90) -> str:
+    """The clause in plain words; an item or a 前款 sentence is stated with what governs it."""
+    if clause.inherited and clause.context:
+        return f"{_trim(clause.context, limit)}：{_trim(clause.text, limit)}"
+    return _trim(clause.text, limit)
+
+
+def _source(support: Support) -> str:
+    return support.passage.citation_label
+
+
+def _is_no(clause: Clause) -> bool:
+    return bool(clause.kinds & {PROHIBITION, SANCTION}) and PERMISSION not in clause.own
+
+
+def _is_yes(clause: Clause) -> bool:
+    return PERMISSION in clause.own and not (clause.own & {PROHIBITION, SANCTION})
+
+
+def conditions(supports: Sequence[Support]) -> list[str]:
+    """The 「……的」 conditions and exception clauses the supports turn on, distinct, in order."""
+    found: list[str] = []
+    for s in supports:
+        texts = [_plain(s.clause, 60)] if EXCEPTION in s.clause.kinds else []
+        texts += [m.group(1) for m in _CONDITION.finditer(_plain(s.clause, 200))]
+        for text in texts:
+            if text not in found and not any(text in f for f in found):
+                found.append(text)
+    return found[:3]
+
+
+def permission_label(supports: Sequence[Support], verdict: str | None = None) -> tuple[str, list[Support]]:
+    """The label and the supports that decided it."""
+    if verdict == "违规风险":
+        return NO, [s for s in supports if _is_no(s.clause)][:2] or list(supports[:1])
+    no = [s for s in supports if _is_no(s.clause)]
+    yes = [s for s in supports if _is_yes(s.clause)]
+    weight_no, weight_yes = sum(s.weight for s in no), sum(s.weight for s in yes)
+    if verdict == "未发现明显冲突" and weight_no == 0:
+        return YES, list(supports[:1])
+    if weight_no == 0 and weight_yes == 0:
+        return DEPENDS, list(supports[:2])
+    if weight_no and weight_yes and min(weight_no, weight_yes) >= 0.5 * max(weight_no, weight_yes):
+        return DEPENDS, [*yes[:1], *no[:1]]
+    if weight_no > weight_yes:
+        return NO, no[:2]
+    conditional = [s for s in yes if s.clause.kinds & {EXCEPTION, DUTY}]
+    return (CONDITIONAL, conditional[:2]) if conditional else (YES, yes[:2])
+
+
+def _permission_text(label: str, decided: Sequence[Support]) -> str:
+    basis = "、".join(dict.fromkeys(_source(s) for s in decided))
+    if label == NO:
+        return f"{NO}。{basis}：{_plain(decided[0].clause)}。" if decided else f"{NO}。"
+    if label == YES:
+        return f"{YES}。{basis}：{_plain(decided[0].clause)}。" if decided else f"{YES}。"
+    named = "；".join(conditions(decided)) or "具体事实"
+    if label == CONDITIONAL:
+        return f"{CONDITIONAL}，条件是：{named}（{basis}）。"
+    return (
+        f"{DEPENDS}，取决于：{named}（{basis}）。"
+        if basis
+        else f"{DEPENDS}：现有依据不足以下结论，需结合具体事实判断。"
+    )
+
+
+def _consequence_text(supports: Sequence[Support]) -> str:
+    sanctions = [s for s in supports if SANCTION in s.clause.kinds]
+    if not sanctions:
+        return "后果：" + "；".join(f"{_plain(s.clause)}（{_source(s)}）" for s in supports[:2]) + "。"
+    kinds = dict.fromkeys(
+        kind for s in sanctions for word, kind in _SANCTION_KIND if word in _plain(s.clause)
+    )
+    head = f"可能承担{'、'.join(kinds)}" if kinds else "后果"
+    return f"{head}：" + "；".join(f"{_plain(s.clause)}（{_source(s)}）" for s in sanctions[:3]) + "。"
+
+
+def _governing(supports: Sequence[Support], question: str) -> Support:
+    def bonus(s: Support) -> float:
+        extra = 0.5 if _NUMBERS.search(s.clause.text) else 0.0
+        if DEFINITION_Q.search(question) and DEFINING.search(s.clause.text):
+            extra += 1.0
+        return s.weight * (1 + extra)
+
+    return max(supports, key=bonus)
+
+
+def conclude(question: str, supports: Sequence[Support], verdict: str | None = None) -> Conclusion:
+    """The conclusion line (and label, for permission questions) from the supporting clauses."""
+    kind = question_kind(question)
+    if kind == "permission" or verdict is not None:
+        label, decided = permission_label(supports, verdict)
+        return Conclusion(label, _permission_text(label, decided))
+    if not supports:
+        return Conclusion(None, "现有依据不足以下结论，请查看下列条文。")
+    if kind == "consequence":
+        return Conclusion(None, _consequence_text(supports))
+    best = _governing(supports, question)
+    return Conclusion(None, f"{_plain(best.clause, 160)}（{_source(best)}）。")
+
+
+def comparison(supports: Sequence[Support]) -> list[str]:
+    """「公司制度要求……；」「法律规定……」 lines saying which is stricter, when both are among the supports."""
+    internal = next((s for s in supports if s.passage.level == "内部制度"), None)
+    law = next((s for s in supports if s.passage.level not in ("内部制度", "行业自律", "未分类")), None)
+    if internal is None or law is None:
+        return []
+    strict_internal = internal.clause.kinds & {PROHIBITION, DUTY, SANCTION}
+    loose_law = bool(law.clause.kinds & {PERMISSION, EXCEPTION}) or not law.clause.kinds & {PROHIBITION, DUTY}
+    if strict_internal and loose_law:
+        verdict = "公司制度比法律规定更严格，应按公司制度执行。"
+    elif law.clause.kinds & {PROHIBITION, SANCTION} and PERMISSION in internal.clause.own:
+        verdict = "法律规定比公司制度更严格，以法律为准。"
+    else:
+        verdict = "二者要求一致，公司制度不低于法律要求。"
+    return [
+        f"公司制度要求：{_plain(internal.clause)}（{_source(internal)}）；",
+        f"法律规定：{_plain(law.clause)}（{_source(law)}）。{verdict}",
+    ]

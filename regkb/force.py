@@ -1,0 +1,136 @@
+"""The force of a provision: what each of its sentences prohibits, requires, permits, excepts or punishes.
+
+Chinese legal drafting marks force with a few words, and these rules read only those marks:
+
+- prohibition: 不得 / 禁止 / 严禁 / 不准 / 不许 / 不应当;
+- duty: 应当 / 必须;
+- permission: 可以 / 有权 / 允许 (and exemptions: 不负……责任, 不承担……责任, 不属于……行为);
+- exception: 但是 / 但…… / ……除外 / 除……外 / 经……同意 / 另有规定;
+- sanction: 处……罚款 / 拘留 / 有期徒刑 / 拘役 / 管制 / 罚金, 追究刑事责任, 承担……责任.
+
+An item （一）… inherits the force of its chapeau (「任何组织或者个人不得实施下列行为：」, 「有下列行为之一的，
+处五日以下拘留……」), and a 款 that begins with 前款 inherits the force of the paragraph it refers to.
+
+``force_of(passage)`` is computed once per passage on first use and cached for the life of the
+process (keyed by the passage id, which is a content hash), so an answer pays for it once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from regkb.types import Passage
+
+PROHIBITION = "prohibition"
+DUTY = "duty"
+PERMISSION = "permission"
+EXCEPTION = "exception"
+SANCTION = "sanction"
+
+_PENALTY = r"(?:罚款|拘留|有期徒刑|无期徒刑|拘役|管制|罚金|剥夺政治权利|吊销|没收)"
+_PATTERNS: dict[str, re.Pattern[str]] = {
+    SANCTION: re.compile(
+        rf"处[^。；]{{0,40}}?{_PENALTY}|并处[^。；]{{0,20}}?{_PENALTY}|追究刑事责任|(?<!不)构成犯罪"
+        r"|(?<![不免])(?:应当|应|依法)?(?:承担|负)[^。；，]{0,8}?(?:刑事|民事|侵权|赔偿|法律)责任"
+    ),
+    PROHIBITION: re.compile(r"不得|禁止|严禁|不准|不许|不应当|不能|无效|不予支持|不予保护"),
+    DUTY: re.compile(r"(?<!不)应当|必须|(?<!不)应予"),
+    PERMISSION: re.compile(
+        r"(?<![不并])可以(?!并处)|有权|允许|准许|不负[^。；，]{0,6}责任|不承担[^。；，]{0,6}责任"
+        r"|不属于[^。；，]{0,12}(?:违法|违反|犯罪)|应予支持|予以支持"
+    ),
+    EXCEPTION: re.compile(r"但是|但(?=[^是])|除外|除[^。；]{1,40}?外|经[^。；]{1,30}?同意|另有规定"),
+}
+_SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
+_ITEM = re.compile(r"^\s*[（(][一二三四五六七八九十]+[）)]")
+_CHAPEAU_END = re.compile(r"[：:]\s*$")
+_REFERS_BACK = re.compile(r"^\s*(?:第[^条\s]{1,6}条\s*)?(?:违反)?前[一二三两四]?款")
+_LABEL = re.compile(r"^\s*第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One sentence of a provision with its force, inherited force included."""
+
+    text: str  # verbatim sentence
+    start: int  # offset in the passage text
+    end: int
+    paragraph: int  # index of its line among the passage's non-blank lines
+    own: frozenset[str]  # force marked in the sentence itself
+    inherited: frozenset[str]  # force of its chapeau or of the 款 that 前款 refers to
+    context: str = ""  # the chapeau or referred 款 (verbatim), "" if none
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return self.own | self.inherited
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionForce:
+    clauses: tuple[Clause, ...]
+
+    def having(self, kind: str) -> tuple[Clause, ...]:
+        return tuple(c for c in self.clauses if kind in c.kinds)
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return frozenset().union(*(c.kinds for c in self.clauses)) if self.clauses else frozenset()
+
+
+def kinds_of(sentence: str) -> frozenset[str]:
+    """The force words a single sentence carries."""
+    return frozenset(kind for kind, pattern in _PATTERNS.items() if pattern.search(sentence))
+
+
+def _paragraphs(text: str) -> list[tuple[int, str]]:
+    """(offset, line) of each non-blank line."""
+    out, pos = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            out.append((pos, line))
+        pos += len(line) + 1
+    return out
+
+
+def _context_of(index: int, paragraphs: list[tuple[int, str]]) -> str:
+    """The chapeau an item hangs from, or the 款 a 前款 sentence refers to."""
+    line = paragraphs[index][1]
+    if _ITEM.match(line):
+        for j in range(index - 1, -1, -1):
+            previous = paragraphs[j][1]
+            if not _ITEM.match(previous):
+                return previous.strip() if _CHAPEAU_END.search(previous) else ""
+        return ""
+    if index > 0 and _REFERS_BACK.match(_LABEL.sub("", line)):
+        return paragraphs[index - 1][1].strip()
+    return ""
+
+
+def analyse(text: str) -> ProvisionForce:
+    """The clauses of a provision's text with their force."""
+    clauses: list[Clause] = []
+    paragraphs = _paragraphs(text)
+    for index, (offset, line) in enumerate(paragraphs):
+        context = _context_of(index, paragraphs)
+        inherited = kinds_of(context) if context else frozenset()
+        for match in _SENTENCE.finditer(line):
+            sentence = match.group(0).strip()
+            if not sentence:
+                continue
+            start = offset + match.start() + (len(match.group(0)) - len(match.group(0).lstrip()))
+            clauses.append(
+                Clause(sentence, start, start + len(sentence), index, kinds_of(sentence), inherited, context)
+            )
+    return ProvisionForce(tuple(clauses))
+
+
+@lru_cache(maxsize=16384)
+def _cached(passage_id: str, text: str) -> ProvisionForce:
+    return analyse(text)
+
+
+def force_of(passage: Passage) -> ProvisionForce:
+    """The passage's force, computed once per passage and cached."""
+    return _cached(passage.id, passage.text)

@@ -1,0 +1,178 @@
+"""Answers that answer: provision force, standalone quotes, conclusions, cited vs related provisions.
+
+The provisions here are written for the tests in the drafting style of Chinese statutes; none is
+copied from the shared corpus.
+"""
+
+from __future__ import annotations
+
+from regkb.answer import RELATED_HEADING, compose
+from regkb.conclusion import question_kind
+from regkb.force import DUTY, EXCEPTION, PERMISSION, PROHIBITION, SANCTION, analyse, kinds_of
+from regkb.quotes import ELISION, quote_matches, standalone_quote
+from regkb.types import Hit, Passage
+
+CHAPEAU_LAW = (
+    "第十条 除法律另有规定或者当事人明确同意外，任何单位不得实施下列行为：\n\n"
+    "（一）以电话、短信等方式反复打扰债务人的同事；\n\n"
+    "（二）在公共场所张贴债务人的欠款信息；\n\n"
+    "（三）冒充司法人员发送通知。"
+)
+PENALTY_LAW = (
+    "第二十条 有下列行为之一的，处五日以下拘留或者五百元以下罚款：\n\n"
+    "（一）多次发送恐吓信息干扰他人生活的；\n\n"
+    "（二）跟踪他人的。"
+)
+REFERRING_LAW = (
+    "第三十条 催收人员应当在每日八时至二十一时之间联系债务人。\n\n违反前款规定的，处一千元以下罚款。"
+)
+PERMISSION_LAW = "第四十条 债权人可以委托第三方机构催收到期债务，但是应当事先书面告知债务人。"
+DEFINITION_LAW = "第五十条 本办法所称催收，是指债权人或者其委托的机构要求债务人履行到期债务的行为。"
+INTERNAL_RULE = "第六条 催收员不得在任何时间联系债务人的同事。"
+
+
+def passage(text: str, article: str, title: str = "催收示例法", level: str = "法律") -> Passage:
+    return Passage(
+        id=Passage.make_id(f"{title}.md", article, 0, text),
+        doc_id=f"{title}.md",
+        root="test",
+        title=title,
+        short_title=title,
+        level=level,
+        article=article,
+        text=text,
+    )
+
+
+def hits(*passages: Passage) -> list[Hit]:
+    return [Hit(p, 1.0 - i * 0.1, ("bm25",)) for i, p in enumerate(passages)]
+
+
+# ---------------------------------------------------------------- force
+
+
+def test_force_words_are_read_per_sentence() -> None:
+    assert kinds_of("任何单位不得泄露") == {PROHIBITION}
+    assert kinds_of("经营者应当告知") == {DUTY}
+    assert kinds_of("债权人可以催收，但是应当告知") == {PERMISSION, DUTY, EXCEPTION}
+    assert kinds_of("处十日以下拘留，可以并处一千元以下罚款") == {SANCTION}  # 可以并处 is no permission
+    assert kinds_of("为制止不法侵害而造成损害的，不负刑事责任") == {PERMISSION}
+
+
+def test_items_inherit_the_force_of_their_chapeau() -> None:
+    force = analyse(CHAPEAU_LAW)
+    item = next(c for c in force.clauses if c.text.startswith("（一）"))
+    assert item.own == frozenset()
+    assert item.inherited == {PROHIBITION, EXCEPTION}
+    penalised = next(c for c in analyse(PENALTY_LAW).clauses if c.text.startswith("（二）"))
+    assert SANCTION in penalised.kinds
+
+
+def test_a_kuan_beginning_with_qiankuan_inherits_the_kuan_it_refers_to() -> None:
+    clause = next(c for c in analyse(REFERRING_LAW).clauses if c.text.startswith("违反前款"))
+    assert clause.context.startswith("第三十条 催收人员应当")
+    assert {SANCTION, DUTY} <= clause.kinds
+
+
+# ---------------------------------------------------------------- quotes
+
+
+def test_an_item_is_quoted_with_its_chapeau_and_its_exception() -> None:
+    p = passage(CHAPEAU_LAW, "第十条")
+    item = next(c for c in analyse(p.text).clauses if c.text.startswith("（二）"))
+    quote = standalone_quote(p, [item])
+    assert quote.startswith("除法律另有规定或者当事人明确同意外")  # chapeau, article label left off
+    assert "（二）在公共场所张贴" in quote
+    assert ELISION in quote and "（一）" not in quote  # the skipped item is elided, not silently joined
+    assert quote_matches(quote, p.text)
+
+
+def test_adjacent_pieces_stay_one_contiguous_verbatim_span() -> None:
+    p = passage(CHAPEAU_LAW, "第十条")
+    item = next(c for c in analyse(p.text).clauses if c.text.startswith("（一）"))
+    quote = standalone_quote(p, [item])
+    assert ELISION not in quote and quote in p.text
+
+
+def test_a_qiankuan_sentence_is_quoted_with_the_kuan_it_refers_to() -> None:
+    p = passage(REFERRING_LAW, "第三十条")
+    clause = next(c for c in analyse(p.text).clauses if c.text.startswith("违反前款"))
+    quote = standalone_quote(p, [clause])
+    assert "每日八时至二十一时" in quote and "处一千元以下罚款" in quote
+
+
+def test_quote_matches_rejects_pieces_out_of_order_or_absent() -> None:
+    assert quote_matches("甲乙……丙丁", "甲乙与丙丁")
+    assert not quote_matches("丙丁……甲乙", "甲乙与丙丁")
+    assert not quote_matches("甲乙……戊己", "甲乙与丙丁")
+
+
+# ---------------------------------------------------------------- conclusions
+
+
+def test_question_kinds() -> None:
+    assert question_kind("我能打给他同事吗？") == "permission"
+    assert question_kind("这样催收合法吗") == "permission"
+    assert question_kind("张贴欠款信息会有什么后果？") == "consequence"
+    assert question_kind("催收是指什么？") == "other"
+
+
+def test_a_prohibited_act_is_not_allowed_even_with_a_consent_exception() -> None:
+    composed = compose(
+        hits(passage(CHAPEAU_LAW, "第十条")), "客户不接电话，我能打电话给他同事吗？", "", False
+    )
+    assert composed.conclusion.label == "不可以"
+    assert composed.text.startswith("结论：【不可以】")
+    assert "除法律另有规定或者当事人明确同意外" in composed.citations[0].quote
+
+
+def test_a_permission_with_a_condition_names_the_condition() -> None:
+    composed = compose(hits(passage(PERMISSION_LAW, "第四十条")), "债权人能委托第三方机构催收吗？", "", False)
+    assert composed.conclusion.label == "有条件可以"
+    assert "事先书面告知债务人" in composed.conclusion.text
+
+
+def test_permission_and_sanction_on_the_act_means_it_depends() -> None:
+    mixed = [passage(PERMISSION_LAW, "第四十条"), passage(PENALTY_LAW, "第二十条", "治安示例法")]
+    composed = compose(hits(*mixed), "委托第三方机构催收，多次发送恐吓信息催收债务，可以吗？", "", False)
+    assert composed.conclusion.label in ("视情况而定", "不可以")
+    assert composed.conclusion.label != "可以"
+
+
+def test_consequence_questions_name_the_sanction_and_no_label() -> None:
+    composed = compose(hits(passage(PENALTY_LAW, "第二十条")), "多次发送恐吓信息会有什么后果？", "", False)
+    assert composed.conclusion.label is None
+    assert "拘留" in composed.conclusion.text and "罚款" in composed.conclusion.text
+    assert "《催收示例法》第二十条" in composed.conclusion.text
+
+
+def test_a_definition_question_gets_the_defining_sentence() -> None:
+    p = [passage(PERMISSION_LAW, "第四十条"), passage(DEFINITION_LAW, "第五十条")]
+    composed = compose(hits(*p), "什么是催收？", "", False)
+    assert composed.conclusion.label is None
+    assert "是指债权人或者其委托的机构" in composed.conclusion.text
+
+
+# ---------------------------------------------------------------- citing only what supports
+
+
+def test_provisions_that_do_not_address_the_question_go_to_related() -> None:
+    on_topic = passage(CHAPEAU_LAW, "第十条")
+    off_topic = passage(DEFINITION_LAW, "第五十条")
+    composed = compose(hits(on_topic, off_topic), "我能在公共场所张贴债务人的欠款信息吗？", "", False)
+    assert [c.passage.article for c in composed.citations] == ["第十条"]
+    assert [c.passage.article for c in composed.related] == ["第五十条"]
+    assert RELATED_HEADING in composed.text
+    assert composed.text.index(RELATED_HEADING) > composed.text.index("第十条")
+
+
+def test_company_rule_and_law_are_set_side_by_side_saying_which_is_stricter() -> None:
+    law = passage(REFERRING_LAW, "第三十条")
+    rule = passage(INTERNAL_RULE, "第六条", "催收作业规范", "内部制度")
+    composed = compose(hits(rule, law), "催收员能在晚上联系债务人的同事吗？", "", False)
+    lines = composed.text.splitlines()
+    company = next(i for i, line in enumerate(lines) if line.startswith("公司制度要求："))
+    assert lines[company + 1].startswith("法律规定：")
+    assert "更严格" in lines[company + 1] or "一致" in lines[company + 1]
+    # 依据 in hierarchy order: the law before the internal rule although the rule ranked first
+    assert [c.passage.level for c in composed.citations] == ["法律", "内部制度"]
