@@ -9,6 +9,7 @@ from pathlib import Path
 
 from regkb.commands.common import add_index_flag, answer_json, open_engine
 from regkb.errors import RegkbError
+from regkb.questions import EmptyQuestionError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,9 +22,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+BATCH_HINT = 'give a JSONL file of {"id", "question"} lines'
+
+
+def _read_batch(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RegkbError(f"{path}: no such file; {BATCH_HINT}") from None
+    except IsADirectoryError:
+        raise RegkbError(f"{path}: is a directory; {BATCH_HINT}") from None
+    except UnicodeDecodeError as exc:
+        raise RegkbError(f"{path}: not UTF-8 text ({exc.reason}); save the batch file as UTF-8") from None
+    except OSError as exc:
+        raise RegkbError(
+            f"{path}: cannot be read ({exc.strerror}); check the path and its permissions"
+        ) from None
+
+
 def _batch_questions(path: Path) -> list[tuple[str, str]]:
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(_read_batch(path).splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -33,13 +52,17 @@ def _batch_questions(path: Path) -> list[tuple[str, str]]:
             raise RegkbError(
                 f"{path}:{n}: each line needs a JSON object with 'id' and 'question' ({exc})"
             ) from exc
+        if not out[-1][1].strip():
+            raise EmptyQuestionError(f"{path}:{n}")
     return out
 
 
 def run(args: argparse.Namespace) -> int:
-    if bool(args.question) == bool(args.batch):
+    if (args.question is None) == (args.batch is None):
         print("regkb ask: give a question or --batch FILE, not both", file=sys.stderr)
         return 2
+    if args.question is not None and not args.question.strip():
+        raise EmptyQuestionError()
     questions = _batch_questions(args.batch) if args.batch else [("", args.question)]
     engine = open_engine(args)
     for qid, question in questions:

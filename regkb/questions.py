@@ -1,0 +1,36 @@
+"""What a question must be before the engine looks at it: not empty, and not absurdly long.
+
+Everything else a user may type (punctuation only, emoji, JSON- or SQL-looking text, prompt
+injection) is a question like any other: retrieval finds nothing close enough and the refusal
+policy answers 知识库中没有找到依据; the text never reaches a query language or a prompt
+unquoted.
+"""
+
+from __future__ import annotations
+
+from regkb.errors import RegkbError
+
+MAX_QUESTION_CHARS = 1000
+
+
+class EmptyQuestionError(RegkbError):
+    """The question has no text."""
+
+    def __init__(self, where: str = "question") -> None:
+        super().__init__(
+            f'{where}: the question is empty; type a question, e.g. regkb ask "催收时能联系债务人的同事吗？"'
+        )
+
+
+def truncation_note(limit: int = MAX_QUESTION_CHARS) -> str:
+    return f"问题超过 {limit} 字，只使用了前 {limit} 字"
+
+
+def prepare_question(question: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, tuple[str, ...]]:
+    """The question as the engine uses it, and notes for the answer (a truncation notice)."""
+    text = question.strip()
+    if not text:
+        raise EmptyQuestionError()
+    if len(text) > limit:
+        return text[:limit], (truncation_note(limit),)
+    return text, ()
