@@ -6,6 +6,7 @@ STAMP   := $(VENV)/.installed
 SHARED  ?= ../shared
 INDEX   ?= .regkb
 PORT    ?= 8501
+ADDRESS ?= 127.0.0.1
 
 .PHONY: setup run ingest test check lint typecheck bench eval eval-gate clean
 
@@ -23,7 +24,7 @@ ingest: $(STAMP)
 	$(BIN)/regkb ingest --index $(INDEX)
 
 run: ingest
-	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT)
+	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --server.address $(ADDRESS)
 
 test: $(STAMP)
 	REGKB_SHARED=$(SHARED) $(BIN)/pytest

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from regkb.errors import ConfigError
 from regkb.settings import Settings
 
 log = logging.getLogger(__name__)
+progress_log = logging.getLogger("ingest.progress")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,6 +74,38 @@ class _Bars:
             bar.close()
 
 
+class _LogLines:
+    """Progress as log lines where stderr is not a terminal: at most one per stage every interval."""
+
+    def __init__(self, interval_s: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval_s = interval_s
+        self._clock = clock
+        self._last: dict[str, float] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = self._clock()
+        last = self._last.get(stage)
+        finished = done >= total
+        if last is not None and not finished and now - last < self.interval_s:
+            return
+        if last == float("inf") or (last is None and finished and total == 0):
+            return
+        self._last[stage] = float("inf") if finished else now
+        percent = 100 * done // total if total else 100
+        progress_log.info("%s: %d/%d (%d%%)", stage, done, total, percent)
+
+    def close(self) -> None:
+        return None
+
+
+def _progress() -> _Bars | _LogLines:
+    """tqdm bars on a terminal; periodic log lines (shown without -v) otherwise."""
+    if sys.stderr.isatty():
+        return _Bars()
+    progress_log.setLevel(logging.INFO)
+    return _LogLines()
+
+
 def _dense(spec: str | None, settings: Settings) -> list[str]:
     if spec is None:
         return list(settings.dense)
@@ -82,7 +117,7 @@ def _dense(spec: str | None, settings: Settings) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings()
-    bars = _Bars() if sys.stderr.isatty() else None
+    bars = _progress()
     try:
         report: IngestReport = ingest_paths(
             args.paths or list(settings.corpus_roots),
@@ -95,7 +130,6 @@ def run(args: argparse.Namespace) -> int:
             progress=bars,
         )
     finally:
-        if bars is not None:
-            bars.close()
+        bars.close()
     print(report.to_json() if args.json else report.format_text())
     return 1 if args.strict and report.files_failed else 0

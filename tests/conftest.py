@@ -1,4 +1,9 @@
-"""Shared test helpers: where ../shared lives, and a skip when it is absent."""
+"""Shared test helpers: where ../shared lives, and the real indexes the engine tests use.
+
+The real indexes are built from corpus/ (the sample policies and the statute pack) plus
+../shared/corpus when it is present, so they exist on every machine; only tests that measure
+against ../shared itself skip without it.
+"""
 
 from __future__ import annotations
 
@@ -26,19 +31,24 @@ def shared_corpus() -> Path:
     return SHARED_CORPUS
 
 
+def index_roots() -> list[Path]:
+    """corpus/ plus the shared corpus when this machine has it."""
+    shared = [SHARED_CORPUS] if (SHARED_CORPUS / "manifest.json").exists() else []
+    return [REPO / "corpus", *shared]
+
+
 def _ingest(index: Path, dense: str) -> Path:
-    """Ingest corpus/ + the shared corpus into index (incremental: cheap when unchanged)."""
+    """Ingest corpus/ (+ the shared corpus if present) into index (incremental: cheap when unchanged)."""
     from ingest.pipeline import ingest_paths
 
-    shared_manifest()
-    report = ingest_paths([REPO / "corpus", SHARED_CORPUS], index, dense=dense.split(","), max_tokens=480)
+    report = ingest_paths(index_roots(), index, dense=dense.split(","), max_tokens=480)
     assert not report.files_failed, report.files_failed
     return index
 
 
 @pytest.fixture(scope="session")
 def hash_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real index (chromadb, BM25) of corpus/ + shared corpus with the hash embedder."""
+    """A real index (chromadb, BM25) of corpus/ (+ shared corpus) with the hash embedder."""
     return _ingest(tmp_path_factory.mktemp("hash-index"), "hash")
 
 

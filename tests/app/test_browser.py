@@ -1,7 +1,8 @@
 """The app in a real headless Chromium: ask a question, see a citation card, keep a screenshot.
 
 Needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver) and the
-selenium package; .ci/run installs them. Starts `streamlit run app.py` on a free localhost port
+selenium package; .ci/run installs them. Where they are missing the test is skipped with the
+install command as its reason, unless REGKB_REQUIRE_BROWSER=1 (set by .ci/run) makes it fail. Starts `streamlit run app.py` on a free localhost port
 against a tiny real index built in a temporary directory.
 """
 
@@ -40,6 +41,27 @@ CHROME_FLAGS = (
     "--window-size=1400,1700",
     "--lang=zh-CN",
 )
+
+
+def missing_browser() -> str | None:
+    """Why the browser test cannot run here, or None when it can."""
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not Path(path).exists()]
+    if missing:
+        return (
+            f"{' and '.join(missing)} not found: apt-get install -y chromium chromium-driver fonts-noto-cjk"
+        )
+    return None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _require_browser() -> None:
+    """Skip (or fail, when REGKB_REQUIRE_BROWSER=1) before the app is started."""
+    reason = missing_browser()
+    if reason is None:
+        return
+    if os.environ.get("REGKB_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"REGKB_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
 
 
 def _free_port() -> int:
@@ -100,8 +122,6 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def browser(tmp_path: Path):
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.fail(f"{CHROMIUM} / {CHROMEDRIVER} missing: apt-get install -y chromium chromium-driver")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
