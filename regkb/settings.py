@@ -32,3 +32,10 @@ class Settings(BaseSettings):
     api_token: str | None = Field(None, description="Bearer token `regkb serve` requires when set.")
     redlines: Path = Field(Path("corpus/redlines.yaml"), description="Red-line rules for clause review.")
     feedback_db: Path = Field(Path(".regkb/feedback.sqlite"), description="Where 👍/👎 feedback is stored.")
+    audit_db: Path = Field(
+        Path(".regkb/audit.sqlite"), description="Append-only audit log of questions and admin actions."
+    )
+    chroma_url: str | None = Field(
+        None, description="A chroma server (http://host:port); unset = embedded chroma in the index dir."
+    )
+    max_file_mb: float = Field(50.0, description="Files larger than this are refused at ingest.")
