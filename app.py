@@ -18,6 +18,7 @@ from regkb.errors import IndexMissingError, RegkbError
 from regkb.feedback import FeedbackStore
 from regkb.settings import Settings
 from regkb.types import LEVEL_ORDER, Answer, Filters
+from regkb.ui import answer as answer_ui
 from regkb.ui import browse, cards, clauses, evalreport, export, quiz, tables
 
 
@@ -105,6 +106,26 @@ def rate(index: int, rating: int) -> None:
     st.session_state.setdefault("rated", {})[index] = rating
 
 
+def render_conclusion(answer: Answer) -> None:
+    """Conclusion badge and line, then 依据 cards (each quote once), then 相关条文 collapsed."""
+    if answer.conclusion is not None:
+        st.markdown(answer_ui.conclusion_html(answer.conclusion), unsafe_allow_html=True)
+    if answer.criminal:
+        st.error("注意：依据中包含刑法条文，相关行为可能构成犯罪。", icon="⚠️")
+    if not answer_ui.is_extractive(answer):
+        st.markdown(answer.text)  # an LLM-written answer
+    for line in answer_ui.comparison_lines(answer):
+        st.markdown(line)
+    st.markdown("**依据**")
+    for card in cards.cards_for(answer):
+        st.markdown(cards.card_html(card), unsafe_allow_html=True)
+    related = cards.related_cards(answer)
+    if related:
+        with st.expander(f"相关条文（{len(related)}，未作为依据）", expanded=False):
+            for card in related:
+                st.markdown(cards.card_html(card), unsafe_allow_html=True)
+
+
 def render_answer(answer: Answer, index: int) -> None:
     if answer.refused:
         st.warning(answer.text, icon="🚫")
@@ -112,11 +133,7 @@ def render_answer(answer: Answer, index: int) -> None:
         if related:
             st.markdown("**可能相关**（仅供参考，未作为依据）：\n\n" + cards.related_markdown(related))
     else:
-        if answer.criminal:
-            st.error("注意：依据中包含刑法条文，相关行为可能构成犯罪。", icon="⚠️")
-        st.markdown(answer.text)
-        for card in cards.cards_for(answer):
-            st.markdown(cards.card_html(card), unsafe_allow_html=True)
+        render_conclusion(answer)
     for note in answer.notes:
         st.caption(f"ℹ️ {note}")
     left, up, down, _ = st.columns([2, 1, 1, 3])
@@ -503,7 +520,7 @@ RENDER = {
 }
 
 st.set_page_config(page_title="催收合规知识库", page_icon="⚖️", layout="wide")
-st.markdown(cards.CARD_CSS, unsafe_allow_html=True)
+st.markdown(cards.CARD_CSS + answer_ui.CONCLUSION_CSS, unsafe_allow_html=True)
 st.sidebar.title("催收合规知识库")
 current = choose_page()
 try:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from regkb.quotes import pieces
 from regkb.types import REPEALED, Answer, Hit, Passage
 from regkb.ui.highlight import highlight_quotes
 
@@ -81,9 +82,15 @@ def cards_for(answer: Answer) -> list[CardData]:
             order.append(key)
             passages[key] = citation.passage
             quotes[key] = []
-        if citation.quote and citation.quote not in quotes[key]:
-            quotes[key].append(citation.quote)
+        for piece in pieces(citation.quote):  # an elided quote is highlighted piece by piece
+            if piece not in quotes[key]:
+                quotes[key].append(piece)
     return [CardData(passages[k], tuple(quotes[k])) for k in order]
+
+
+def related_cards(answer: Answer) -> list[CardData]:
+    """One card per provision listed under 相关条文 (retrieved, not cited)."""
+    return [CardData(c.passage, tuple(pieces(c.quote))) for c in answer.related]
 
 
 def card_html(card: CardData) -> str:

@@ -12,6 +12,7 @@ from regkb.types import (
     Answer,
     Citation,
     ClauseResult,
+    Conclusion,
     DocumentInfo,
     Filters,
     Hit,
@@ -118,8 +119,19 @@ class FakeEngine:
         third = PASSAGES[2]
         quote = "催收人员不得向债务人以外的第三人透露债务信息。"
         notes = ("沿用上一轮的检索词：第三人、透露",) if history else ()
-        text = f"依据《示例催收规定》第三条：{quote}"
-        return Answer(question, text, (Citation(third, quote),), hits, refused=False, notes=notes)
+        line = f"不可以。《示例催收规定》第三条：{quote}"
+        text = f"结论：【不可以】{line}\n\n依据：\n- 《示例催收规定》第三条：“{quote}”"
+        related = (Citation(PASSAGES[3], "每日联系债务人不得超过三次"),)
+        return Answer(
+            question,
+            text,
+            (Citation(third, quote),),
+            hits,
+            refused=False,
+            notes=notes,
+            conclusion=Conclusion("不可以", line),
+            related=related,
+        )
 
     def check(self, text: str) -> list[ClauseResult]:
         self.checked.append(text)

@@ -32,6 +32,23 @@ def test_question_renders_citation_cards(fake) -> None:
     assert not at.warning  # an answer is not shown as a refusal
 
 
+def test_answer_shows_the_conclusion_badge_first_and_each_quote_once(fake) -> None:
+    at = open_app()
+    at.chat_input[0].set_value("可以给债务人的同事打电话吗").run()
+    assert not at.exception
+    values = [m.value for m in at.markdown]
+    first = next(i for i, v in enumerate(values) if 'class="regkb-conclusion"' in v)
+    assert 'data-label="不可以"' in values[first] and "background:#c62828" in values[first]
+    assert first < next(i for i, v in enumerate(values) if 'class="regkb-card"' in v)  # badge before 依据
+    quote = "催收人员不得向债务人以外的第三人透露债务信息"
+    cards = [v for v in values if 'class="regkb-card"' in v and "第三条" in v]
+    assert len(cards) == 1 and cards[0].count(quote) == 1
+    # the quote is shown once in the answer area: in its card, not repeated in the text above it
+    assert sum(v.count(quote) for v in values if 'class="regkb-conclusion"' not in v) == 1
+    assert [e.label for e in at.expander] == ["相关条文（1，未作为依据）"]
+    assert at.expander[0].proto.expanded is False  # 相关条文 collapsed
+
+
 def test_refusal_renders_as_refusal(fake) -> None:
     at = open_app()
     at.chat_input[0].set_value("明天天气怎么样").run()
