@@ -8,7 +8,7 @@ INDEX   ?= .regkb
 PORT    ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: setup run ingest test check lint typecheck bench eval eval-gate clean
+.PHONY: setup run ingest test check lint typecheck bench eval eval-gate clean load
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -49,6 +49,15 @@ eval: $(STAMP)
 
 eval-gate: $(STAMP)
 	REGKB_SHARED=$(SHARED) $(BIN)/python -m evals.gate --index .regkb-eval --out evals/out/gate
+
+# HTTP load: 8 clients POST /ask (dev questions) against `regkb serve --index $(LOAD_INDEX)`, or URL=...
+LOAD_INDEX    ?= $(INDEX)
+LOAD_CLIENTS  ?= 8
+LOAD_REQUESTS ?= 400
+LOAD_SECONDS  ?= 60
+load: $(STAMP)
+	$(BIN)/python bench/load.py --index $(LOAD_INDEX) --questions $(SHARED)/evals/dev.jsonl \
+		--clients $(LOAD_CLIENTS) --requests $(LOAD_REQUESTS) --seconds $(LOAD_SECONDS) $(if $(URL),--url $(URL))
 
 clean:
 	rm -rf $(INDEX) .regkb-eval evals/out

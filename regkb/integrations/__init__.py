@@ -1,0 +1,1 @@
+"""Adapters that let other frameworks use the knowledge base (each imports its framework alone)."""
