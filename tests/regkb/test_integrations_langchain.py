@@ -31,7 +31,7 @@ def test_documents_carry_the_passage_and_its_metadata(hash_engine) -> None:
     for doc, hit in zip(docs, hits, strict=True):
         p = hit.passage
         assert doc.page_content == p.text
-        assert METADATA <= set(doc.metadata)
+        assert set(doc.metadata) >= METADATA
         assert (doc.metadata["doc_id"], doc.metadata["article"]) == (p.doc_id, p.article)
         assert (doc.metadata["level"], doc.metadata["effective"]) == (p.level, p.effective)
         assert doc.metadata["citation"] == p.citation_label
@@ -51,7 +51,10 @@ def _format(docs: list[Document]) -> str:
 def test_runs_inside_an_lcel_chain_with_a_fake_chat_model(hash_engine) -> None:
     retriever = RegKBRetriever(engine=hash_engine, k=3)
     prompt = ChatPromptTemplate.from_messages(
-        [("system", "只依据以下条文回答，并引用条文标签。"), ("human", "条文：\n{context}\n\n问题：{question}")]
+        [
+            ("system", "只依据以下条文回答，并引用条文标签。"),
+            ("human", "条文：\n{context}\n\n问题：{question}"),
+        ]
     )
     chain = (
         {"context": retriever | _format, "question": RunnablePassthrough()}
