@@ -128,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
             rebuild=args.rebuild,
             strict=args.strict,
             progress=bars,
+            max_file_mb=settings.max_file_mb,
         )
     finally:
         bars.close()

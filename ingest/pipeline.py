@@ -20,6 +20,7 @@ from typing import Any
 from ingest.discover import Root, discover
 from ingest.embcache import EmbeddingCache
 from ingest.generation import IndexLock, clean_stale, collect_garbage, commit, new_generation
+from ingest.loaders import MAX_FILE_MB, check_size
 from ingest.report import FileFailure, IngestReport, Superseded
 from ingest.writer import (
     Diff,
@@ -114,7 +115,9 @@ def _load_one(root: Root, file: Path, manifest: Mapping[str, DocMeta], stages: S
     )
 
 
-def _collect(roots: Sequence[Root], stages: Stages, progress: Progress) -> list[_Slot]:
+def _collect(
+    roots: Sequence[Root], stages: Stages, progress: Progress, max_file_mb: float = MAX_FILE_MB
+) -> list[_Slot]:
     """Load every file and its metadata; failures become slots with a reason."""
     slots: list[_Slot] = []
     total = sum(len(r.files) for r in roots)
@@ -129,6 +132,7 @@ def _collect(roots: Sequence[Root], stages: Stages, progress: Progress) -> list[
             slot = _Slot(root.name, root.doc_id(file), root.rank, failure=manifest_error)
             if manifest_error is None:
                 try:
+                    check_size(file, max_file_mb)
                     slot.doc = _load_one(root, file, manifest, stages)
                 except Exception as exc:
                     slot.failure = _reason(exc)
@@ -245,10 +249,10 @@ def _unique(passages: Sequence[Passage], warnings: list[str]) -> list[Passage]:
 
 
 def _read(
-    roots: Sequence[Root], stages: Stages, max_tokens: int, progress: Progress
+    roots: Sequence[Root], stages: Stages, max_tokens: int, progress: Progress, max_file_mb: float
 ) -> tuple[list[_Slot], list[Superseded], list[str]]:
     """Load, pick the latest version of each title, and cut passages; failures stay in their slots."""
-    slots = _collect(roots, stages, progress)
+    slots = _collect(roots, stages, progress, max_file_mb)
     superseded = _supersede(slots)
     warnings: list[str] = []
     count_tokens = stages.token_counter()
@@ -319,6 +323,7 @@ def ingest_paths(
     strict: bool = False,
     progress: Progress | None = None,
     stages: Stages | None = None,
+    max_file_mb: float = MAX_FILE_MB,
 ) -> IngestReport:
     """Ingest corpus roots / files into a new generation of the index at index_dir.
 
@@ -335,7 +340,7 @@ def ingest_paths(
     index_dir = Path(index_dir)
     with IndexLock(index_dir):
         clean_stale(index_dir)
-        slots, superseded, warnings = _read(roots, stages, max_tokens, progress or _no_progress)
+        slots, superseded, warnings = _read(roots, stages, max_tokens, progress or _no_progress, max_file_mb)
         current = IndexReader.current_generation(index_dir)
         if strict and any(s.failure for s in slots):
             built = None

@@ -85,8 +85,26 @@ def _loader_for(suffix: str) -> Callable[[Path], LoadedText]:
     return load_html
 
 
-def load_file(path: Path) -> LoadedText:
+MAX_FILE_MB = 50.0  # default of REGKB_MAX_FILE_MB
+
+
+def check_size(path: Path, max_mb: float = MAX_FILE_MB) -> None:
+    """Refuse a file over the size limit before reading it."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # the adapter reports the unreadable file
+    if size > max_mb * 2**20:
+        raise LoadError(
+            str(path),
+            f"file is {size / 2**20:.1f} MB, over the {max_mb:g} MB limit; "
+            "split it or raise REGKB_MAX_FILE_MB",
+        )
+
+
+def load_file(path: Path, max_mb: float = MAX_FILE_MB) -> LoadedText:
     """Load one source file, choosing the adapter by its (case-insensitive) suffix."""
+    check_size(path, max_mb)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 
 CELL_SEPARATOR = " | "
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc, or an encrypted Office file
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a real regulation unpacks to a few MB
+MAX_RATIO = 200  # text-heavy XML compresses ~10x; a zip bomb 1000x and more
 
 
 def _row_lines(table: Table) -> Iterator[str]:
@@ -50,6 +53,21 @@ def _body_lines(document: DocxDocument) -> Iterator[str]:
             yield from _row_lines(block)
 
 
+def refuse_zip_bomb(path: Path, data: bytes) -> None:
+    """Refuse a package whose declared unpacked size is absurd, before anything is decompressed."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            unpacked = sum(info.file_size for info in package.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        return  # not a zip at all: docx.Document reports it as corrupt
+    if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_RATIO * max(len(data), 1):
+        raise LoadError(
+            str(path),
+            f"refused: the DOCX would unpack to {unpacked / 2**20:.0f} MB from {len(data) / 2**10:.0f} KB "
+            "(a zip bomb or a damaged package); re-save it from Word as .docx",
+        )
+
+
 def _open(path: Path) -> DocxDocument:
     data = read_bytes(path)
     if data.startswith(_OLE_MAGIC):
@@ -58,6 +76,7 @@ def _open(path: Path) -> DocxDocument:
             "not a .docx package: a legacy Word .doc or a password-protected file; "
             "save it from Word as an unprotected .docx",
         )
+    refuse_zip_bomb(path, data)
     try:
         return docx.Document(io.BytesIO(data))
     except Exception as exc:  # zipfile, lxml and python-docx raise many types on damaged input

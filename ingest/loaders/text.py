@@ -1,4 +1,4 @@
-"""Plain text and Markdown: encoding detection (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GB18030/GBK)
+"""Plain text and Markdown: encoding detection (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GB18030/GBK, Big5)
 and Markdown YAML front matter."""
 
 from __future__ import annotations
@@ -39,12 +39,22 @@ def _strict_decode(data: bytes) -> tuple[str, str] | None:
                 return data.decode(codec), codec
             except UnicodeDecodeError:
                 return None
-    for codec in ("utf-8", "gb18030"):
+    for codec in ("utf-8", _chinese_codec(data)):
         try:
             return data.decode(codec), codec
         except UnicodeDecodeError:
             continue
     return None
+
+
+def _chinese_codec(data: bytes) -> str:
+    """gb18030, or big5 when the bytes are valid Big5 that charset-normalizer prefers as such."""
+    try:
+        data.decode("big5")
+    except UnicodeDecodeError:
+        return "gb18030"
+    best = from_bytes(data[:65536], cp_isolation=["gb18030", "big5"]).best()
+    return "big5" if best is not None and best.encoding == "big5" else "gb18030"
 
 
 def decode_bytes(data: bytes, path: Path, declared: str | None = None) -> str:
