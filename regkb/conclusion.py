@@ -16,7 +16,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from regkb.force import DUTY, EXCEPTION, PERMISSION, PROHIBITION, SANCTION, Clause
+from regkb.force import (
+    DUTY,
+    EXCEPTION,
+    EXEMPTION,
+    LAPSE,
+    PERMISSION,
+    PROHIBITION,
+    SANCTION,
+    Clause,
+    force_of,
+)
 from regkb.types import Conclusion, Passage
 
 NO, YES, CONDITIONAL, DEPENDS = "不可以", "可以", "有条件可以", "视情况而定"
@@ -25,7 +35,7 @@ LABELS = (NO, YES, CONDITIONAL, DEPENDS)
 PERMISSION_Q = re.compile(
     r"能不能|能否|可不可以|可以吗|可否|行不行|行吗|合法吗|违法吗|犯法吗|合规吗|违规吗|算不算|靠谱吗|"
     r"是否(?:合法|违法|可以|允许|合规|构成|有效)|允许吗|有效吗|对吗|真的吗|支持吗|"
-    r"[能可会要].{0,30}吗[？?。！!]*\s*$"
+    r"[能可].{0,24}吗|(?:要|会|需要)(?:负|承担|被|坐牢|构成)[^？?]{0,12}吗"
 )
 CONSEQUENCE_Q = re.compile(
     r"后果|怎么处罚|如何处罚|什么处罚|哪些处罚|怎么罚|罚多少|判几年|判多久|坐牢|什么责任|哪些责任|"
@@ -35,6 +45,13 @@ _NUMBERS = re.compile(r"[0-9０-９]+|[一二三四五六七八九十百千万�
 DEFINING = re.compile(r"是指|指的是|所称|称.{0,10}是|包括")
 DEFINITION_Q = re.compile(r"什么是|什么叫|何为|定义|是指|指什么|指哪些|具体指|是什么意思|怎么算|算不算")
 _LABEL = re.compile(r"^\s*第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?\s*")
+_COURT_RESTRAINT = re.compile(r"(?:人民法院|仲裁机构)[^，。；]{0,6}不得")
+_MANNER = re.compile(r"不得(?:以)?(?:非法|违法|擅自|过度|超出|超过|不正当)")
+_NEGATED = re.compile(r"(?:不得|不能|不可|禁止|严禁|不准|不许|只能)([^，。；！？,;]{2,30})")
+_NON_CJK = re.compile(r"[^\u4e00-\u9fff]+")
+_EXCEPTION_PHRASE = re.compile(
+    r"但是[^。；]{2,60}|[^，。；：]{2,40}除外|除[^，。；]{1,40}外|经[^，。；]{1,30}同意|[^，。；]{0,10}另有规定[^，。；]{0,10}"
+)
 _CONDITION = re.compile(r"([^，。；：]{2,40}?的)，")
 _SANCTION_KIND = (
     ("罚款", "罚款"),
@@ -84,18 +101,38 @@ def _source(support: Support) -> str:
 
 
 def _is_no(clause: Clause) -> bool:
-    return bool(clause.kinds & {PROHIBITION, SANCTION}) and PERMISSION not in clause.own
+    """The clause forbids or punishes the act (a court's own restraint is not about the asker's act)."""
+    if SANCTION in clause.kinds or LAPSE in clause.kinds:
+        return PERMISSION not in clause.own
+    if PROHIBITION in clause.kinds and PERMISSION not in clause.own:
+        return not _COURT_RESTRAINT.search(clause.text)
+    return False
 
 
 def _is_yes(clause: Clause) -> bool:
-    return PERMISSION in clause.own and not (clause.own & {PROHIBITION, SANCTION})
+    return bool(clause.own & {PERMISSION, EXEMPTION}) and not (clause.own & {PROHIBITION, SANCTION})
+
+
+def _manner_only(clause: Clause) -> bool:
+    """A prohibition of a manner (不得非法……, 不得过度……): a lawful way remains, so it is a condition."""
+    return SANCTION not in clause.kinds and bool(_MANNER.search(clause.text))
+
+
+def _grams(text: str) -> set[str]:
+    return {run[i : i + 2] for run in _NON_CJK.split(text) for i in range(len(run) - 1)}
+
+
+def respected(question: str, clause: Clause) -> bool:
+    """The question's own text (a draft clause) already forbids what the clause prohibits."""
+    negated = "".join(_NEGATED.findall(question))
+    return len(_grams(negated) & _grams(clause.text)) >= 2
 
 
 def conditions(supports: Sequence[Support]) -> list[str]:
     """The 「……的」 conditions and exception clauses the supports turn on, distinct, in order."""
     found: list[str] = []
     for s in supports:
-        texts = [_plain(s.clause, 60)] if EXCEPTION in s.clause.kinds else []
+        texts = _exceptions_of(s) if EXCEPTION in s.clause.kinds else []
         texts += [m.group(1) for m in _CONDITION.finditer(_plain(s.clause, 200))]
         for text in texts:
             if text not in found and not any(text in f for f in found):
@@ -103,23 +140,50 @@ def conditions(supports: Sequence[Support]) -> list[str]:
     return found[:3]
 
 
-def permission_label(supports: Sequence[Support], verdict: str | None = None) -> tuple[str, list[Support]]:
-    """The label and the supports that decided it."""
+def _exceptions_of(support: Support) -> list[str]:
+    """The exception phrases (但是……, ……除外, 除……外, 经……同意) qualifying a supporting clause."""
+    clause = support.clause
+    out = []
+    for other in force_of(support.passage).clauses:
+        if EXCEPTION in other.own and (other.paragraph == clause.paragraph or other.text in clause.context):
+            match = _EXCEPTION_PHRASE.search(other.text)
+            out.append(match.group(0) if match else _trim(other.text, 60))
+    return out
+
+
+def permission_label(
+    supports: Sequence[Support], verdict: str | None = None, question: str = ""
+) -> tuple[str, list[Support]]:
+    """The label and the supports that decided it.
+
+    ``verdict`` is the clause review's verdict when the question quotes a draft clause.
+    """
     if verdict == "违规风险":
         return NO, [s for s in supports if _is_no(s.clause)][:2] or list(supports[:1])
     no = [s for s in supports if _is_no(s.clause)]
+    if verdict is not None and no and all(respected(question, s.clause) for s in no):
+        return YES, no[:2]  # the draft restates the prohibitions that address it
     yes = [s for s in supports if _is_yes(s.clause)]
     weight_no, weight_yes = sum(s.weight for s in no), sum(s.weight for s in yes)
-    if verdict == "未发现明显冲突" and weight_no == 0:
-        return YES, list(supports[:1])
     if weight_no == 0 and weight_yes == 0:
         return DEPENDS, list(supports[:2])
-    if weight_no and weight_yes and min(weight_no, weight_yes) >= 0.5 * max(weight_no, weight_yes):
-        return DEPENDS, [*yes[:1], *no[:1]]
-    if weight_no > weight_yes:
+    if weight_no >= 2 * weight_yes:
         return NO, no[:2]
-    conditional = [s for s in yes if s.clause.kinds & {EXCEPTION, DUTY}]
-    return (CONDITIONAL, conditional[:2]) if conditional else (YES, yes[:2])
+    if weight_yes >= 2 * weight_no and not any(LAPSE in s.clause.kinds for s in no):
+        conditional = [s for s in yes if EXCEPTION in s.clause.kinds]
+        conditional += [s for s in no if _manner_only(s.clause)]
+        return (CONDITIONAL, conditional[:2]) if conditional else (YES, yes[:2])
+    return _mixed(yes, no)
+
+
+def _mixed(yes: Sequence[Support], no: Sequence[Support]) -> tuple[str, list[Support]]:
+    """Clauses point both ways: liability against exemption, or a right that may have lapsed, turn on facts;
+    a permission bounded by prohibitions of manner or by duties is a conditional yes."""
+    exempting = any(EXEMPTION in s.clause.own for s in yes) and any(SANCTION in s.clause.kinds for s in no)
+    lapsing = any(LAPSE in s.clause.kinds for s in no)
+    if exempting or lapsing or any(SANCTION in s.clause.kinds for s in no):
+        return DEPENDS, [*yes[:1], *no[:1]]
+    return CONDITIONAL, [*yes[:1], *no[:1]]
 
 
 def _permission_text(label: str, decided: Sequence[Support]) -> str:
@@ -163,7 +227,7 @@ def conclude(question: str, supports: Sequence[Support], verdict: str | None = N
     """The conclusion line (and label, for permission questions) from the supporting clauses."""
     kind = question_kind(question)
     if kind == "permission" or verdict is not None:
-        label, decided = permission_label(supports, verdict)
+        label, decided = permission_label(supports, verdict, question)
         return Conclusion(label, _permission_text(label, decided))
     if not supports:
         return Conclusion(None, "现有依据不足以下结论，请查看下列条文。")

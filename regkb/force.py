@@ -18,7 +18,7 @@ process (keyed by the passage id, which is a content hash), so an answer pays fo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from regkb.types import Passage
@@ -28,19 +28,23 @@ DUTY = "duty"
 PERMISSION = "permission"
 EXCEPTION = "exception"
 SANCTION = "sanction"
+EXEMPTION = "exemption"  # 不负……责任 / 不承担……责任 / 不属于……违法: no liability for the act
+LAPSE = "lapse"  # a right or liability ends: 消灭 / 不再承担 / 丧失
 
 _PENALTY = r"(?:罚款|拘留|有期徒刑|无期徒刑|拘役|管制|罚金|剥夺政治权利|吊销|没收)"
 _PATTERNS: dict[str, re.Pattern[str]] = {
     SANCTION: re.compile(
         rf"处[^。；]{{0,40}}?{_PENALTY}|并处[^。；]{{0,20}}?{_PENALTY}|追究刑事责任|(?<!不)构成犯罪"
         r"|(?<![不免])(?:应当|应|依法)?(?:承担|负)[^。；，]{0,8}?(?:刑事|民事|侵权|赔偿|法律)责任"
+        r"|(?:依照|按照)[^。；]{0,20}规定(?:定罪)?处罚|从重处罚|予以处罚"
     ),
     PROHIBITION: re.compile(r"不得|禁止|严禁|不准|不许|不应当|不能|无效|不予支持|不予保护"),
     DUTY: re.compile(r"(?<!不)应当|必须|(?<!不)应予"),
-    PERMISSION: re.compile(
-        r"(?<![不并])可以(?!并处)|有权|允许|准许|不负[^。；，]{0,6}责任|不承担[^。；，]{0,6}责任"
-        r"|不属于[^。；，]{0,12}(?:违法|违反|犯罪)|应予支持|予以支持"
+    PERMISSION: re.compile(r"(?<![不并])可以(?!并处)|有权|允许|准许|应予支持|予以支持"),
+    EXEMPTION: re.compile(
+        r"不负[^。；，]{0,6}责任|不承担[^。；，]{0,6}责任|不属于[^。；，]{0,12}(?:违法|违反|犯罪)"
     ),
+    LAPSE: re.compile(r"消灭|不再承担|丧失|失效"),
     EXCEPTION: re.compile(r"但是|但(?=[^是])|除外|除[^。；]{1,40}?外|经[^。；]{1,30}?同意|另有规定"),
 }
 _SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
@@ -115,15 +119,24 @@ def analyse(text: str) -> ProvisionForce:
     for index, (offset, line) in enumerate(paragraphs):
         context = _context_of(index, paragraphs)
         inherited = kinds_of(context) if context else frozenset()
+        found = []
         for match in _SENTENCE.finditer(line):
             sentence = match.group(0).strip()
             if not sentence:
                 continue
             start = offset + match.start() + (len(match.group(0)) - len(match.group(0).lstrip()))
-            clauses.append(
+            found.append(
                 Clause(sentence, start, start + len(sentence), index, kinds_of(sentence), inherited, context)
             )
+        clauses.extend(_share_exceptions(found))
     return ProvisionForce(tuple(clauses))
+
+
+def _share_exceptions(paragraph: list[Clause]) -> list[Clause]:
+    """An exception sentence (「……；个人明确拒绝的除外。」) qualifies every sentence of its paragraph."""
+    if not any(EXCEPTION in c.own for c in paragraph):
+        return paragraph
+    return [replace(c, inherited=c.inherited | {EXCEPTION}) for c in paragraph]
 
 
 @lru_cache(maxsize=16384)

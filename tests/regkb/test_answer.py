@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from regkb.answer import RELATED_HEADING, compose
 from regkb.conclusion import question_kind
-from regkb.force import DUTY, EXCEPTION, PERMISSION, PROHIBITION, SANCTION, analyse, kinds_of
+from regkb.force import (
+    DUTY,
+    EXCEPTION,
+    EXEMPTION,
+    LAPSE,
+    PERMISSION,
+    PROHIBITION,
+    SANCTION,
+    analyse,
+    kinds_of,
+)
 from regkb.quotes import ELISION, quote_matches, standalone_quote
 from regkb.types import Hit, Passage
 
@@ -56,7 +66,9 @@ def test_force_words_are_read_per_sentence() -> None:
     assert kinds_of("经营者应当告知") == {DUTY}
     assert kinds_of("债权人可以催收，但是应当告知") == {PERMISSION, DUTY, EXCEPTION}
     assert kinds_of("处十日以下拘留，可以并处一千元以下罚款") == {SANCTION}  # 可以并处 is no permission
-    assert kinds_of("为制止不法侵害而造成损害的，不负刑事责任") == {PERMISSION}
+    assert kinds_of("为制止不法侵害而造成损害的，不负刑事责任") == {EXEMPTION}
+    assert kinds_of("自行为发生之日起五年内没有行使撤销权的，撤销权消灭") == {LAPSE}
+    assert SANCTION in kinds_of("窃取公民个人信息的，依照前款的规定处罚")
 
 
 def test_items_inherit_the_force_of_their_chapeau() -> None:
@@ -153,15 +165,54 @@ def test_a_definition_question_gets_the_defining_sentence() -> None:
     assert "是指债权人或者其委托的机构" in composed.conclusion.text
 
 
+def test_a_permission_whose_paragraph_ends_in_an_exception_is_conditional() -> None:
+    text = "第七十条 债权人可以查询债务人公开的联系方式；债务人明确拒绝的除外。"
+    composed = compose(hits(passage(text, "第七十条")), "我们可以查债务人公开的联系方式吗？", "", False)
+    assert composed.conclusion.label == "有条件可以"
+    assert "债务人明确拒绝的除外" in composed.conclusion.text
+
+
+def test_exemption_against_liability_depends_on_the_facts() -> None:
+    text = (
+        "第八十条 为制止正在进行的不法侵害而造成损害的，不负刑事责任。"
+        "明显超过必要限度造成重大损害的，应当负刑事责任。"
+    )
+    composed = compose(
+        hits(passage(text, "第八十条")), "对方先动手，我还手把他打伤了，我要负刑事责任吗？", "", False
+    )
+    assert composed.conclusion.label == "视情况而定"
+    assert "明显超过必要限度造成重大损害的" in composed.conclusion.text  # names the deciding fact
+
+
+def test_a_court_restraint_does_not_forbid_the_askers_act() -> None:
+    text = "第九十条 诉讼时效期间届满的，义务人可以提出不履行义务的抗辩。人民法院不得主动适用诉讼时效的规定。"
+    composed = compose(hits(passage(text, "第九十条")), "诉讼时效届满了还可以起诉义务人吗？", "", False)
+    assert composed.conclusion.label != "不可以"
+
+
+def test_a_draft_clause_that_restates_the_prohibition_is_allowed() -> None:
+    law = passage("第一百条 催收人员不得向第三人透露债务人的欠款信息。", "第一百条")
+    question = "制度草案：'联系紧急联系人时，不得向其透露债务人的欠款信息。'这条合规吗？"
+    assert compose(hits(law), question, "", False, verdict="需复核").conclusion.label == "可以"
+    assert compose(hits(law), question, "", False, verdict="违规风险").conclusion.label == "不可以"
+
+
+def test_a_provision_naming_a_cited_article_is_cited_with_it() -> None:
+    rule = passage("第十四条 任何单位不得出租电话卡。", "第十四条", "示例反诈法")
+    penalty = passage("第四十四条 违反本法第十四条规定的，处二十万元以下罚款。", "第四十四条", "示例反诈法")
+    composed = compose(hits(rule, penalty), "公司能租用别人的电话卡外呼吗？", "", False)
+    assert {c.passage.article for c in composed.citations} == {"第十四条", "第四十四条"}
+
+
 # ---------------------------------------------------------------- citing only what supports
 
 
 def test_provisions_that_do_not_address_the_question_go_to_related() -> None:
     on_topic = passage(CHAPEAU_LAW, "第十条")
-    off_topic = passage(DEFINITION_LAW, "第五十条")
+    off_topic = passage("第六十条 本办法自发布之日起施行。", "第六十条")
     composed = compose(hits(on_topic, off_topic), "我能在公共场所张贴债务人的欠款信息吗？", "", False)
     assert [c.passage.article for c in composed.citations] == ["第十条"]
-    assert [c.passage.article for c in composed.related] == ["第五十条"]
+    assert [c.passage.article for c in composed.related] == ["第六十条"]
     assert RELATED_HEADING in composed.text
     assert composed.text.index(RELATED_HEADING) > composed.text.index("第十条")
 
