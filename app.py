@@ -7,13 +7,16 @@ engine values into display data lives in regkb.ui, the engine does all the work.
 from __future__ import annotations
 
 import tempfile
+import uuid
 from datetime import date, datetime
 from pathlib import Path
 
 import streamlit as st
 from pydantic import Field
 
-from regkb.admin import admin_enabled, verify_password
+from regkb import uploads as uploads_mod
+from regkb.audit import AuditLog
+from regkb.auth import AdminGate, LoginMemo
 from regkb.errors import IndexMissingError, RegkbError
 from regkb.feedback import FeedbackStore
 from regkb.settings import Settings
@@ -59,6 +62,16 @@ def engine():  # -> regkb.engine.Engine (imported here so a failed import is sho
 @st.cache_resource(show_spinner=False)
 def feedback_store() -> FeedbackStore:
     return FeedbackStore(settings().feedback_db)
+
+
+@st.cache_resource(show_spinner=False)
+def audit_log() -> AuditLog:
+    return AuditLog(settings().audit_db)
+
+
+def session_id() -> str:
+    """A random id for this browser session, written with every audit record."""
+    return str(st.session_state.setdefault("session_id", uuid.uuid4().hex))
 
 
 def show_error(exc: RegkbError) -> None:
@@ -172,6 +185,7 @@ def page_qa() -> None:
         with st.chat_message("assistant"), st.spinner("检索中……"):
             history = tuple(t.question for t in turns)
             answer = engine().ask(question, filters=filters, k=settings().top_k, history=history)
+            audit_log().question(session_id(), answer)
             turns.append(answer)
             render_answer(answer, len(turns) - 1)
 
@@ -312,14 +326,17 @@ def page_browse() -> None:
 
 
 def admin_login() -> bool:
-    configured = settings().admin_password
-    if not admin_enabled(configured):
+    """Checked (and audited, with back-off) once per typed password, not on every re-run."""
+    gate = AdminGate(settings().admin_password, audit_log())
+    if not gate.enabled:
         st.info("未设置管理员密码（REGKB_ADMIN_PASSWORD），本页只读。")
         return False
     password = st.sidebar.text_input("管理员密码", type="password", key="admin_pw")
-    ok = verify_password(password, configured)
-    if password and not ok:
-        st.sidebar.error("密码不正确")
+    memo: LoginMemo = st.session_state.setdefault("admin_memo", LoginMemo())
+    result = memo.check(gate, session_id(), password)
+    ok = result is not None and result.ok
+    if result is not None and not ok:
+        st.sidebar.error(result.message)
     if not ok:
         st.caption("只读模式：输入管理员密码后可上传、删除和重新入库。")
     return ok
@@ -328,8 +345,12 @@ def admin_login() -> bool:
 STAGES = {"files": "读取文件", "passages": "切分条文"}
 
 
-def run_ingest(paths: list[Path]) -> None:
-    """Ingest into a new index generation with a progress bar; other users keep the old one meanwhile."""
+def run_ingest(paths: list[Path], action: str, **detail: object) -> None:
+    """Ingest into a new index generation with a progress bar; other users keep the old one meanwhile.
+
+    The admin action is audited with its outcome; a second ingest running elsewhere is refused
+    by the index lock and shown as an error.
+    """
     from ingest.pipeline import ingest_paths
 
     cfg = settings()
@@ -339,13 +360,23 @@ def run_ingest(paths: list[Path]) -> None:
         name = STAGES.get(stage, f"向量化（{stage}）")
         bar.progress(min(done / total, 1.0) if total else 1.0, text=f"{name} {done}/{total}")
 
-    report = ingest_paths(
-        paths,
-        cfg.index_dir,
-        dense=cfg.dense,
-        max_tokens=cfg.max_tokens,
-        threads=cfg.threads,
-        progress=progress,
+    try:
+        report = ingest_paths(
+            paths,
+            cfg.index_dir,
+            dense=cfg.dense,
+            max_tokens=cfg.max_tokens,
+            threads=cfg.threads,
+            progress=progress,
+            max_file_mb=cfg.max_file_mb,
+        )
+    except RegkbError as exc:
+        audit_log().admin(session_id(), action, False, error=str(exc), **detail)
+        show_error(exc)
+        return
+    failed = [f.file for f in report.files_failed]
+    audit_log().admin(
+        session_id(), action, report.committed, generation=report.generation, failed=failed, **detail
     )
     bar.progress(1.0, text="入库完成")
     engine().reload_if_changed()
@@ -353,11 +384,25 @@ def run_ingest(paths: list[Path]) -> None:
     st.rerun()  # redraw the table from the new generation
 
 
-def save_uploads(uploads) -> None:
-    target = settings().uploads
-    target.mkdir(parents=True, exist_ok=True)
-    for upload in uploads:
-        (target / Path(upload.name).name).write_bytes(upload.getvalue())
+def save_uploads(uploads) -> list[str]:
+    """Store the safe, new files of an upload; says what was refused. Returns the saved names."""
+    from ingest.loaders import SUPPORTED_SUFFIXES
+
+    files = [(upload.name, upload.getvalue()) for upload in uploads]
+    outcome = uploads_mod.save_uploads(settings().uploads, files, SUPPORTED_SUFFIXES, settings().max_file_mb)
+    for name, reason in outcome.rejected:
+        st.error(f"{name}：{reason}")
+    for name, existing in outcome.duplicates:
+        st.warning(f"{name}：与已上传的 {existing} 内容相同，未重复保存。")
+    if outcome.rejected or outcome.duplicates:
+        audit_log().admin(
+            session_id(),
+            "upload_refused",
+            False,
+            rejected=list(outcome.rejected),
+            duplicates=list(outcome.duplicates),
+        )
+    return list(outcome.saved)
 
 
 def ingest_roots() -> list[Path]:
@@ -376,8 +421,9 @@ def admin_actions(docs: list) -> None:
         key="kb_uploads",
     )
     if st.button("入库", type="primary", disabled=not uploads):
-        save_uploads(uploads)
-        run_ingest(ingest_roots())
+        saved = save_uploads(uploads)
+        if saved:
+            run_ingest(ingest_roots(), "upload", files=saved)
     st.subheader("删除 / 重新入库")
     uploaded = {d.doc_id: d for d in docs if d.root == settings().uploads.name}
     if uploaded:
@@ -386,11 +432,11 @@ def admin_actions(docs: list) -> None:
         )
         if st.button("删除并重新入库", key="kb_delete"):
             (settings().uploads / doc_id).unlink(missing_ok=True)
-            run_ingest(ingest_roots())
+            run_ingest(ingest_roots(), "delete", doc_id=doc_id)
     else:
         st.caption("只有上传的文档可以在此删除；随项目发布的语料请在语料目录中修改。")
     if st.button("全部重新入库", key="kb_reingest"):
-        run_ingest(ingest_roots())
+        run_ingest(ingest_roots(), "reingest")
 
 
 def show_report(report) -> None:

@@ -10,6 +10,9 @@ app process writing the same log. A success resets it.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +25,7 @@ FREE_TRIES = 3
 BASE_DELAY_S = 2.0
 MAX_DELAY_S = 300.0
 LOGIN = "login"
+BLOCKED = "密码错误次数过多"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,7 @@ class GateResult:
     ok: bool
     message: str
     retry_after_s: float = 0.0
+    blocked: bool = False  # refused by the back-off without checking the password
 
 
 class AdminGate:
@@ -71,3 +76,29 @@ class AdminGate:
         if ok:
             return GateResult(True, "已登录")
         return GateResult(False, "密码不正确", self.retry_after())
+
+
+class LoginMemo:
+    """Remembers, per app session, the outcome for the text last typed in the password box.
+
+    A Streamlit page re-runs on every interaction; without this each re-run would check (and
+    audit) the same typed text again. The text is kept only as an HMAC under a per-process key.
+    Outcomes of attempts refused by the back-off are not remembered, so the same text is checked
+    once the wait is over.
+    """
+
+    _key = secrets.token_bytes(32)
+
+    def __init__(self) -> None:
+        self._seen: tuple[bytes, GateResult] | None = None
+
+    def check(self, gate: AdminGate, session: str, password: str) -> GateResult | None:
+        """The outcome for password (None when the box is empty)."""
+        if not password:
+            return None
+        mark = hmac.new(self._key, password.encode("utf-8"), hashlib.sha256).digest()
+        if self._seen is not None and hmac.compare_digest(self._seen[0], mark):
+            return self._seen[1]
+        result = gate.attempt(session, password)
+        self._seen = None if result.blocked else (mark, result)
+        return result

@@ -18,6 +18,7 @@ def app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     monkeypatch.setenv("REGKB_FEEDBACK_DB", str(tmp_path / "feedback.sqlite"))
     monkeypatch.setenv("REGKB_UPLOAD_DIR", str(tmp_path / "uploads"))
     monkeypatch.setenv("REGKB_EVAL_DIR", str(tmp_path / "eval"))
+    monkeypatch.setenv("REGKB_AUDIT_DB", str(tmp_path / "audit.sqlite"))
     monkeypatch.delenv("REGKB_ADMIN_PASSWORD", raising=False)
     st.cache_resource.clear()
     yield tmp_path

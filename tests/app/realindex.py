@@ -57,4 +57,5 @@ def build_index(base: Path) -> dict[str, str]:
         "REGKB_DENSE": '["hash"]',
         "REGKB_CORPUS_ROOTS": f'["{corpus}"]',
         "REGKB_UPLOAD_DIR": str(base / "uploads"),
+        "REGKB_AUDIT_DB": str(base / "audit.sqlite"),
     }
