@@ -54,6 +54,16 @@ def test_nested_field_and_bad_verdict(tmp_path):
     assert info.value.field == "verdict"
 
 
+def test_expected_answer_and_depends_verdict(tmp_path):
+    labelled = {**GOOD, "expected_answer": "有条件可以", "verdict": "depends"}
+    question = load_questions(_write(tmp_path, [labelled]))[0]
+    assert question.expected_answer == "有条件可以" and question.verdict == "depends"
+    assert load_questions(_write(tmp_path, [GOOD]))[0].expected_answer is None
+    with pytest.raises(DatasetError) as info:
+        load_questions(_write(tmp_path, [{**GOOD, "expected_answer": "也许"}]))
+    assert info.value.field == "expected_answer"
+
+
 def test_bad_json_and_duplicate_ids(tmp_path):
     with pytest.raises(DatasetError) as info:
         load_questions(_write(tmp_path, [GOOD, "{not json"]))

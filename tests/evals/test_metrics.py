@@ -186,6 +186,16 @@ def test_verdict_mapping():
     assert m.verdict_correct("unlawful", "未发现明显冲突") == 0.0
     assert m.verdict_correct(None, "违规风险") is None
     assert m.verdict_correct("lawful", None) is None
+    assert m.verdict_correct("depends", "需复核") == 1.0  # depends ↔ 需复核 only
+    assert m.verdict_correct("depends", "违规风险") == 0.0
+    assert m.verdict_correct("depends", "未发现明显冲突") == 0.0
+
+
+def test_conclusion_accuracy():
+    assert m.conclusion_correct("不可以", "不可以") == 1.0
+    assert m.conclusion_correct("有条件可以", "可以") == 0.0
+    assert m.conclusion_correct("可以", None) == 0.0  # no label on a labelled question is wrong
+    assert m.conclusion_correct(None, "可以") is None  # unlabelled questions are not scored
 
 
 def test_refusal_and_false_refusal_apply_to_their_own_questions():

@@ -15,8 +15,10 @@ from regkb.llm import (
     LangChainChat,
     build_prompt,
     chat_from_settings,
+    label_flag,
     llm_answer,
     postprocess,
+    stated_label,
 )
 from regkb.numerals import parse_article_label
 from regkb.types import Passage
@@ -206,3 +208,48 @@ def test_no_endpoint_means_no_chat_model():
     assert chat_from_settings("http://127.0.0.1:9/v1", None, None, 5.0) is None
     chat = chat_from_settings("http://127.0.0.1:9/v1", "qwen2.5", None, 5.0)
     assert chat is not None and type(chat.model).__name__ == "ChatOpenAI"  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- conclusion label cross-check
+
+
+def test_the_prompt_asks_for_a_conclusion_label_first():
+    system, _ = build_prompt(QUESTION, PASSAGES)
+    assert "结论：" in system and all(label in system for label in ("不可以", "有条件可以", "视情况而定"))
+
+
+@pytest.mark.parametrize(
+    ("first_line", "label"),
+    [
+        ("结论：不可以。", "不可以"),
+        ("结论：有条件可以，需经本人同意。", "有条件可以"),
+        ("结论：视情况而定。", "视情况而定"),
+        ("结论：可以。", "可以"),
+        ("依据条文如下。", None),
+    ],
+)
+def test_stated_label_reads_the_first_line(first_line, label):
+    assert stated_label(f"{first_line}\n其余内容：不可以……") == label
+
+
+def test_an_llm_label_agreeing_with_the_rules_is_not_flagged(verifier):
+    reply = "结论：不可以。\n" + GOOD
+    result = llm_answer(QUESTION, PASSAGES, fake(reply), verifier, expected_label="不可以")
+    assert result is not None and result.flags == ()
+    assert "结论核对" not in result.text
+
+
+def test_an_llm_label_disagreeing_with_the_rules_is_flagged_in_the_answer(verifier):
+    reply = "结论：可以。\n" + GOOD
+    result = llm_answer(QUESTION, PASSAGES, fake(reply), verifier, expected_label="不可以")
+    assert result is not None
+    assert result.flags == (label_flag(reply, "不可以"),)
+    assert "LLM 的结论为「可以」" in result.text and "条文规则判断为「不可以」" in result.text
+    assert [c.passage for c in result.citations] == [PRIVACY, INFO]  # citations still verified and kept
+
+
+def test_an_llm_answer_without_a_label_is_flagged_only_for_permission_questions(verifier):
+    unlabelled = llm_answer(QUESTION, PASSAGES, fake(GOOD), verifier, expected_label="不可以")
+    assert unlabelled is not None and "「未明确」" in unlabelled.text
+    other = llm_answer("隐私权是什么？", PASSAGES, fake(GOOD), verifier, expected_label=None)
+    assert other is not None and other.flags == ()
