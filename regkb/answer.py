@@ -15,7 +15,7 @@ from itertools import groupby
 
 from regkb.conclusion import DEFINING, DEFINITION_Q, Support, comparison, conclude
 from regkb.force import Clause, force_of
-from regkb.quotes import standalone_quote
+from regkb.quotes import standalone_quote, without_label
 from regkb.types import Citation, Conclusion, Hit, Passage, level_rank
 
 REFUSAL = "知识库中没有找到依据。"
@@ -83,7 +83,7 @@ def _chosen(passage: Passage, wanted: set[str], defining: bool = False) -> tuple
 
 def _quote(passage: Passage, clauses: Sequence[Clause], lookup: bool) -> str:
     if len(passage.text) <= (LOOKUP_WHOLE if lookup else SHORT_WHOLE):
-        return passage.text
+        return without_label(passage.text)
     ordered = sorted(clauses, key=lambda c: c.start)
     return standalone_quote(passage, ordered)
 

@@ -35,8 +35,16 @@ LABELS = (NO, YES, CONDITIONAL, DEPENDS)
 PERMISSION_Q = re.compile(
     r"能不能|能否|可不可以|可以吗|可否|行不行|行吗|合法吗|违法吗|犯法吗|合规吗|违规吗|算不算|靠谱吗|"
     r"是否(?:合法|违法|可以|允许|合规|构成|有效)|允许吗|有效吗|对吗|真的吗|支持吗|"
-    r"[能可].{0,24}吗|(?:要|会|需要)(?:负|承担|被|坐牢|构成)[^？?]{0,12}吗"
+    r"[能可].{0,24}吗|(?:要|会|需要)(?:负|承担|被|坐牢|构成)[^？?]{0,12}吗|"
+    # any yes/no question: ……吗？, A-not-A (有没有 / 认不认 / 会不会), or a trailing 不？/没？
+    r"吗[？?！!。]|吗\s*$|([\u4e00-\u9fff])[不没]\1|[不没][？?]"
 )
+# Questions about a remedy against the other side's conduct (suing, reporting, complaining, claiming).
+REMEDY_Q = re.compile(
+    r"(?<![转诉报劝])告(?:他|她|对方)|起诉|报警|报案|投诉|举报|索赔|追偿|追究|追他|撤销|撤吗"
+    r"|申请(?:强制)?执行|要求赔偿"
+)
+_DEFENCE = re.compile(r"抗辩|有权拒绝|可以拒绝")
 CONSEQUENCE_Q = re.compile(
     r"后果|怎么处罚|如何处罚|什么处罚|哪些处罚|怎么罚|罚多少|判几年|判多久|坐牢|什么责任|哪些责任|"
     r"什么性质|怎么处理|如何处理|会被.{0,6}(?:处罚|罚|判)"
@@ -164,6 +172,8 @@ def permission_label(
     if verdict is not None and no and all(respected(question, s.clause) for s in no):
         return YES, no[:2]  # the draft restates the prohibitions that address it
     yes = [s for s in supports if _is_yes(s.clause)]
+    if REMEDY_Q.search(question):
+        return _remedy_label(yes, no)
     weight_no, weight_yes = sum(s.weight for s in no), sum(s.weight for s in yes)
     if weight_no == 0 and weight_yes == 0:
         return DEPENDS, list(supports[:2])
@@ -172,8 +182,24 @@ def permission_label(
     if weight_yes >= 2 * weight_no and not any(LAPSE in s.clause.kinds for s in no):
         conditional = [s for s in yes if EXCEPTION in s.clause.kinds]
         conditional += [s for s in no if _manner_only(s.clause)]
+        conditional += [s for s in supports if EXCEPTION in s.clause.own and s not in yes and s not in no]
         return (CONDITIONAL, conditional[:2]) if conditional else (YES, yes[:2])
     return _mixed(yes, no)
+
+
+def _remedy_label(yes: Sequence[Support], no: Sequence[Support]) -> tuple[str, list[Support]]:
+    """能告他吗 / 能报警吗: what the law forbids or punishes the other side is the asker's remedy; a right
+    that may have lapsed turns on the facts; the other side's defence (抗辩, 有权拒绝) is a condition."""
+    lapsed = [s for s in no if LAPSE in s.clause.kinds]
+    grounds = [*yes, *(s for s in no if s not in lapsed)]
+    if lapsed and grounds:
+        return DEPENDS, [grounds[0], lapsed[0]]
+    if lapsed:
+        return NO, lapsed[:2]
+    if not grounds:
+        return DEPENDS, []
+    defences = [s for s in grounds if _DEFENCE.search(s.clause.text)]
+    return (CONDITIONAL, defences[:2]) if defences else (YES, grounds[:2])
 
 
 def _mixed(yes: Sequence[Support], no: Sequence[Support]) -> tuple[str, list[Support]]:

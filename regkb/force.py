@@ -45,7 +45,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"不负[^。；，]{0,6}责任|不承担[^。；，]{0,6}责任|不属于[^。；，]{0,12}(?:违法|违反|犯罪)"
     ),
     LAPSE: re.compile(r"消灭|不再承担|丧失|失效"),
-    EXCEPTION: re.compile(r"但是|但(?=[^是])|除外|除[^。；]{1,40}?外|经[^。；]{1,30}?同意|另有规定"),
+    EXCEPTION: re.compile(
+        r"但是|但(?=[^是])|除外|除[^。；]{1,40}?外|经[^。；]{1,30}?同意|另有规定|以[^。；]{1,30}?为限|不在此限"
+    ),
 }
 _SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
 _ITEM = re.compile(r"^\s*[（(][一二三四五六七八九十]+[）)]")
@@ -83,9 +85,20 @@ class ProvisionForce:
         return frozenset().union(*(c.kinds for c in self.clauses)) if self.clauses else frozenset()
 
 
+_EXCEPTED = re.compile(r"(?:但是|但)[^。；]*?除外|除[^。；]{1,40}?外")
+
+
 def kinds_of(sentence: str) -> frozenset[str]:
-    """The force words a single sentence carries."""
-    return frozenset(kind for kind, pattern in _PATTERNS.items() if pattern.search(sentence))
+    """The force words a single sentence carries.
+
+    Words inside an exception phrase (「但是……不得……的除外」) mark the exception, not the rule: a
+    prohibition there does not make the sentence a prohibition.
+    """
+    rule = _EXCEPTED.sub("", sentence)
+    found = {kind for kind, pattern in _PATTERNS.items() if pattern.search(rule)}
+    if rule != sentence:
+        found.add(EXCEPTION)
+    return frozenset(found)
 
 
 def _paragraphs(text: str) -> list[tuple[int, str]]:

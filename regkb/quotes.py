@@ -52,6 +52,11 @@ def _without_label(text: str, start: int, end: int) -> int:
     return start + match.end() if match and match.end() < end - start else start
 
 
+def without_label(text: str) -> str:
+    """The text without its leading 第X条 label (the citation already names it); verbatim otherwise."""
+    return text[_without_label(text, 0, len(text)) :].strip()
+
+
 def standalone_quote(passage: Passage, chosen: Sequence[Clause]) -> str:
     """The chosen clauses with their chapeau, the 款 前款 refers to, and the exceptions; verbatim."""
     text = passage.text

@@ -227,3 +227,20 @@ def test_company_rule_and_law_are_set_side_by_side_saying_which_is_stricter() ->
     assert "更严格" in lines[company + 1] or "一致" in lines[company + 1]
     # 依据 in hierarchy order: the law before the internal rule although the rule ranked first
     assert [c.passage.level for c in composed.citations] == ["法律", "内部制度"]
+
+
+def test_a_prohibition_inside_an_exception_phrase_marks_the_exception_only() -> None:
+    sentence = (
+        "当事人互负到期债务的，任何一方可以将自己的债务与对方的债务抵销；但是，依照法律规定不得抵销的除外。"
+    )
+    assert kinds_of(sentence) == {PERMISSION, EXCEPTION}
+    assert EXCEPTION in kinds_of("继承人以所得遗产实际价值为限清偿被继承人的债务。")
+
+
+def test_a_remedy_question_reads_the_other_sides_prohibition_as_the_askers_ground() -> None:
+    law = passage("第一百一十条 任何组织或者个人不得以侮辱、诽谤等方式侵害他人的名誉权。", "第一百一十条")
+    assert compose(hits(law), "客户在网上诽谤我，我能告他吗？", "", False).conclusion.label == "可以"
+    lapse = passage("第一百二十条 自知道撤销事由之日起一年内没有行使撤销权的，撤销权消灭。", "第一百二十条")
+    grounds = passage("第一百三十条 受胁迫方有权请求人民法院予以撤销。", "第一百三十条")
+    composed = compose(hits(grounds, lapse), "他说是受胁迫签的，过了一年多了，还能行使撤销权吗？", "", False)
+    assert composed.conclusion.label == "视情况而定"
