@@ -1,4 +1,5 @@
-"""The app in a real headless Chromium: ask a question, see a citation card, keep a screenshot.
+"""The app in a real headless Chromium: ask a question, see the conclusion badge and a citation card with
+its quote shown once, keep a screenshot.
 
 Needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver) and the
 selenium package; .ci/run installs them. Where they are missing the test is skipped with the
@@ -26,6 +27,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
+LABELS = ("不可以", "可以", "有条件可以", "视情况而定")
 README_SHOT = REPO / "docs" / "screenshot-qa.png"
 CHROMIUM = os.environ.get("REGKB_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("REGKB_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -152,6 +154,21 @@ def test_question_shows_a_citation_card(app_url: str, browser) -> None:
     assert "《示例催收规定》第" in card.text
     link = card.find_element(By.CSS_SELECTOR, "a.regkb-link")
     assert "page=browse" in (link.get_attribute("href") or "")
+    # the conclusion first: a coloured badge for the label, then the line
+    conclusion = browser.find_element(By.CSS_SELECTOR, ".regkb-conclusion")
+    badge = conclusion.find_element(By.CSS_SELECTOR, ".regkb-verdict")
+    assert badge.is_displayed() and badge.text in LABELS
+    assert badge.value_of_css_property("background-color") not in ("rgba(0, 0, 0, 0)", "transparent")
+    assert conclusion.location["y"] < card.location["y"]
+    # each quote is shown once: highlighted in its card, not repeated anywhere else in the answer
+    message = browser.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")[-1]
+    cards = [c for c in message.find_elements(By.CSS_SELECTOR, ".regkb-card") if c.is_displayed()]
+    assert cards
+    for shown in cards:
+        quotes = [m.text for m in shown.find_elements(By.CSS_SELECTOR, "mark") if m.text.strip()]
+        assert quotes, "every 依据 card highlights the quote it supports"
+        for quote in quotes:
+            assert shown.text.count(quote) == 1 and message.text.count(quote) == 1
     time.sleep(0.5)  # let the remaining elements settle before the screenshot
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "qa.png"

@@ -12,7 +12,8 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-ASK_KEYS = {"id", "question", "refused", "answer", "citations", "retrieved", "timings_ms"}
+ASK_KEYS = {"id", "question", "refused", "answer", "citations", "retrieved", "timings_ms", "conclusion"}
+LABELS = {"不可以", "可以", "有条件可以", "视情况而定"}
 CITATION_KEYS = {"doc_id", "title", "short_title", "article", "quote"}
 RETRIEVED_KEYS = {"doc_id", "title", "short_title", "article", "score", "channels"}
 
@@ -33,12 +34,13 @@ def test_ask_batch_json_schema(hash_index: Path, tmp_path: Path) -> None:
     lines = [
         {"id": "a1", "question": "刑法293条之一是什么规定？"},
         {"id": "a2", "question": "个人所得税的起征点现在是多少？个税法怎么规定"},
+        {"id": "a3", "question": "我们打算在催收话术里写'不还款将追究刑事责任'，合规吗？"},
     ]
     batch.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
     done = regkb(hash_index, "ask", "--batch", str(batch), "--json")
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [r["id"] for r in rows] == ["a1", "a2"]
+    assert [r["id"] for r in rows] == ["a1", "a2", "a3"]
     for row in rows:
         assert set(row) >= ASK_KEYS
         assert isinstance(row["refused"], bool) and isinstance(row["answer"], str)
@@ -55,6 +57,17 @@ def test_ask_batch_json_schema(hash_index: Path, tmp_path: Path) -> None:
     # the answer may re-indent a multi-paragraph quote; the characters are the article's, verbatim
     assert "".join(first["citations"][0]["quote"].split()) in "".join(first["answer"].split())
     assert rows[1]["refused"] and rows[1]["citations"] == []
+    # conclusion: {"label": one of four labels or null, "text": the conclusion line}
+    for row in rows:
+        assert set(row["conclusion"]) == {"label", "text"}
+    assert first["conclusion"]["label"] is None and first["conclusion"]["text"]  # a lookup: no label
+    assert first["answer"].startswith("结论：")
+    assert rows[1]["conclusion"]["label"] is None  # a refusal has no conclusion label
+    permission = rows[2]  # a quoted clause the review flags: the conclusion follows the verdict
+    assert not permission["refused"] and permission["verdict"] == "违规风险"
+    assert permission["conclusion"]["label"] == "不可以"
+    assert permission["conclusion"]["text"].startswith(permission["conclusion"]["label"])
+    assert permission["answer"].startswith(f"结论：【{permission['conclusion']['label']}】")
 
 
 def test_ask_rejects_bad_batch_line(hash_index: Path, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from regkb.answer import REFUSAL
+from regkb.quotes import quote_matches
 from regkb.types import Filters
 
 pytestmark = pytest.mark.integration
@@ -101,6 +102,18 @@ def test_verdict_is_emitted_for_quoted_clause_questions(hash_engine) -> None:
     assert hash_engine.ask("民法典第六百八十条怎么规定的？").verdict is None
 
 
+def test_answers_lead_with_a_conclusion_and_keep_quotes_verifiable(hash_engine) -> None:
+    answer = hash_engine.ask("我们打算在催收话术里写'不还款将追究刑事责任'，合规吗？")
+    assert answer.conclusion is not None and answer.conclusion.label == "不可以"
+    assert answer.text.startswith("结论：【不可以】")
+    cited = {(c.passage.doc_id, c.passage.article) for c in answer.citations}
+    assert all((r.passage.doc_id, r.passage.article) not in cited for r in answer.related)
+    for c in (*answer.citations, *answer.related):
+        assert quote_matches(c.quote, c.passage.text)  # verbatim pieces, elisions marked ……
+    lookup = hash_engine.ask("民法典第六百八十条怎么规定的？")
+    assert lookup.conclusion is not None and lookup.conclusion.label is None and lookup.conclusion.text
+
+
 def test_concurrent_asks_match_serial_results(hash_engine) -> None:
     questions = [
         "客户不接电话，我能打给他同事吗？",
@@ -163,7 +176,7 @@ def test_llm_answer_invented_citation_is_removed_and_flagged(hash_engine, monkey
 def test_llm_failure_falls_back_to_extractive(hash_engine, monkeypatch) -> None:
     monkeypatch.setattr(hash_engine, "_chat", _BrokenChat())
     answer = hash_engine.ask("客户不接电话，我能不能打到他单位，跟他同事说他欠钱不还？")
-    assert answer.text.startswith("依据") and answer.citations
+    assert answer.text.startswith("结论：") and answer.citations
     assert any("摘录式" in n for n in answer.notes)
 
 
