@@ -171,6 +171,8 @@ def permission_label(
     no = [s for s in supports if _is_no(s.clause)]
     if verdict is not None and no and all(respected(question, s.clause) for s in no):
         return YES, no[:2]  # the draft restates the prohibitions that address it
+    if verdict == "未发现明显冲突" and not no:
+        return YES, list(supports[:1])  # a reviewed draft clause that no provision forbids
     yes = [s for s in supports if _is_yes(s.clause)]
     if REMEDY_Q.search(question):
         return _remedy_label(yes, no)
