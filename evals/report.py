@@ -140,6 +140,26 @@ def overall_table(runs: Sequence[SystemRun]) -> list[str]:
     return lines
 
 
+SPLIT_METRICS = (
+    ("recall@5", "R@5"),
+    ("citation_precision", "cit. precision"),
+    ("citation_recall", "cit. recall"),
+    ("key_point_coverage", "key points"),
+    ("conclusion_accuracy", "conclusion acc."),
+    ("refusal_accuracy", "refusal acc."),
+)
+
+
+def split_table(run: SystemRun) -> list[str]:
+    """The headline metrics on the train and validation splits (evals.splits), side by side."""
+    assert run.summary is not None
+    splits = run.summary.get("by_split", {})
+    lines = ["| metric | " + " | ".join(splits) + " |", "|---" * (len(splits) + 1) + "|"]
+    for key, title in SPLIT_METRICS:
+        lines.append(f"| {title} | " + " | ".join(_cell(agg, key) for agg in splits.values()) + " |")
+    return lines
+
+
 def type_table(run: SystemRun) -> list[str]:
     assert run.summary is not None
     keys = [(k, t) for k, t in TABLE_METRICS if not (run.retrieval_only and _answer_metric(k))]
@@ -198,6 +218,8 @@ def write_markdown(path: Path, runs: Sequence[SystemRun], doc: dict[str, Any], c
         if run.summary is None:
             continue
         lines += [f"## Per type: {run.name}", "", *type_table(run), ""]
+        if run.summary.get("by_split"):
+            lines += [f"## Train / validation split: {run.name}", "", *split_table(run), ""]
         info = doc["systems"][run.name]
         if info["failed_questions"]:
             lines += [

@@ -25,6 +25,7 @@ from typing import Any
 from evals import metrics as m
 from evals.dataset import EvalQuestion
 from evals.runner import Outcome
+from evals.splits import split_of
 
 CURVE_KS = tuple(range(1, 11))
 HEADLINE = ("recall@5", "mrr@10", "refusal_accuracy", "citation_validity")
@@ -117,10 +118,15 @@ def aggregate(outcomes: Sequence[Outcome], scores: Sequence[dict[str, float | No
 def summarise(
     outcomes: Sequence[Outcome], retrieval_only: bool
 ) -> tuple[list[dict[str, float | None]], dict]:
-    """Per-question scores plus {"overall": ..., "by_type": {type: ...}}."""
+    """Per-question scores plus {"overall": ..., "by_type": {type: ...}, "by_split": {train/val: ...}}."""
     scores = [score(o, retrieval_only) for o in outcomes]
     by_type: dict[str, dict[str, Any]] = {}
     for qtype in sorted({o.question.type for o in outcomes}):
         idx = [i for i, o in enumerate(outcomes) if o.question.type == qtype]
         by_type[qtype] = aggregate([outcomes[i] for i in idx], [scores[i] for i in idx])
-    return scores, {"overall": aggregate(outcomes, scores), "by_type": by_type}
+    by_split: dict[str, dict[str, Any]] = {}
+    for split in ("train", "val"):  # evals.splits: tune on train, report val separately
+        idx = [i for i, o in enumerate(outcomes) if split_of(o.question.id) == split]
+        if idx:
+            by_split[split] = aggregate([outcomes[i] for i in idx], [scores[i] for i in idx])
+    return scores, {"overall": aggregate(outcomes, scores), "by_type": by_type, "by_split": by_split}

@@ -161,3 +161,35 @@ def test_warmup_call_is_not_scored(questions):
     calls.clear()
     run_system(Counting(good_script()), questions, progress=False, warmup=False)
     assert calls == ["q1", "q2", "q3", "q4"]
+
+
+def test_train_and_validation_are_aggregated_separately(questions):
+    from evals.splits import split_of
+
+    outcomes = run_system(FakeSystem(good_script()), questions, progress=False)
+    _, summary = summarise(outcomes, retrieval_only=False)
+    expected = {s: sum(split_of(q.id) == s for q in questions) for s in ("train", "val")}
+    assert {s: agg["questions"] for s, agg in summary["by_split"].items()} == {
+        s: n for s, n in expected.items() if n
+    }
+    assert sum(agg["questions"] for agg in summary["by_split"].values()) == summary["overall"]["questions"]
+
+
+def test_conclusion_accuracy_is_scored_on_labelled_questions(tmp_path):
+    from dataclasses import replace
+
+    from tests.evals.fakes import QUESTIONS
+
+    rows = [{**QUESTIONS[0], "expected_answer": "不可以"}, {**QUESTIONS[1], "expected_answer": "可以"}]
+    rows += QUESTIONS[2:]
+    labelled = load_questions(write_questions(tmp_path / "labelled.jsonl", rows))
+    script = good_script()
+    script["q1"] = replace(script["q1"], conclusion="不可以")
+    script["q2"] = replace(script["q2"], conclusion="有条件可以")
+    scores, summary = summarise(
+        run_system(FakeSystem(script), labelled, progress=False), retrieval_only=False
+    )
+    assert [s["conclusion_accuracy"] for s in scores[:2]] == [1.0, 0.0]
+    assert (
+        summary["overall"]["conclusion_accuracy"] == 0.5 and summary["overall"]["n_conclusion_accuracy"] == 2
+    )
