@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+from regkb.commands.common import answer_json
 from regkb.errors import InputError, NotFoundError, RegkbError
 from regkb.service import shapes
 
@@ -155,7 +156,7 @@ def _routes(engine: Engine, token: str | None) -> APIRouter:
         answer = engine.ask(
             body.question, filters=shapes.level_filters(body.level), k=body.k, history=body.history
         )
-        return shapes.answer_json(answer, body.id)
+        return answer_json(answer, body.id)
 
     @app.post("/check", summary="Review a draft clause or policy against the red lines and the rules")
     def check(body: TextRequest) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from regkb.commands.check import result_json
-from regkb.commands.common import answer_json
 from regkb.commands.verify import check_json
 from regkb.errors import InputError, NotFoundError
 from regkb.numerals import article_label
@@ -22,8 +21,6 @@ from regkb.types import LEVEL_ORDER, CitationCheck, ClauseResult, DocumentInfo, 
 
 if TYPE_CHECKING:
     from regkb.engine import Engine
-
-__all__ = ["answer_json"]
 
 MAX_TEXT_CHARS = 20_000  # a question, a clause or a text to verify
 MAX_K = 50
