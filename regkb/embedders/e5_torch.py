@@ -57,14 +57,25 @@ class E5Encoder(nn.Module):
 
     def forward(self, words: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """words: (B, L, H) dequantised word vectors; lengths: (B,) real token counts."""
-        length = words.shape[1]
-        keep = torch.arange(length)[None, :] < lengths[:, None]  # (B, L)
-        x = self.eln(words + self.pos[:length] + self.type0)
-        mask = keep[:, None, None, :]
-        for layer in self.layers:
+        x = self.eln(words + self.pos[: words.shape[1]] + self.type0)
+        return self.pool(self.run_layers(x, lengths, 0, len(self.layers)), lengths)
+
+    def run_layers(self, x: torch.Tensor, lengths: torch.Tensor, start: int, stop: int) -> torch.Tensor:
+        """Hidden states after layers[start:stop] (training caches the frozen lower layers)."""
+        mask = _keep(x, lengths)[:, None, None, :]
+        for layer in self.layers[start:stop]:
             x = layer(x, mask)
-        summed = (x * keep[..., None]).sum(dim=1)
+        return x
+
+    @staticmethod
+    def pool(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Masked mean over the real tokens."""
+        summed = (x * _keep(x, lengths)[..., None]).sum(dim=1)
         return summed / lengths[:, None].to(x.dtype)
+
+
+def _keep(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    return torch.arange(x.shape[1])[None, :] < lengths[:, None]  # (B, L)
 
 
 def _f32(src: E5File, name: str) -> torch.Tensor:
