@@ -1,8 +1,11 @@
-"""SIGKILL an ingest at several moments: the previous generation must stay fully usable."""
+"""SIGKILL an ingest at random moments (22 trials): the previous generation must answer exactly as
+before, the next ingest must complete, and partial generations must be cleaned up. Two ingests
+started at once must not corrupt the index: the second fails fast behind the writer lock."""
 
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -41,22 +44,39 @@ def _ingest(corpus: Path, index: Path) -> subprocess.Popen[bytes]:
     )  # fmt: skip
 
 
-def _passage_ids(index: Path) -> frozenset[str]:
-    """Open the index and use every part of it; returns the passage ids it serves."""
+QUERIES = ("催收机构修改后的规定", "第2版", "测试法003关于第7项事务的规定", "第1版：催收机构第0号")
+
+
+def _passage_ids(index: Path) -> tuple[frozenset[str], tuple]:
+    """Open the index and use every part of it: the passage ids it serves and its answers to QUERIES."""
     reader = IndexReader.open(index)
+    embedder = make_embedder("hash")
     try:
         ids = frozenset(reader.by_id)
         assert reader.dense("hash").count() == len(ids) == len(reader.lexical)
-        hits = reader.dense("hash").query(make_embedder("hash").embed_query("催收机构修改后的规定"), 5)
-        assert len(hits) == 5 and all(pid in ids for pid, _ in hits)
-        assert reader.lexical.search("催收机构", 3)
-        return ids
+        answers = []
+        for query in QUERIES:
+            hits = reader.dense("hash").query(embedder.embed_query(query), 5)
+            assert len(hits) == 5 and all(pid in ids for pid, _ in hits)
+            answers.append((_ranking(hits), _ranking(reader.lexical.search(query, 3))))
+        return ids, tuple(answers)
     finally:
         reader.close()
 
 
+def _ranking(hits: list[tuple[str, float]]) -> tuple:
+    """Scores in order, and the ids ranked above the last score (ties at the cut may come in any order)."""
+    scores = tuple(round(score, 5) for _, score in hits)
+    return scores, frozenset(pid for pid, score in hits if round(score, 5) > scores[-1])
+
+
+def _partials(index: Path) -> set[str]:
+    root = index / GENERATIONS
+    return {p.name for p in root.iterdir() if p.name.startswith(".tmp-")} if root.is_dir() else set()
+
+
 def _writing(index: Path) -> bool:
-    return any(p.name.startswith(".tmp-") for p in (index / GENERATIONS).iterdir())
+    return bool(_partials(index))
 
 
 def _wait_for_tmp_generation(index: Path, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
@@ -65,44 +85,72 @@ def _wait_for_tmp_generation(index: Path, proc: subprocess.Popen[bytes], timeout
         time.sleep(0.005)
 
 
+KILLS_FROM_START, KILLS_WHILE_WRITING = 12, 10
+
+
+def _schedule(seed: int = 20261129) -> list[tuple[str, float]]:
+    """Random kill points: fractions of a run from its start, then from when a generation is written."""
+    rng = random.Random(seed)
+    return [("start", rng.uniform(0.02, 1.0)) for _ in range(KILLS_FROM_START)] + [
+        ("writing", rng.uniform(0.0, 0.35)) for _ in range(KILLS_WHILE_WRITING)
+    ]
+
+
 @pytest.mark.integration
 def test_sigkill_at_any_moment_leaves_a_usable_index(tmp_path: Path) -> None:
     corpus, index = tmp_path / "corpus", tmp_path / "idx"
-    sets: dict[int, frozenset[str]] = {}
-    for version in (2, 1):  # the complete passage set of each version (ends on version 1)
+    sets: dict[int, tuple[frozenset[str], tuple]] = {}
+    for version in (2, 1):  # the complete passage set and answers of each version (ends on version 1)
         _write_corpus(corpus, version)
         assert _ingest(corpus, index).wait(timeout=300) == 0
         sets[version] = _passage_ids(index)
-    assert sets[1] != sets[2]
+    assert sets[1][0] != sets[2][0] and sets[1][1] != sets[2][1]
     _write_corpus(corpus, 2)  # a full toggle with warm caches: how long a run to kill lasts
     started = time.perf_counter()
     assert _ingest(corpus, index).wait(timeout=300) == 0
     seconds = time.perf_counter() - started
-    version, mid_write = 2, 0
-    # kills at fixed fractions of a run, then kills timed from the moment a generation is being
-    # written (so the mid-write case is exercised however fast this machine is)
-    schedule = [("start", f) for f in (0.1, 0.3, 0.5, 0.75, 0.95)] + [
-        ("writing", f) for f in (0.0, 0.05, 0.1, 0.3)
-    ]
-    for anchor, fraction in schedule:
+    version, mid_write, left_behind = 2, 0, set()
+    before = _passage_ids(index)
+    for trial, (anchor, fraction) in enumerate(_schedule()):
         target = 2 if version == 1 else 1
+        generation = IndexReader.current_generation(index)
         _write_corpus(corpus, target)
         proc = _ingest(corpus, index)
         if anchor == "writing":
             _wait_for_tmp_generation(index, proc)
         time.sleep(fraction * seconds)
-        finished = proc.poll() is not None
-        if not finished:
+        if proc.poll() is None:
             mid_write += _writing(index)
             proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
         served = _passage_ids(index)
-        assert served in (sets[version], sets[target]), f"killed at {anchor}+{fraction}: a mixed index"
-        version = target if served == sets[target] else version
-    assert mid_write >= 3, (
+        where = f"trial {trial} killed at {anchor}+{fraction:.2f}"
+        if IndexReader.current_generation(index) == generation:
+            assert served == before, f"{where}: the previous index answers differently"
+        else:  # the run finished before the kill: the new generation is complete
+            assert served[0] == sets[target][0], f"{where}: a mixed index"
+            version = target
+        before = served
+        left_behind |= _partials(index)
+    assert mid_write >= 5, (
         f"only {mid_write} kill(s) landed while a generation was written ({seconds:.1f} s runs)"
     )
+    assert left_behind, "no kill left a partial generation: the cleanup was never exercised"
     final = _ingest(corpus, index)
     assert final.wait(timeout=300) == 0, final.stderr.read() if final.stderr else ""
-    assert _passage_ids(index) == sets[target]
-    assert not [p for p in (index / GENERATIONS).iterdir() if p.name.startswith(".tmp-")]
+    assert _passage_ids(index)[0] == sets[target][0]
+    assert not _partials(index)  # every partial generation of the killed runs was removed
+
+
+@pytest.mark.integration
+def test_two_ingests_at_once_one_fails_clearly_and_the_index_stays_whole(tmp_path: Path) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "idx"
+    _write_corpus(corpus, 1)
+    first, second = _ingest(corpus, index), None
+    _wait_for_tmp_generation(index, first)  # the first holds the lock and is writing
+    second = _ingest(corpus, index)
+    assert second.wait(timeout=120) == 2
+    assert second.stderr is not None and b"another ingest is writing this index" in second.stderr.read()
+    assert first.wait(timeout=300) == 0
+    ids, _answers = _passage_ids(index)
+    assert len(ids) == FILES * ARTICLES and not _partials(index)
