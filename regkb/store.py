@@ -1,8 +1,11 @@
 """The dense vector store: the only module that imports chromadb.
 
-One ``ChromaDir`` per index generation (a chromadb ``PersistentClient``), one collection per
-dense channel. Vectors are always passed explicitly: collections are created with
-``embedding_function=None`` so chromadb never loads (or downloads) a model of its own.
+One ``ChromaDir`` per index generation, one collection per dense channel. Embedded, it is a
+chromadb ``PersistentClient`` on a directory; with a server URL (``REGKB_CHROMA_URL``), it is an
+``HttpClient`` to chroma's own server (``chroma run``), and a generation's collections are
+told apart by a namespace prefix, so several app replicas can share one server. Vectors are
+always passed explicitly: collections are created with ``embedding_function=None`` so chromadb
+never loads (or downloads) a model of its own.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ import sqlite3
 from collections.abc import Mapping, Sequence, Set
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
 
+from regkb.errors import ConfigError
 from regkb.types import SCHEMA_VERSION, short_hash
 
 log = logging.getLogger(__name__)
@@ -101,43 +106,81 @@ class DenseStore:
         return {pid: [float(x) for x in vec] for pid, vec in zip(got["ids"], got["embeddings"], strict=True)}
 
 
-class ChromaDir:
-    """A chromadb persistent directory holding one collection per dense channel."""
+def http_client(url: str, token: str | None = None) -> Any:
+    """A chromadb HttpClient for http(s)://host:port, with a bearer token when one is given."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"REGKB_CHROMA_URL={url!r}: expected http://host:port (e.g. http://127.0.0.1:8000)")
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    return chromadb.HttpClient(
+        host=parts.hostname,
+        port=parts.port or (443 if parts.scheme == "https" else 8000),
+        ssl=parts.scheme == "https",
+        headers=headers,
+        settings=ChromaSettings(anonymized_telemetry=False),
+    )
 
-    def __init__(self, path: Path) -> None:
+
+class ChromaDir:
+    """The collections of one generation: a persistent directory, or a namespace on a server."""
+
+    def __init__(
+        self, path: Path, url: str | None = None, namespace: str = "", token: str | None = None
+    ) -> None:
         self.path = path
+        self.url = url
+        self._prefix = f"{namespace}--" if namespace else ""
         # Any: the ClientAPI protocol lacks close(), which the concrete client has.
-        self._client: Any = chromadb.PersistentClient(
-            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        )
+        if url:
+            self._client: Any = http_client(url, token)
+        else:
+            self._client = chromadb.PersistentClient(
+                path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+            )
 
     def collection_names(self) -> list[str]:
-        return sorted(str(c.name) for c in self._client.list_collections())
+        names = (str(c.name) for c in self._client.list_collections())
+        return sorted(n[len(self._prefix) :] for n in names if n.startswith(self._prefix))
 
     def open(self, name: str) -> DenseStore:
         """An existing collection; KeyError when absent."""
         if name not in self.collection_names():
             raise KeyError(name)
-        return DenseStore(self._client.get_collection(name, embedding_function=None))
+        return DenseStore(self._client.get_collection(self._prefix + name, embedding_function=None))
 
     def create(self, name: str, settings: Mapping[str, Any]) -> DenseStore:
         """A new, empty collection (replacing any of that name) with cosine space."""
         if name in self.collection_names():
-            self._client.delete_collection(name)
+            self._client.delete_collection(self._prefix + name)
         meta = {"hnsw:space": "cosine", "regkb_settings": json.dumps(dict(settings), sort_keys=True)}
-        return DenseStore(self._client.create_collection(name, metadata=meta, embedding_function=None))
+        return DenseStore(
+            self._client.create_collection(self._prefix + name, metadata=meta, embedding_function=None)
+        )
 
     def drop(self, name: str) -> None:
-        self._client.delete_collection(name)
+        self._client.delete_collection(self._prefix + name)
 
     def close(self) -> None:
-        self._client.close()
+        close = getattr(self._client, "close", None)
+        if close is not None and not self.url:
+            close()
 
     def __enter__(self) -> ChromaDir:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def copy_collections(src: ChromaDir, dst: ChromaDir) -> None:
+    """Copy every collection (vectors, metadata, settings) of src into dst: works for any backend."""
+    for name in src.collection_names():
+        source = src.open(name)
+        target = dst.create(name, source.settings)
+        got = source._col.get(include=["embeddings", "metadatas"])
+        ids = list(got["ids"])
+        vectors = [[float(x) for x in v] for v in got["embeddings"]]
+        target.upsert(ids, vectors, list(got["metadatas"]))
 
 
 def copy_chroma_dir(src: Path, dst: Path) -> None:

@@ -1,15 +1,27 @@
-"""Contract tests for the dense store: every backend must pass the same suite."""
+"""Contract tests for the dense store: every backend must pass the same suite.
+
+Backends: the embedded PersistentClient, and chroma's own server (`chroma run --path DIR
+--port P`, started on localhost by the fixture and stopped after the module) through HttpClient.
+"""
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from regkb.store import ChromaDir, DenseStore, collection_name, copy_chroma_dir
+from regkb.errors import ConfigError
+from regkb.store import ChromaDir, DenseStore, collection_name, copy_chroma_dir, copy_collections
 
 VECTORS = {
     "a": [1.0, 0.0, 0.0, 0.0],
@@ -28,15 +40,71 @@ def _cos(u: list[float], v: list[float]) -> float:
     return dot / (math.sqrt(sum(x * x for x in u)) * math.sqrt(sum(y * y for y in v)))
 
 
-@pytest.fixture(params=["chroma-persistent"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[ChromaDir, Path]]:
-    chroma = ChromaDir(tmp_path / "chroma")
-    yield chroma, tmp_path / "chroma"
+Backend = tuple[ChromaDir, Callable[[], ChromaDir]]  # (open store, how to reopen the same storage)
+CHROMA = Path(sys.executable).with_name("chroma")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"chroma run exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"chroma server not up at {url} after {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real chroma server on localhost for this module's tests."""
+    data = tmp_path_factory.mktemp("chroma-server")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(CHROMA), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_up(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(params=["chroma-persistent", pytest.param("chroma-server", marks=pytest.mark.integration)])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    if request.param == "chroma-server":
+        url, namespace = request.getfixturevalue("chroma_server"), f"t{uuid.uuid4().hex[:12]}"
+
+        def reopen() -> ChromaDir:
+            return ChromaDir(tmp_path / "unused", url=url, namespace=namespace)
+    else:
+
+        def reopen() -> ChromaDir:
+            return ChromaDir(tmp_path / "chroma")
+
+    chroma = reopen()
+    yield chroma, reopen
     chroma.close()
 
 
 @pytest.fixture
-def store(backend: tuple[ChromaDir, Path]) -> DenseStore:
+def store(backend: Backend) -> DenseStore:
     chroma, _ = backend
     s = chroma.create("test-coll", {"spec": "hash", "dim": 4})
     ids = list(VECTORS)
@@ -78,10 +146,10 @@ def test_upsert_rejects_mismatched_lengths(store: DenseStore) -> None:
         store.upsert(["x", "y"], [[1.0, 0, 0, 0]], [_meta("x"), _meta("y")])
 
 
-def test_persists_across_reopen_with_settings(backend: tuple[ChromaDir, Path], store: DenseStore) -> None:
-    chroma, path = backend
+def test_persists_across_reopen_with_settings(backend: Backend, store: DenseStore) -> None:
+    chroma, reopen = backend
     chroma.close()
-    reopened = ChromaDir(path)
+    reopened = reopen()
     try:
         again = reopened.open("test-coll")
         assert again.count() == 4
@@ -94,18 +162,40 @@ def test_persists_across_reopen_with_settings(backend: tuple[ChromaDir, Path], s
         reopened.close()
 
 
-def test_copy_is_independent_of_its_source(
-    backend: tuple[ChromaDir, Path], store: DenseStore, tmp_path: Path
-) -> None:
-    _, path = backend
-    copy_chroma_dir(path, tmp_path / "copy")
-    with ChromaDir(tmp_path / "copy") as copy:
+def test_copy_is_independent_of_its_source(backend: Backend, store: DenseStore, tmp_path: Path) -> None:
+    chroma, _ = backend
+    with ChromaDir(tmp_path / "copy", url=chroma.url, namespace=f"c{uuid.uuid4().hex[:12]}") as copy:
+        copy_collections(chroma, copy)
         copied = copy.open("test-coll")
+        assert copied.settings == {"spec": "hash", "dim": 4}
+        assert copied.vectors(["b"])["b"] == pytest.approx(VECTORS["b"])
         copied.delete(["a"])
         copied.upsert(["e"], [[0.0, 0.0, 0.7, 0.7]], [_meta("e")])
         assert copied.count() == 4
     assert store.count() == 4
     assert store.vectors(["a", "e"]).keys() == {"a"}
+
+
+def test_namespaces_keep_generations_apart(backend: Backend, store: DenseStore, tmp_path: Path) -> None:
+    chroma, _ = backend
+    with ChromaDir(tmp_path / "other", url=chroma.url, namespace="othergen") as other:
+        assert "test-coll" not in other.collection_names()
+        other.create("test-coll", {"spec": "x"})
+        other.drop("test-coll")
+    assert chroma.open("test-coll").count() == 4
+
+
+def test_embedded_directory_copy_is_a_consistent_snapshot(tmp_path: Path) -> None:
+    with ChromaDir(tmp_path / "chroma") as chroma:
+        chroma.create("test-coll", {"spec": "hash"}).upsert(["a"], [VECTORS["a"]], [_meta("a")])
+        copy_chroma_dir(tmp_path / "chroma", tmp_path / "copy")
+    with ChromaDir(tmp_path / "copy") as copy:
+        assert copy.open("test-coll").vectors(["a"])["a"] == pytest.approx(VECTORS["a"])
+
+
+def test_a_bad_chroma_url_names_the_setting(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="REGKB_CHROMA_URL"):
+        ChromaDir(tmp_path, url="localhost:8000")
 
 
 def test_collection_name_is_chroma_safe_and_tracks_what_shapes_vectors() -> None:
