@@ -52,10 +52,13 @@ CONSEQUENCE_Q = re.compile(
 _NUMBERS = re.compile(r"[0-9０-９]+|[一二三四五六七八九十百千万两]+(?:年|个月|月|日|天|倍|万元|元|次|周岁)")
 DEFINING = re.compile(r"是指|指的是|所称|称.{0,10}是|包括")
 DEFINITION_Q = re.compile(r"什么是|什么叫|何为|定义|是指|指什么|指哪些|具体指|是什么意思|怎么算|算不算")
+CLASSIFY_Q = re.compile(r"算不算|属不属于|属于[^？?]{0,20}吗|算[^？?]{0,10}吗")
+_LEGALITY = re.compile(r"违法|犯法|犯罪|违规|合法|合规|侵权")
 _LABEL = re.compile(r"^\s*第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?\s*")
 _COURT_RESTRAINT = re.compile(r"(?:人民法院|仲裁机构)[^，。；]{0,6}不得")
 _MANNER = re.compile(r"不得(?:以)?(?:非法|违法|擅自|过度|超出|超过|不正当)")
 _NEGATED = re.compile(r"(?:不得|不能|不可|禁止|严禁|不准|不许|只能)([^，。；！？,;]{2,30})")
+_WAIVED = re.compile(r"(?:无需|无须|不需要?|不必|不用|免除|免于)([^，。；！？,;]{2,20})")
 _NON_CJK = re.compile(r"[^\u4e00-\u9fff]+")
 _EXCEPTION_PHRASE = re.compile(
     r"但是[^。；]{2,60}|[^，。；：]{2,40}除外|除[^，。；]{1,40}外|经[^，。；]{1,30}同意|[^，。；]{0,10}另有规定[^，。；]{0,10}"
@@ -130,6 +133,14 @@ def _grams(text: str) -> set[str]:
     return {run[i : i + 2] for run in _NON_CJK.split(text) for i in range(len(run) - 1)}
 
 
+def waives(question: str, clause: Clause) -> bool:
+    """The question's text (a draft clause) waives what the clause requires (无需监护人同意 vs 经……同意)."""
+    if not clause.kinds & {DUTY, EXCEPTION}:
+        return False
+    waived = "".join(_WAIVED.findall(question))
+    return len(_grams(waived) & _grams(clause.text)) >= 2
+
+
 def respected(question: str, clause: Clause) -> bool:
     """The question's own text (a draft clause) already forbids what the clause prohibits."""
     negated = "".join(_NEGATED.findall(question))
@@ -171,8 +182,14 @@ def permission_label(
     no = [s for s in supports if _is_no(s.clause)]
     if verdict is not None and no and all(respected(question, s.clause) for s in no):
         return YES, no[:2]  # the draft restates the prohibitions that address it
-    if verdict == "未发现明显冲突" and not no:
+    waived = [s for s in supports if waives(question, s.clause)]
+    if verdict is not None and waived:
+        return NO, waived[:2]  # the draft waives what the law requires (无需……同意)
+    if verdict is not None and not no:
         return YES, list(supports[:1])  # a reviewed draft clause that no provision forbids
+    defining = [s for s in supports if DEFINING.search(s.clause.text) and s not in no]
+    if defining and CLASSIFY_Q.search(question) and not _LEGALITY.search(question):
+        return YES, defining[:1]  # 算不算 X (not 算不算违法): a defining sentence addresses it
     yes = [s for s in supports if _is_yes(s.clause)]
     if REMEDY_Q.search(question):
         return _remedy_label(yes, no)
@@ -220,7 +237,7 @@ def _permission_text(label: str, decided: Sequence[Support]) -> str:
         return f"{NO}。{basis}：{_plain(decided[0].clause)}。" if decided else f"{NO}。"
     if label == YES:
         return f"{YES}。{basis}：{_plain(decided[0].clause)}。" if decided else f"{YES}。"
-    named = "；".join(conditions(decided)) or "具体事实"
+    named = "；".join(conditions(decided)) or (_plain(decided[0].clause, 60) if decided else "具体事实")
     if label == CONDITIONAL:
         return f"{CONDITIONAL}，条件是：{named}（{basis}）。"
     return (

@@ -244,3 +244,25 @@ def test_a_remedy_question_reads_the_other_sides_prohibition_as_the_askers_groun
     grounds = passage("第一百三十条 受胁迫方有权请求人民法院予以撤销。", "第一百三十条")
     composed = compose(hits(grounds, lapse), "他说是受胁迫签的，过了一年多了，还能行使撤销权吗？", "", False)
     assert composed.conclusion.label == "视情况而定"
+
+
+def test_a_draft_that_waives_what_the_law_requires_is_not_allowed() -> None:
+    law = passage("第一百四十条 未成年人订立借款合同，应当经其法定代理人同意或者追认。", "第一百四十条")
+    question = "协议拟写：'年满十六周岁的学生可直接借款，无需法定代理人同意或者追认。'这样写能行吗？"
+    assert compose(hits(law), question, "", False, verdict="需复核").conclusion.label == "不可以"
+
+
+def test_a_classification_question_answered_by_a_definition_is_yes() -> None:
+    definition = passage(
+        "第一百五十条 本法所称自动化决策，是指通过计算机程序自动评估个人信用状况并进行决策的活动。",
+        "第一百五十条",
+    )
+    duty = passage("第一百六十条 利用个人信息进行自动化决策，不得实行不合理的差别待遇。", "第一百六十条")
+    composed = compose(
+        hits(duty, definition), "系统按信用状况自动打分决定催收强度，算不算自动化决策？", "", False
+    )
+    assert composed.conclusion.label == "可以"
+    illegal = compose(hits(duty, definition), "系统自动决策实行差别待遇，算不算违法？", "", False)
+    assert (
+        illegal.conclusion.label == "不可以"
+    )  # a legality question is decided by the force, not the definition
