@@ -177,32 +177,48 @@ def permission_label(
 
     ``verdict`` is the clause review's verdict when the question quotes a draft clause.
     """
-    if verdict == "违规风险":
-        return NO, [s for s in supports if _is_no(s.clause)][:2] or list(supports[:1])
     no = [s for s in supports if _is_no(s.clause)]
-    if verdict is not None and no and all(respected(question, s.clause) for s in no):
-        return YES, no[:2]  # the draft restates the prohibitions that address it
-    waived = [s for s in supports if waives(question, s.clause)]
-    if verdict is not None and waived:
-        return NO, waived[:2]  # the draft waives what the law requires (无需……同意)
-    if verdict is not None and not no:
-        return YES, list(supports[:1])  # a reviewed draft clause that no provision forbids
+    if verdict is not None:
+        return _draft_label(supports, no, verdict, question)
     defining = [s for s in supports if DEFINING.search(s.clause.text) and s not in no]
     if defining and CLASSIFY_Q.search(question) and not _LEGALITY.search(question):
         return YES, defining[:1]  # 算不算 X (not 算不算违法): a defining sentence addresses it
     yes = [s for s in supports if _is_yes(s.clause)]
     if REMEDY_Q.search(question):
         return _remedy_label(yes, no)
+    return _force_label(supports, yes, no)
+
+
+def _draft_label(
+    supports: Sequence[Support], no: Sequence[Support], verdict: str, question: str
+) -> tuple[str, list[Support]]:
+    """A quoted draft clause: the review's red line, a restated or waived rule, or nothing against it."""
+    if verdict == "违规风险":
+        return NO, list(no[:2]) or list(supports[:1])
+    if no and all(respected(question, s.clause) for s in no):
+        return YES, list(no[:2])  # the draft restates the prohibitions that address it
+    waived = [s for s in supports if waives(question, s.clause)]
+    if waived:
+        return NO, waived[:2]  # the draft waives what the law requires (无需……同意)
+    if not no:
+        return YES, list(supports[:1])  # a reviewed draft clause that no provision forbids
+    return _force_label(supports, [s for s in supports if _is_yes(s.clause)], no)
+
+
+def _force_label(
+    supports: Sequence[Support], yes: Sequence[Support], no: Sequence[Support]
+) -> tuple[str, list[Support]]:
+    """Weigh the clauses that permit the act against those that forbid or punish it."""
     weight_no, weight_yes = sum(s.weight for s in no), sum(s.weight for s in yes)
     if weight_no == 0 and weight_yes == 0:
         return DEPENDS, list(supports[:2])
     if weight_no >= 2 * weight_yes:
-        return NO, no[:2]
+        return NO, list(no[:2])
     if weight_yes >= 2 * weight_no and not any(LAPSE in s.clause.kinds for s in no):
         conditional = [s for s in yes if EXCEPTION in s.clause.kinds]
         conditional += [s for s in no if _manner_only(s.clause)]
         conditional += [s for s in supports if EXCEPTION in s.clause.own and s not in yes and s not in no]
-        return (CONDITIONAL, conditional[:2]) if conditional else (YES, yes[:2])
+        return (CONDITIONAL, conditional[:2]) if conditional else (YES, list(yes[:2]))
     return _mixed(yes, no)
 
 
