@@ -140,3 +140,30 @@ def test_records_written_before_a_sigkill_are_read_back(tmp_path: Path) -> None:
         assert records[rid].detail["n"] == n and records[rid].detail["text"] == "条文" * 200
     assert len(records) >= len(written) >= 200
     assert json.loads(json.dumps(records[written[0][0]].detail))["n"] == 0
+
+
+@pytest.mark.integration
+def test_no_secret_reaches_the_logs_of_a_verbose_ingest_and_ask(tmp_path: Path) -> None:
+    from tests.ingest.factory import small_corpus
+
+    small_corpus(tmp_path / "corpus")
+    env = {
+        **os.environ,
+        "REGKB_ADMIN_PASSWORD": SECRET,
+        "REGKB_LLM_API_KEY": SECRET + "-key",
+        "REGKB_API_TOKEN": SECRET + "-token",
+        "REGKB_DENSE": '["hash"]',
+    }
+    index = str(tmp_path / "idx")
+    commands = [
+        ["-v", "ingest", str(tmp_path / "corpus"), "--index", index, "--dense", "hash"],
+        ["-v", "ask", "甲法第一条", "--index", index, "--json"],
+    ]
+    for args in commands:
+        done = subprocess.run(
+            [sys.executable, "-m", "regkb.cli", *args], capture_output=True, text=True, env=env, cwd=REPO,
+            timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "INFO" in done.stderr  # verbose logging really ran
+        assert SECRET not in done.stdout + done.stderr
