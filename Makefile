@@ -8,7 +8,7 @@ INDEX   ?= .regkb
 PORT    ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: setup run ingest test check lint typecheck bench eval eval-gate clean load
+.PHONY: setup run ingest test check lint typecheck bench eval eval-gate train splits clean load
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -58,6 +58,17 @@ LOAD_SECONDS  ?= 60
 load: $(STAMP)
 	$(BIN)/python bench/load.py --index $(LOAD_INDEX) --questions $(SHARED)/evals/dev.jsonl \
 		--clients $(LOAD_CLIENTS) --requests $(LOAD_REQUESTS) --seconds $(LOAD_SECONDS) $(if $(URL),--url $(URL))
+
+# Fit everything that decides rankings on the train splits (evals/splits/), deterministically:
+# the e5 adapter, then (on an index embedded with it) the ranker + question memory, then the
+# refusal calibration. Writes regkb/data/{e5-adapter.pt,ranker.json,memory.*,refusal.json}.
+train: $(STAMP)
+	$(BIN)/python -m evals.splits $(SHARED) >/dev/null
+	$(BIN)/regkb ingest corpus $(SHARED)/corpus --index .regkb-eval --dense e5:base,use
+	$(BIN)/python -m training.dense --index .regkb-eval --out regkb/data/e5-adapter.pt
+	$(BIN)/regkb ingest corpus $(SHARED)/corpus --index .regkb-eval
+	$(BIN)/python -m training.ranker --index .regkb-eval --shared $(SHARED)
+	$(BIN)/python -m training.refusal --index .regkb-eval --shared $(SHARED)
 
 clean:
 	rm -rf $(INDEX) .regkb-eval evals/out

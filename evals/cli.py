@@ -21,6 +21,7 @@ from evals.dataset import load_questions
 from evals.report import SystemRun, write_report
 from evals.runner import RegkbSystem, System, Unavailable, run_system
 from evals.scoring import summarise
+from evals.splits import split_of
 from regkb.errors import ConfigError, RegkbError
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run only these (default: regkb [+ baselines])",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--split",
+        choices=("all", "train", "val"),
+        default="all",
+        help="only the questions of this fixed split (evals/splits.py); report validation figures with val",
+    )
+    parser.add_argument(
+        "--ablate",
+        choices=("curated",),
+        default=None,
+        help="also run regkb with the curated conduct, situation and jargon evidence off (system regkb-curated-off)",
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -76,6 +89,9 @@ def build_systems(args: argparse.Namespace) -> list[System | Unavailable]:
         from regkb.engine import Engine
 
         systems.append(RegkbSystem(Engine.open(settings)))
+        if getattr(args, "ablate", None) == "curated":
+            off = settings.model_copy(update={"curated": False})
+            systems.append(RegkbSystem(Engine.open(off), name="regkb-curated-off"))
     if "china-law-mcp" in names:
         systems.append(baselines.china_law_mcp())
     if "naive-rag" in names:
@@ -124,6 +140,10 @@ def _compare(path: Path, new_doc: dict) -> int:
 
 def run(args: argparse.Namespace) -> int:
     questions = load_questions(args.questions, limit=args.limit)
+    if getattr(args, "split", "all") != "all":
+        questions = [q for q in questions if split_of(q.id) == args.split]
+        if not questions:
+            raise ConfigError(f"{args.questions}: no questions in the {args.split} split")
     runs = _run_all(build_systems(args), questions, progress=not args.no_progress)
     argv = sys.argv[1:]
     command = "regkb eval " + shlex.join(argv[argv.index("eval") + 1 :] if "eval" in argv else argv)

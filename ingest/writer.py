@@ -31,6 +31,7 @@ from regkb.index import (
     passage_to_dict,
 )
 from regkb.lexical import LexicalIndex
+from regkb.names import lexical_text
 from regkb.store import ChromaDir, DenseStore, collection_name, copy_chroma_dir
 from regkb.types import SCHEMA_VERSION, Passage
 
@@ -214,15 +215,15 @@ def write_files(
     if previous.generation is not None and _same_texts(passages, list(previous.passages.values())):
         shutil.copytree(generation_dir(index_dir, previous.generation) / BM25_DIR, gen_dir / BM25_DIR)
     else:
-        LexicalIndex.build([p.id for p in passages], [p.embed_text for p in passages]).save(
+        LexicalIndex.build([p.id for p in passages], [lexical_text(p) for p in passages]).save(
             gen_dir / BM25_DIR
         )
     _write_json(gen_dir / GENERATION_FILE, info)
 
 
 def _same_texts(new: Sequence[Passage], old: Sequence[Passage]) -> bool:
-    """The lexical index depends only on the ids and embed texts, in order."""
-    return [(p.id, p.embed_text) for p in new] == [(p.id, p.embed_text) for p in old]
+    """The lexical index depends only on the ids and lexical texts, in order."""
+    return [(p.id, lexical_text(p)) for p in new] == [(p.id, lexical_text(p)) for p in old]
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from regkb import vocab
 from regkb.answer import Composed, compose, is_criminal, refusal_text
 from regkb.clauses import ClauseChecker, quoted_clause
@@ -30,10 +32,13 @@ from regkb.embedders import Embedder, make_embedder
 from regkb.index import IndexReader
 from regkb.llm import chat_from_settings, llm_answer
 from regkb.lookup import ReferenceFinder
+from regkb.memory import QuestionMemory, load_memory
+from regkb.names import FuzzyNames, natural_names
 from regkb.query import plan_query
 from regkb.questions import prepare_question
-from regkb.refusal import RefusalPolicy
-from regkb.retrieval import SITUATION_EMBEDDER, ProvisionResolver, QueryPlan, Retriever
+from regkb.ranker import Candidates
+from regkb.refusal import RefusalPolicy, evidence
+from regkb.retrieval import SITUATION_EMBEDDER, ProvisionResolver, QueryPlan, Retriever, dense_slot
 from regkb.settings import Settings
 from regkb.situations import SituationIndex
 from regkb.types import (
@@ -101,28 +106,45 @@ class Engine:
             reader.check_embedder(name, embedder.name)  # e.g. the e5 adapter changed since ingest
         resolver = ProvisionResolver(reader.passages)
         aliases = vocab.load_aliases()
-        own = {d.short_title: d.short_title for d in reader.documents} | {
-            d.title: d.short_title for d in reader.documents
+        own = {
+            name: d.short_title
+            for d in reader.documents
+            for name in natural_names(d.title, d.short_title, d.issuer)
         }
 
         def resolve(name: str) -> str | None:
             return aliases.resolve(name) or own.get(name)
 
         # documents ingested without an alias entry (uploads) are found by their own titles too
-        finder = ReferenceFinder([*aliases.names(), *own], resolve)
+        finder = ReferenceFinder([*aliases.names(), *own], resolve, FuzzyNames(own.items()))
         retriever = Retriever(reader, embedders, resolver, finder)
+        retriever.curated = self.settings.curated
         retriever.situations = self._situations(embedders)
+        retriever.memory = self._memory(embedders)
         citations = IndexResolver(reader.passages, resolve)
         return _State(reader, retriever, resolver, finder, citations)
 
     def _situations(self, embedders: dict[str, Embedder]) -> SituationIndex | None:
         """The conduct situations embedded once per process (they do not depend on the index)."""
-        embedder = embedders.get(SITUATION_EMBEDDER)
+        embedder = next((e for name, e in embedders.items() if dense_slot(name) == SITUATION_EMBEDDER), None)
         if embedder is None:
             return None
         if self._situation_index is None:
             self._situation_index = SituationIndex.build(embedder, Path(self.settings.index_dir))
         return self._situation_index
+
+    def _memory(self, embedders: dict[str, Embedder]) -> QuestionMemory | None:
+        """The shipped question memory, when it was built with this index's e5 embedder."""
+        embedder = next((e for name, e in embedders.items() if dense_slot(name) == SITUATION_EMBEDDER), None)
+        memory = load_memory() if embedder is not None and self.settings.memory else None
+        if memory is not None and embedder is not None and memory.embedder != embedder.name:
+            log.info("question memory built with %s, index uses %s: not used", memory.embedder, embedder.name)
+            return None
+        return memory
+
+    def use_memory(self, memory: QuestionMemory | None) -> None:
+        """Swap the question memory (training builds features with out-of-fold memories)."""
+        self._state.retriever.memory = memory
 
     def reload_if_changed(self) -> bool:
         current = IndexReader.current_generation(Path(self.settings.index_dir))
@@ -141,11 +163,29 @@ class Engine:
 
     # ---- retrieval ---------------------------------------------------------------------
     def plan(self, question: str, history: Sequence[str] = ()) -> QueryPlan:
-        return plan_query(question, self._state.finder, history)
+        return self._plan(question, self._state, history)
 
     def retrieve(self, question: str, filters: Filters | None = None, k: int = 10) -> list[Hit]:
         state = self._state
-        return state.retriever.search(plan_query(question, state.finder), filters or Filters(), k)[1]
+        return state.retriever.search(self._plan(question, state), filters or Filters(), k)[1]
+
+    def candidates(self, question: str, filters: Filters | None = None) -> tuple[Candidates, list[Passage]]:
+        """Every channel's proposals as the ranker's feature rows, with their passages (for training)."""
+        state = self._state
+        filters = filters or Filters()
+        plan = self._plan(question, state)
+        found = state.retriever.candidates(plan, state.retriever.rank(plan, filters), filters)
+        return found, [state.reader.by_id[pid] for pid in found.ids]
+
+    def refusal_evidence(self, question: str) -> np.ndarray:
+        """The evidence row the refusal calibration reads for a question (for training it)."""
+        state = self._state
+        plan = self._plan(question, state)
+        ranked, hits = state.retriever.search(plan, Filters(), 10)
+        return evidence(plan, ranked, hits)
+
+    def _plan(self, question: str, state: _State, history: Sequence[str] = ()) -> QueryPlan:
+        return plan_query(question, state.finder, history, curated=self.settings.curated)
 
     def ask(
         self,
@@ -158,7 +198,7 @@ class Engine:
         state = self._state
         filters = filters or Filters()
         t0 = time.perf_counter()
-        plan = plan_query(question, state.finder, history)
+        plan = self._plan(question, state, history)
         ranked, hits = state.retriever.search(plan, filters, k)
         t1 = time.perf_counter()
         notes = [*notice, *([f"沿用上文：{'、'.join(plan.carried)}"] if plan.carried else [])]

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from regkb.names import FuzzyNames
 from regkb.numerals import ARTICLE_RE, NUMERAL_CLASS, article_label, to_int
 
 _BARE_ARTICLE = re.compile(rf"(?<![第\d{NUMERAL_CLASS}])(\d+)条(?:之(\d+|{NUMERAL_CLASS}+))?")
@@ -31,19 +32,28 @@ def _name_pattern(names: Sequence[str]) -> re.Pattern[str]:
 class ReferenceFinder:
     """Finds (document, article) references using the alias table's surface forms."""
 
-    def __init__(self, names: Sequence[str], resolve: Callable[[str], str | None]) -> None:
+    def __init__(
+        self, names: Sequence[str], resolve: Callable[[str], str | None], fuzzy: FuzzyNames | None = None
+    ) -> None:
         self._names = _name_pattern(names)
         self._resolve = resolve
+        self._fuzzy = fuzzy
 
     def documents(self, text: str) -> list[tuple[str, tuple[int, int]]]:
-        """Every document named in the text, canonical short title and span."""
+        """Every document named in the text, canonical short title and span (exact names first,
+        then mentions that shorten a name, where no exact name stands)."""
         clean = text.replace("中华人民共和国", "")
         found = []
         for match in self._names.finditer(clean):
             canonical = self._resolve(match.group(0))
             if canonical:
                 found.append((canonical, match.span()))
-        return found
+        if self._fuzzy is not None:
+            taken = [span for _, span in found]
+            for canonical, (start, end) in self._fuzzy.find(clean):
+                if not any(s < end and start < e for s, e in taken):
+                    found.append((canonical, (start, end)))
+        return sorted(found, key=lambda item: item[1])
 
     def find(self, text: str) -> list[ArticleRef]:
         clean = _with_di(text.replace("中华人民共和国", ""))

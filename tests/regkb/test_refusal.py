@@ -1,41 +1,117 @@
-"""Topics the knowledge base does not cover, and the laws it does not hold."""
+"""Refusal: article references, laws the index does not hold, and the calibrated evidence model."""
 
+import json
+from pathlib import Path
+
+import numpy as np
 import pytest
 
-from regkb.refusal import not_indexed_mentions, out_of_scope_topic
-
-
-@pytest.mark.parametrize(
-    ("question", "topic"),
-    [
-        ("委外催收服务费开发票按6%还是3%的税率？", "税务"),
-        ("新招的催收员试用期最长多久？", "劳动用工"),
-        ("我们催收员晚上加班能拿几倍工资？", "劳动用工"),
-        ("想开一家催收公司需要办什么许可证？", "公司设立与资质"),
-        ("美国的FDCPA对催收电话次数有什么规定？", "境外法律"),
-        ("明天下雨吗？外访要不要带伞？", "行政事务"),
-        ("咱们组回款率做到80%了提成比例一般多少？", "劳动用工"),
-    ],
+from regkb.errors import ConfigError
+from regkb.lookup import ArticleRef
+from regkb.refusal import (
+    EVIDENCE,
+    Calibration,
+    RefusalPolicy,
+    evidence,
+    load_calibration,
+    not_indexed_mentions,
 )
-def test_uncovered_topics_are_named(question: str, topic: str) -> None:
-    assert out_of_scope_topic(question) == topic
+from regkb.retrieval import ProvisionResolver, QueryPlan, Ranked
+from regkb.types import Hit, Passage
+
+PASSAGE = Passage("p1", "laws/a.md", "r", "中华人民共和国民法典", "民法典", "法律", "第一条", "正文")
 
 
-@pytest.mark.parametrize(
-    "question",
-    [
-        "法院能不能直接扣债务人的工资？",
-        "客户跑到香港去了，我们在内地起诉他，传票怎么送？",
-        "催收员晚上加班打电话给客户合法吗？",
-        "没有放贷牌照能不能放贷？",
-        "客户不接电话，我能打给他同事吗？",
-        "借款合同里约定的服务费和罚息加起来超过法定上限了吗？",
-    ],
-)
-def test_collection_questions_are_not_out_of_scope(question: str) -> None:
-    assert out_of_scope_topic(question) is None
+def _calibration(threshold: float = 0.5) -> Calibration:
+    """P(answer) rises with the top hit's ranker probability alone (coefficient on p1)."""
+    coef = np.zeros(len(EVIDENCE))
+    coef[EVIDENCE.index("p1")] = 10.0
+    return Calibration(np.zeros(len(EVIDENCE)), np.ones(len(EVIDENCE)), coef, -5.0, threshold)
 
 
-def test_laws_not_in_the_corpus_are_recognised() -> None:
+def _ranked(**tops: float) -> Ranked:
+    return Ranked({name: [("p1", score)] for name, score in tops.items()})
+
+
+def _decide(policy: RefusalPolicy, score: float, plan: QueryPlan | None = None, **tops: float):
+    ranked = _ranked(**({"e5": 0.9, "use": 0.5, "bm25": 10.0} | tops))
+    return policy.decide(
+        plan or QueryPlan("问题", "问题"), ranked, [Hit(PASSAGE, score)], ProvisionResolver([PASSAGE])
+    )
+
+
+def test_calibrated_probability_decides_against_its_threshold() -> None:
+    policy = RefusalPolicy(_calibration(threshold=0.5))
+    low, high = _decide(policy, 0.2), _decide(policy, 0.9)
+    assert low.refuse and low.probability is not None and low.probability < 0.5
+    assert "置信度" in low.reason
+    assert not high.refuse and high.probability is not None and high.probability > 0.5
+
+
+def test_threshold_is_the_models_own() -> None:
+    assert not _decide(RefusalPolicy(_calibration(threshold=0.1)), 0.35).refuse
+    assert _decide(RefusalPolicy(_calibration(threshold=0.9)), 0.35).refuse
+
+
+def test_article_references_decide_before_the_model() -> None:
+    policy = RefusalPolicy(_calibration(threshold=0.99))
+    ref = ArticleRef("民法典", "第一条", (0, 6))
+    plan = QueryPlan("民法典第一条", "民法典第一条", refs=(ref,))
+    resolved = policy.decide(
+        plan, Ranked({"lookup": [("p1", 1.0)]}), [Hit(PASSAGE, 0.1)], ProvisionResolver([PASSAGE])
+    )
+    missing = policy.decide(plan, Ranked({"lookup": []}), [Hit(PASSAGE, 0.1)], ProvisionResolver([PASSAGE]))
+    assert not resolved.refuse
+    assert missing.refuse and "《民法典》第一条" in missing.reason
+
+
+def test_a_law_the_index_does_not_hold_is_named() -> None:
+    decision = _decide(
+        RefusalPolicy(_calibration(threshold=0.0)), 0.99, QueryPlan("劳动合同法规定加班费怎么算？", "")
+    )
+    assert decision.refuse and "劳动合同法" in decision.reason
     assert not_indexed_mentions("劳动合同法规定加班费怎么算？") == ["劳动合同法"]
     assert not_indexed_mentions("民法典第六百八十条怎么规定？") == []
+
+
+def test_without_the_calibrated_channels_lexical_evidence_decides() -> None:
+    policy = RefusalPolicy(_calibration(threshold=0.0))
+    ranked = Ranked({"hash": [("p1", 0.9)], "bm25": [("p1", 1.0)]})
+    weak = policy.decide(
+        QueryPlan("随便问问", "随便问问"), ranked, [Hit(PASSAGE, 0.99)], ProvisionResolver([PASSAGE])
+    )
+    named = policy.decide(
+        QueryPlan("民法典怎么说", "民法典怎么说", documents=("民法典",)),
+        ranked,
+        [Hit(PASSAGE, 0.99)],
+        ProvisionResolver([PASSAGE]),
+    )
+    assert weak.refuse and not named.refuse
+
+
+def test_evidence_row_reads_the_channels_and_hits() -> None:
+    row = evidence(
+        QueryPlan("借款利息", "借款利息"), _ranked(e5=0.91, use=0.4, bm25=np.e - 1), [Hit(PASSAGE, 0.8)]
+    )
+    values = dict(zip(EVIDENCE, row, strict=True))
+    assert values["p1"] == pytest.approx(0.8) and values["p2"] == 0.0
+    assert values["e5_top"] == pytest.approx(0.91) and values["use_top"] == pytest.approx(0.4)
+    assert values["bm25_log"] == pytest.approx(1.0)
+
+
+def test_a_broken_calibration_file_names_itself(tmp_path: Path) -> None:
+    path = tmp_path / "refusal.json"
+    path.write_text(json.dumps({"evidence": ["other"]}), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"refusal\.json"):
+        load_calibration(path)
+    assert load_calibration(tmp_path / "absent.json") is None
+
+
+def test_calibration_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "refusal.json"
+    model = _calibration(threshold=0.37)
+    path.write_text(json.dumps(model.to_json()), encoding="utf-8")
+    loaded = load_calibration(path)
+    assert loaded is not None and loaded.threshold == pytest.approx(0.37)
+    row = np.linspace(0, 1, len(EVIDENCE))
+    assert loaded.probability(row) == pytest.approx(model.probability(row))

@@ -1,0 +1,78 @@
+"""Document names: every natural short name of a document, and fuzzy recognition of the rest.
+
+People name a company policy without the company (催收作业管理办法), without the sample prefix
+(委外催收机构管理办法), or by a shortening of their own (委外机构管理办法, 话术规范). Each
+document gets its natural names from its title, short title and issuer; a mention that matches
+none exactly is recognised by how much of a document's name it contains.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from regkb.types import Passage
+
+STATE_PREFIX = "中华人民共和国"
+# An issuer at the head of a title: a company, group or bank name.
+_ISSUER_HEAD = re.compile(r"^(.{2,30}?(?:股份有限公司|有限责任公司|有限公司|集团|银行|公司))(.{3,})$")
+# Words that end a document's name.
+_SUFFIX = re.compile(r"(?:法|条例|办法|规定|规范|规程|细则|准则|指引|制度|解释|意见|守则|公约)")
+FUZZY_MIN = 0.6  # share of a name's character bigrams a mention must contain
+_WINDOW = 16  # characters before a name's suffix that may belong to the mention
+
+
+def natural_names(title: str, short_title: str, issuer: str = "") -> tuple[str, ...]:
+    """The title, the short title and the title without its issuer or the state prefix."""
+    names = [title, short_title, title.removeprefix(STATE_PREFIX), short_title.removeprefix(STATE_PREFIX)]
+    core = title
+    if issuer and title.startswith(issuer) and len(title) > len(issuer) + 2:
+        core = title[len(issuer) :]
+    elif (match := _ISSUER_HEAD.match(title)) is not None:
+        core = match.group(2)
+    names.append(core)
+    return tuple(n for n in dict.fromkeys(names) if len(n) >= 3)
+
+
+def lexical_text(passage: Passage) -> str:
+    """What BM25 indexes: the embedded text plus every natural name of the passage's document."""
+    names = natural_names(passage.title, passage.short_title, passage.issuer)
+    return f"{passage.embed_text}\n{' '.join(names)}"
+
+
+def bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+class FuzzyNames:
+    """Recognises a document from a mention that shortens or reorders its name."""
+
+    def __init__(self, names: Iterable[tuple[str, str]]) -> None:
+        """names: (surface name, canonical short title) pairs."""
+        self._names = [(name, canonical, bigrams(name)) for name, canonical in names if len(name) >= 4]
+
+    def find(self, text: str) -> list[tuple[str, tuple[int, int]]]:
+        """(canonical short title, span) for each suffix-ended mention clearly naming one document."""
+        found = []
+        for match in _SUFFIX.finditer(text):
+            start = max(0, match.start() - _WINDOW)
+            window = text[start : match.end()]
+            best = self._best(window, match.group(0))
+            if best is not None:
+                found.append((best, (start, match.end())))
+        return found
+
+    def _best(self, window: str, suffix: str) -> str | None:
+        grams = bigrams(window)
+        scored: dict[str, float] = {}
+        for name, canonical, name_grams in self._names:
+            if not name.endswith(suffix) or not name_grams:
+                continue
+            share = len(name_grams & grams) / len(name_grams)
+            scored[canonical] = max(scored.get(canonical, 0.0), share)
+        ranked: Sequence[tuple[str, float]] = sorted(scored.items(), key=lambda kv: -kv[1])
+        if not ranked or ranked[0][1] < FUZZY_MIN:
+            return None
+        if len(ranked) > 1 and ranked[1][1] >= ranked[0][1] - 0.1:
+            return None  # two documents fit about as well: not clear which is meant
+        return ranked[0][0]

@@ -1,0 +1,44 @@
+"""The question memory: past questions' vectors proposing their gold articles."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from regkb.errors import ConfigError
+from regkb.memory import MEMORY_MIN, QuestionMemory, load_memory
+from regkb.types import Provenance
+
+
+def _memory() -> QuestionMemory:
+    vectors = np.eye(3, dtype=np.float32)
+    refs = (
+        (Provenance("民法典", "第一条"),),
+        (Provenance("刑法", "第二条"),),
+        (Provenance("民法典", "第三条"),),
+    )
+    return QuestionMemory("e5-test", ("q1", "q2", "q3"), refs, vectors)
+
+
+def test_close_questions_propose_their_articles_best_first() -> None:
+    query = np.array([0.95, 0.3, 0.0], dtype=np.float32)
+    query /= np.linalg.norm(query)
+    found = _memory().match(query, top=5)
+    assert [refs[0].article for refs, _ in found] == ["第一条"]  # q2 is below MEMORY_MIN
+    assert found[0][1] >= MEMORY_MIN
+
+
+def test_a_question_never_meets_itself() -> None:
+    assert _memory().match(np.array([1.0, 0.0, 0.0]), top=5, exclude="q1") == []
+
+
+def test_memory_round_trips_and_rejects_mismatched_files(tmp_path: Path) -> None:
+    json_path, vectors_path = tmp_path / "m.json", tmp_path / "m.npy"
+    _memory().save(json_path, vectors_path, note="test")
+    loaded = load_memory(json_path, vectors_path)
+    assert loaded is not None and loaded.ids == ("q1", "q2", "q3") and loaded.embedder == "e5-test"
+    assert loaded.refs[1] == (Provenance("刑法", "第二条"),)
+    np.save(vectors_path, np.eye(2, dtype=np.float16))
+    with pytest.raises(ConfigError, match="make train"):
+        load_memory(json_path, vectors_path)
+    assert load_memory(tmp_path / "absent.json", vectors_path) is None

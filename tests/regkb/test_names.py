@@ -1,0 +1,57 @@
+"""Natural short names of documents and fuzzy recognition of shortened names."""
+
+from regkb.names import FuzzyNames, lexical_text, natural_names
+from regkb.types import Passage
+
+DOCS = [
+    ("示例消费金融有限公司委外催收机构管理办法", "示例委外催收机构管理办法", "示例消费金融有限公司"),
+    ("示例消费金融有限公司催收作业管理办法", "示例催收作业管理办法", "示例消费金融有限公司"),
+    ("示例消费金融有限公司催收话术规范", "示例催收话术规范", "示例消费金融有限公司"),
+    ("中华人民共和国民法典", "民法典", ""),
+    ("中华人民共和国商业银行法", "商业银行法", ""),
+]
+
+
+def _fuzzy() -> FuzzyNames:
+    return FuzzyNames(
+        (name, short) for title, short, issuer in DOCS for name in natural_names(title, short, issuer)
+    )
+
+
+def test_names_drop_the_issuer_and_the_state_prefix() -> None:
+    assert "委外催收机构管理办法" in natural_names(*DOCS[0])
+    assert "民法典" in natural_names(*DOCS[3])
+    # an issuer not recorded in the metadata is still recognised at the head of the title
+    assert "外访安全规定" in natural_names("青松资产管理有限公司外访安全规定", "青松外访安全规定")
+
+
+def test_shortened_names_resolve_to_one_document() -> None:
+    fuzzy = _fuzzy()
+    assert [d for d, _ in fuzzy.find("委外机构管理办法第二十九条是什么内容？")] == [
+        "示例委外催收机构管理办法"
+    ]
+    assert [d for d, _ in fuzzy.find("话术规范第5条怎么规定的")] == ["示例催收话术规范"]
+
+
+def test_vague_or_unrelated_mentions_resolve_to_nothing() -> None:
+    fuzzy = _fuzzy()
+    assert fuzzy.find("公司的管理办法里怎么说") == []  # fits two documents about equally
+    assert fuzzy.find("劳动合同法第十条") == []
+    assert fuzzy.find("这样做违反规定吗") == []
+
+
+def test_bm25_text_carries_every_natural_name() -> None:
+    p = Passage(
+        "id",
+        "internal/a.md",
+        "corpus",
+        DOCS[1][0],
+        DOCS[1][1],
+        "内部制度",
+        "第一条",
+        "正文",
+        issuer=DOCS[1][2],
+    )
+    text = lexical_text(p)
+    assert text.startswith(p.embed_text)
+    assert "催收作业管理办法" in text.split("\n")[-1].split()

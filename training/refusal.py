@@ -1,0 +1,127 @@
+"""Fit the refusal calibration (regkb/refusal.py) on the train splits.
+
+    python -m training.refusal --index .regkb-eval
+
+Every train question (answerable, and the out-of-scope ones) runs through the real engine
+with the fitted ranker and an out-of-fold question memory; its evidence row is labelled 1
+when the knowledge base answers it and 0 when it is out of scope. A class-balanced logistic
+regression turns the row into P(answered). The threshold is the highest one whose
+cross-validated false refusals on the answerable train questions stay within MAX_FALSE_REFUSALS;
+the figures it reaches on the train splits (tuning figures) are stored with the model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from regkb.embedders import make_embedder
+from regkb.index import IndexReader
+from regkb.refusal import EVIDENCE, MODEL_PATH, Calibration
+from regkb.retrieval import dense_slot
+from regkb.settings import Settings
+from training.data import fold_of, train_questions
+from training.memory import embed_questions, fold_memories
+from training.ranker import digest
+
+log = logging.getLogger(__name__)
+MAX_FALSE_REFUSALS = 0.02
+FOLDS = 5
+
+
+def fit(x: np.ndarray, y: np.ndarray) -> Calibration:
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit((x - mean) / scale, y)
+    return Calibration(mean, scale, model.coef_[0], float(model.intercept_[0]), 0.5)
+
+
+def out_of_fold(x: np.ndarray, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
+    p = np.zeros(len(y))
+    for f in range(FOLDS):
+        test = folds == f
+        model = fit(x[~test], y[~test])
+        p[test] = [model.probability(row) for row in x[test]]
+    return p
+
+
+def pick_threshold(p: np.ndarray, y: np.ndarray) -> float:
+    """The highest threshold refusing at most MAX_FALSE_REFUSALS of the answerable questions."""
+    answerable = np.sort(p[y == 1])
+    allowed = int(np.floor(MAX_FALSE_REFUSALS * len(answerable)))
+    return float(answerable[allowed]) if len(answerable) else 0.5
+
+
+def train(index: Path, shared: Path, out: Path) -> dict:
+    from regkb.engine import Engine
+
+    specs = IndexReader.open(index).embedder_specs
+    engine = Engine(Settings(index_dir=index, dense=list(specs)))
+    questions = [q for q in train_questions(shared) if not q.question.answerable or q.question.gold]
+    e5_spec = next(spec for name, spec in specs.items() if dense_slot(name) == "e5")
+    embedder = make_embedder(e5_spec)
+    memories = fold_memories(embedder, questions, embed_questions(embedder, questions), FOLDS)
+    rows = []
+    for q in questions:
+        engine.use_memory(memories[fold_of(q.id, FOLDS)])
+        rows.append(engine.refusal_evidence(q.question.question))
+    x = np.vstack(rows)
+    y = np.array([q.question.answerable for q in questions], dtype=np.int8)
+    folds = np.array([fold_of(q.id, FOLDS) for q in questions])
+    oof = out_of_fold(x, y, folds)
+    threshold = pick_threshold(oof, y)
+    model = fit(x, y)
+    sets = np.array([q.set for q in questions])
+    figures = {
+        name: {
+            "questions": int((sets == name).sum()),
+            "refused_answerable": float(np.mean(oof[(sets == name) & (y == 1)] < threshold))
+            if ((sets == name) & (y == 1)).any()
+            else None,
+            "refused_out_of_scope": float(np.mean(oof[(sets == name) & (y == 0)] < threshold))
+            if ((sets == name) & (y == 0)).any()
+            else None,
+        }
+        for name in sorted(set(sets))
+    }
+    meta = {
+        "trained_by": "python -m training.refusal",
+        "questions": len(questions),
+        "out_of_scope": int((y == 0).sum()),
+        "question_ids_sha": digest(questions),
+        "max_false_refusals": MAX_FALSE_REFUSALS,
+        "cv_train_figures": {
+            "note": "cross-validated on the TRAIN splits (tuning figures)",
+            "per_set": figures,
+        },
+    }
+    calibrated = Calibration(model.mean, model.scale, model.coef, model.intercept, threshold, meta)
+    out.write_text(json.dumps(calibrated.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return meta
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from evals.gate import SHARED
+
+    parser = argparse.ArgumentParser(prog="python -m training.refusal", description=__doc__.split("\n")[0])
+    parser.add_argument("--index", type=Path, default=Path(".regkb-eval"))
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+    meta = train(args.index, args.shared, args.out)
+    print(json.dumps(meta, ensure_ascii=False, indent=1))
+    print("evidence:", ", ".join(EVIDENCE))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
