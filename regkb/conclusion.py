@@ -59,6 +59,8 @@ _COURT_RESTRAINT = re.compile(r"(?:人民法院|仲裁机构)[^，。；]{0,6}�
 _MANNER = re.compile(r"不得(?:以)?(?:非法|违法|擅自|过度|超出|超过|不正当)")
 _NEGATED = re.compile(r"(?:不得|不能|不可|禁止|严禁|不准|不许|只能)([^，。；！？,;]{2,30})")
 _WAIVED = re.compile(r"(?:无需|无须|不需要?|不必|不用|免除|免于)([^，。；！？,;]{2,20})")
+_ELAPSED = re.compile(r"早过了|已经过了|早就过了|过了[^，。？?]{0,6}(?:期|时效)|已过|超过了|届满了|过期了")
+_FUNCTION_CHARS = set("的了是在和与或及其他她它们这那个些有无不得可以应当任何组织人者")
 _NON_CJK = re.compile(r"[^\u4e00-\u9fff]+")
 _EXCEPTION_PHRASE = re.compile(
     r"但是[^。；]{2,60}|[^，。；：]{2,40}除外|除[^，。；]{1,40}外|经[^，。；]{1,30}同意|[^，。；]{0,10}另有规定[^，。；]{0,10}"
@@ -142,9 +144,15 @@ def waives(question: str, clause: Clause) -> bool:
 
 
 def respected(question: str, clause: Clause) -> bool:
-    """The question's own text (a draft clause) already forbids what the clause prohibits."""
+    """The question's own text (a draft clause) already forbids what the clause prohibits.
+
+    Compared by content characters, not bigrams, so 不得透露 meets 不得泄露."""
     negated = "".join(_NEGATED.findall(question))
-    return len(_grams(negated) & _grams(clause.text)) >= 2
+    return len(_chars(negated) & _chars(clause.text)) >= 3
+
+
+def _chars(text: str) -> set[str]:
+    return {c for c in "".join(_NON_CJK.split(text)) if c not in _FUNCTION_CHARS}
 
 
 def conditions(supports: Sequence[Support]) -> list[str]:
@@ -186,7 +194,7 @@ def permission_label(
     yes = [s for s in supports if _is_yes(s.clause)]
     if REMEDY_Q.search(question):
         return _remedy_label(yes, no)
-    return _force_label(supports, yes, no)
+    return _force_label(supports, yes, no, question)
 
 
 def _draft_label(
@@ -195,18 +203,19 @@ def _draft_label(
     """A quoted draft clause: the review's red line, a restated or waived rule, or nothing against it."""
     if verdict == "违规风险":
         return NO, list(no[:2]) or list(supports[:1])
-    if no and all(respected(question, s.clause) for s in no):
-        return YES, list(no[:2])  # the draft restates the prohibitions that address it
+    kept = [s for s in no if respected(question, s.clause)]
+    if kept and sum(s.weight for s in kept) >= 0.5 * sum(s.weight for s in no):
+        return YES, kept[:2]  # the draft restates the prohibitions that mostly address it
     waived = [s for s in supports if waives(question, s.clause)]
     if waived:
         return NO, waived[:2]  # the draft waives what the law requires (无需……同意)
     if not no:
         return YES, list(supports[:1])  # a reviewed draft clause that no provision forbids
-    return _force_label(supports, [s for s in supports if _is_yes(s.clause)], no)
+    return _force_label(supports, [s for s in supports if _is_yes(s.clause)], no, question)
 
 
 def _force_label(
-    supports: Sequence[Support], yes: Sequence[Support], no: Sequence[Support]
+    supports: Sequence[Support], yes: Sequence[Support], no: Sequence[Support], question: str = ""
 ) -> tuple[str, list[Support]]:
     """Weigh the clauses that permit the act against those that forbid or punish it."""
     weight_no, weight_yes = sum(s.weight for s in no), sum(s.weight for s in yes)
@@ -219,7 +228,7 @@ def _force_label(
         conditional += [s for s in no if _manner_only(s.clause)]
         conditional += [s for s in supports if EXCEPTION in s.clause.own and s not in yes and s not in no]
         return (CONDITIONAL, conditional[:2]) if conditional else (YES, list(yes[:2]))
-    return _mixed(yes, no)
+    return _mixed(yes, no, bool(_ELAPSED.search(question)))
 
 
 def _remedy_label(yes: Sequence[Support], no: Sequence[Support]) -> tuple[str, list[Support]]:
@@ -237,11 +246,13 @@ def _remedy_label(yes: Sequence[Support], no: Sequence[Support]) -> tuple[str, l
     return (CONDITIONAL, defences[:2]) if defences else (YES, grounds[:2])
 
 
-def _mixed(yes: Sequence[Support], no: Sequence[Support]) -> tuple[str, list[Support]]:
+def _mixed(yes: Sequence[Support], no: Sequence[Support], elapsed: bool = False) -> tuple[str, list[Support]]:
     """Clauses point both ways: liability against exemption, or a right that may have lapsed, turn on facts;
     a permission bounded by prohibitions of manner or by duties is a conditional yes."""
     exempting = any(EXEMPTION in s.clause.own for s in yes) and any(SANCTION in s.clause.kinds for s in no)
     lapsing = any(LAPSE in s.clause.kinds for s in no)
+    if lapsing and elapsed:
+        return NO, [s for s in no if LAPSE in s.clause.kinds][:2]  # the question says the time has run
     if exempting or lapsing or any(SANCTION in s.clause.kinds for s in no):
         return DEPENDS, [*yes[:1], *no[:1]]
     return CONDITIONAL, [*yes[:1], *no[:1]]

@@ -266,3 +266,20 @@ def test_a_classification_question_answered_by_a_definition_is_yes() -> None:
     assert (
         illegal.conclusion.label == "不可以"
     )  # a legality question is decided by the force, not the definition
+
+
+def test_a_lapse_the_question_says_has_run_is_a_no() -> None:
+    right = passage("第一百七十条 债权人可以请求保证人承担保证责任。", "第一百七十条")
+    lapse = passage(
+        "第一百八十条 债权人未在保证期间请求保证人承担保证责任的，保证人不再承担保证责任。", "第一百八十条"
+    )
+    asked = "我们还能请求保证人承担保证责任吗？"
+    assert compose(hits(right, lapse), asked, "", False).conclusion.label == "视情况而定"
+    said = "保证期间早过了，我们还能请求保证人承担保证责任吗？"
+    assert compose(hits(right, lapse), said, "", False).conclusion.label == "不可以"
+
+
+def test_a_draft_restating_a_prohibition_in_other_words_is_allowed() -> None:
+    law = passage("第一百九十条 信息处理者不得泄露其收集的个人信息。", "第一百九十条")
+    question = "草案：'联系紧急联系人时，不得向其透露借款人的欠款信息。'这条合规吗？"
+    assert compose(hits(law), question, "", False, verdict="需复核").conclusion.label == "可以"
