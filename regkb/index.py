@@ -9,11 +9,18 @@ Layout of an index directory (default ``.regkb/``)::
         passages.jsonl          every Passage, document order
         documents.json          DocumentInfo + content hash + source path per document
         bm25/                   the lexical index with its passage ids
-        chroma/                 one chroma collection per dense channel
+        chroma/                 one chroma collection per dense channel (embedded store only)
         report.json             the ingest report that built this generation
 
 A generation is complete before CURRENT names it, and is never modified afterwards, so a
 reader never sees a half-written index.
+
+With a chroma server (``REGKB_CHROMA_URL``) the generation has no ``chroma/``: generation.json's
+``store`` names the server namespace holding its collections (``server_namespace``), and each
+record there also carries its passage as JSON (document) and its position (``seq``). A replica
+that has only the small files (CURRENT, generation.json, documents.json, report.json) rebuilds
+passages.jsonl and bm25/ from those records when it first opens the generation
+(``regkb.replica``).
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ DOCUMENTS_FILE = "documents.json"
 REPORT_FILE = "report.json"
 BM25_DIR = "bm25"
 CHROMA_DIR = "chroma"
+SERVER = "server"  # generation.json store.backend of a generation kept on a chroma server
 
 _PASSAGE_FIELDS = {f.name for f in dataclasses.fields(Passage)}
 _DOCUMENT_FIELDS = {f.name for f in dataclasses.fields(DocumentInfo)}
@@ -63,6 +71,11 @@ def generation_dir(index_dir: Path, generation: str) -> Path:
     return Path(index_dir) / GENERATIONS / generation
 
 
+def server_namespace(generation: str) -> str:
+    """The namespace of a generation's collections on a chroma server (chroma-safe characters)."""
+    return f"regkb-{generation}"
+
+
 def _read_current(index_dir: Path) -> str | None:
     try:
         name = (Path(index_dir) / CURRENT).read_text(encoding="utf-8").strip()
@@ -72,9 +85,19 @@ def _read_current(index_dir: Path) -> str | None:
 
 
 class IndexReader:
-    """A read-only view of one complete generation of the index."""
+    """A read-only view of one complete generation of the index.
 
-    def __init__(self, index_dir: Path, generation: str) -> None:
+    chroma_url/chroma_token reach a generation whose collections live on a chroma server; its
+    passages.jsonl and bm25/ are rebuilt from the server's records when absent.
+    """
+
+    def __init__(
+        self,
+        index_dir: Path,
+        generation: str,
+        chroma_url: str | None = None,
+        chroma_token: str | None = None,
+    ) -> None:
         self.index_dir = Path(index_dir)
         self.generation = generation
         self.path = generation_dir(self.index_dir, generation)
@@ -84,6 +107,11 @@ class IndexReader:
                 f"{self.path}: built with schema {self.info.get('schema_version')}, this regkb reads "
                 f"schema {SCHEMA_VERSION}; run `regkb ingest --rebuild`"
             )
+        self._chroma = self._open_store(chroma_url, chroma_token)
+        if not (self.path / PASSAGES_FILE).exists() or not (self.path / BM25_DIR).exists():
+            from regkb.replica import restore
+
+            restore(self.path, self.info, self._chroma)
         lines = (self.path / PASSAGES_FILE).read_text(encoding="utf-8").splitlines()
         self.passages: list[Passage] = [passage_from_dict(json.loads(line)) for line in lines if line]
         self.by_id: dict[str, Passage] = {p.id: p for p in self.passages}
@@ -91,18 +119,30 @@ class IndexReader:
         self.documents: list[DocumentInfo] = [document_from_dict(d) for d in docs]
         self.report: dict[str, Any] = json.loads((self.path / REPORT_FILE).read_text(encoding="utf-8"))
         self.lexical: LexicalIndex = LexicalIndex.load(self.path / BM25_DIR)
-        self._chroma = ChromaDir(self.path / CHROMA_DIR)
         self._dense: dict[str, DenseStore] = {}
 
+    def _open_store(self, url: str | None, token: str | None) -> ChromaDir | None:
+        """The generation's collections: its chroma/ directory or its namespace on the server."""
+        store = self.info.get("store", {})
+        if store.get("backend") != SERVER:
+            if url:
+                log.info("%s keeps its vectors in its own directory; REGKB_CHROMA_URL is not used", self.path)
+            return ChromaDir(self.path / CHROMA_DIR)
+        if not url:
+            return None  # the passages may still be read; dense() says what is missing
+        return ChromaDir(self.path / CHROMA_DIR, url=url, namespace=store["namespace"], token=token)
+
     @classmethod
-    def open(cls, index_dir: Path) -> IndexReader:
+    def open(
+        cls, index_dir: Path, chroma_url: str | None = None, chroma_token: str | None = None
+    ) -> IndexReader:
         """The generation CURRENT names; IndexMissingError when there is none."""
         for _attempt in range(3):
             generation = _read_current(index_dir)
             if generation is None or not (generation_dir(index_dir, generation) / GENERATION_FILE).exists():
                 break
             try:
-                return cls(index_dir, generation)
+                return cls(index_dir, generation, chroma_url, chroma_token)
             except FileNotFoundError:  # collected between reading CURRENT and opening: retry
                 log.info("generation %s vanished while opening; retrying", generation)
         raise IndexMissingError(str(index_dir))
@@ -142,6 +182,11 @@ class IndexReader:
                     f"{self.path}: no dense channel {name!r} (has {', '.join(self.channels) or 'none'}); "
                     f"run `regkb ingest --dense {name}`"
                 )
+            if self._chroma is None:
+                raise IndexMismatchError(
+                    f"{self.path}: its vectors are on a chroma server (generation.json store); "
+                    "set REGKB_CHROMA_URL (and REGKB_CHROMA_TOKEN if the server wants one)"
+                )
             try:
                 self._dense[name] = self._chroma.open(channel["collection"])
             except KeyError:
@@ -155,4 +200,5 @@ class IndexReader:
 
     def close(self) -> None:
         self._dense.clear()
-        self._chroma.close()
+        if self._chroma is not None:
+            self._chroma.close()

@@ -6,6 +6,10 @@ chromadb ``PersistentClient`` on a directory; with a server URL (``REGKB_CHROMA_
 told apart by a namespace prefix, so several app replicas can share one server. Vectors are
 always passed explicitly: collections are created with ``embedding_function=None`` so chromadb
 never loads (or downloads) a model of its own.
+
+Chroma limits a collection's name to 63 characters, so a namespaced collection's name on the
+server is the namespace plus as much of the collection name's tail (which ends in its digest) as
+fits; the full name is kept in the collection's metadata (``regkb_name``).
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import logging
 import re
 import shutil
 import sqlite3
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Iterator, Mapping, Sequence, Set
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +36,7 @@ log = logging.getLogger(__name__)
 Metadata = Mapping[str, str | int | float | bool | None]
 _SQLITE = "chroma.sqlite3"
 _BATCH = 1000
+_MAX_NAME = 63
 
 
 def collection_name(embedder_name: str, max_tokens: int) -> str:
@@ -44,6 +50,16 @@ def collection_name(embedder_name: str, max_tokens: int) -> str:
     return f"{slug}-t{max_tokens}-s{SCHEMA_VERSION}-{digest}"
 
 
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One stored record as read back from a collection."""
+
+    id: str
+    document: str | None
+    metadata: dict[str, Any]
+    vector: list[float] | None
+
+
 class DenseStore:
     """One chroma collection of passage vectors, compared by cosine similarity."""
 
@@ -55,23 +71,56 @@ class DenseStore:
         return str(self._col.name)
 
     @property
+    def collection(self) -> Any:
+        """The chroma collection itself (for a subclass that adds to what each record carries)."""
+        return self._col
+
+    @property
     def settings(self) -> dict[str, Any]:
         """The settings that built this collection (stored as JSON in its metadata)."""
         raw = (self._col.metadata or {}).get("regkb_settings", "{}")
         return dict(json.loads(raw))
 
     def upsert(
-        self, ids: Sequence[str], vectors: Sequence[Sequence[float]], metadatas: Sequence[Metadata]
+        self,
+        ids: Sequence[str],
+        vectors: Sequence[Sequence[float]],
+        metadatas: Sequence[Metadata],
+        documents: Sequence[str] | None = None,
     ) -> None:
-        if not (len(ids) == len(vectors) == len(metadatas)):
-            raise ValueError("upsert: ids, vectors and metadatas differ in length")
+        """Add or replace records; documents (optional) are stored text, e.g. the passage as JSON."""
+        if not (len(ids) == len(vectors) == len(metadatas)) or (
+            documents is not None and len(documents) != len(ids)
+        ):
+            raise ValueError("upsert: ids, vectors, metadatas and documents differ in length")
         for start in range(0, len(ids), _BATCH):
             end = start + _BATCH
             self._col.upsert(
                 ids=list(ids[start:end]),
                 embeddings=[list(map(float, v)) for v in vectors[start:end]],
                 metadatas=[_clean(m) for m in metadatas[start:end]],
+                documents=list(documents[start:end]) if documents is not None else None,
             )
+
+    def update_metadata(self, ids: Sequence[str], metadatas: Sequence[Metadata]) -> None:
+        """Replace the metadata of existing records, keeping their vectors and documents."""
+        if len(ids) != len(metadatas):
+            raise ValueError("update_metadata: ids and metadatas differ in length")
+        for start in range(0, len(ids), _BATCH):
+            end = start + _BATCH
+            self._col.update(ids=list(ids[start:end]), metadatas=[_clean(m) for m in metadatas[start:end]])
+
+    def records(self, vectors: bool = False) -> Iterator[Record]:
+        """Every record (id, document, metadata, vector or None), fetched in pages."""
+        include = ["documents", "metadatas", *(["embeddings"] if vectors else [])]
+        for offset in range(0, self.count(), _BATCH):
+            got = self._col.get(include=include, limit=_BATCH, offset=offset)
+            embeddings = got["embeddings"] if vectors else [None] * len(got["ids"])
+            for pid, doc, meta, vec in zip(
+                got["ids"], got["documents"], got["metadatas"], embeddings, strict=True
+            ):
+                vector = [float(x) for x in vec] if vec is not None else None
+                yield Record(str(pid), doc, dict(meta or {}), vector)
 
     def delete(self, ids: Sequence[str]) -> None:
         for start in range(0, len(ids), _BATCH):
@@ -129,6 +178,7 @@ class ChromaDir:
     ) -> None:
         self.path = path
         self.url = url
+        self.namespace = namespace
         self._prefix = f"{namespace}--" if namespace else ""
         # Any: the ClientAPI protocol lacks close(), which the concrete client has.
         if url:
@@ -138,27 +188,58 @@ class ChromaDir:
                 path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
             )
 
+    @property
+    def remote(self) -> bool:
+        """True for a chroma server, False for an embedded directory."""
+        return bool(self.url)
+
+    def _owned(self) -> dict[str, str]:
+        """Full collection name -> name on the server, for this namespace's collections."""
+        owned: dict[str, str] = {}
+        for col in self._client.list_collections():
+            physical = str(col.name)
+            if physical.startswith(self._prefix):
+                owned[str((col.metadata or {}).get("regkb_name", physical[len(self._prefix) :]))] = physical
+        return owned
+
+    def _physical(self, name: str) -> str:
+        """The name on the server: the prefix and as much of the name's tail as chroma allows."""
+        tail = name[-(_MAX_NAME - len(self._prefix)) :].lstrip("-._")
+        if not tail:
+            raise ConfigError(f"chroma namespace {self.namespace!r} is too long for a collection name")
+        return self._prefix + tail
+
     def collection_names(self) -> list[str]:
-        names = (str(c.name) for c in self._client.list_collections())
-        return sorted(n[len(self._prefix) :] for n in names if n.startswith(self._prefix))
+        return sorted(self._owned())
 
     def open(self, name: str) -> DenseStore:
         """An existing collection; KeyError when absent."""
-        if name not in self.collection_names():
-            raise KeyError(name)
-        return DenseStore(self._client.get_collection(self._prefix + name, embedding_function=None))
+        physical = self._owned()[name]
+        return DenseStore(self._client.get_collection(physical, embedding_function=None))
 
     def create(self, name: str, settings: Mapping[str, Any]) -> DenseStore:
         """A new, empty collection (replacing any of that name) with cosine space."""
-        if name in self.collection_names():
-            self._client.delete_collection(self._prefix + name)
-        meta = {"hnsw:space": "cosine", "regkb_settings": json.dumps(dict(settings), sort_keys=True)}
+        owned = self._owned()
+        if name in owned:
+            self._client.delete_collection(owned[name])
+        meta = {
+            "hnsw:space": "cosine",
+            "regkb_name": name,
+            "regkb_settings": json.dumps(dict(settings), sort_keys=True),
+        }
         return DenseStore(
-            self._client.create_collection(self._prefix + name, metadata=meta, embedding_function=None)
+            self._client.create_collection(self._physical(name), metadata=meta, embedding_function=None)
         )
 
     def drop(self, name: str) -> None:
-        self._client.delete_collection(self._prefix + name)
+        self._client.delete_collection(self._owned()[name])
+
+    def drop_all(self) -> list[str]:
+        """Delete every collection of this namespace (all of them when there is no namespace)."""
+        owned = self._owned()
+        for physical in owned.values():
+            self._client.delete_collection(physical)
+        return sorted(owned)
 
     def close(self) -> None:
         close = getattr(self._client, "close", None)
@@ -173,14 +254,25 @@ class ChromaDir:
 
 
 def copy_collections(src: ChromaDir, dst: ChromaDir) -> None:
-    """Copy every collection (vectors, metadata, settings) of src into dst: works for any backend."""
+    """Copy every collection (vectors, documents, metadata, settings) of src into dst, any backends."""
     for name in src.collection_names():
         source = src.open(name)
         target = dst.create(name, source.settings)
-        got = source._col.get(include=["embeddings", "metadatas"])
-        ids = list(got["ids"])
-        vectors = [[float(x) for x in v] for v in got["embeddings"]]
-        target.upsert(ids, vectors, list(got["metadatas"]))
+        batch: list[Record] = []
+        for record in source.records(vectors=True):
+            batch.append(record)
+            if len(batch) == _BATCH:
+                _put(target, batch)
+                batch = []
+        _put(target, batch)
+
+
+def _put(target: DenseStore, records: Sequence[Record]) -> None:
+    if not records:
+        return
+    documents = [r.document or "" for r in records] if any(r.document for r in records) else None
+    vectors = [r.vector or [] for r in records]
+    target.upsert([r.id for r in records], vectors, [r.metadata for r in records], documents)
 
 
 def copy_chroma_dir(src: Path, dst: Path) -> None:
