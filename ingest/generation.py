@@ -15,6 +15,7 @@ import logging
 import os
 import secrets
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -65,13 +66,32 @@ def new_generation(index_dir: Path) -> tuple[str, Path]:
     return gen_id, tmp
 
 
-def clean_stale(index_dir: Path) -> list[str]:
-    """Remove temporary generations left by killed ingests (call while holding the lock)."""
+Release = Callable[[str], None]  # frees what a generation holds outside its directory
+
+
+def _released(gen_id: str, release: Release | None) -> bool:
+    """Run release for a generation about to be deleted; False (keep its directory) if it fails."""
+    if release is None:
+        return True
+    try:
+        release(gen_id)
+    except Exception as exc:  # e.g. the chroma server is down: the next ingest tries again
+        log.warning("could not release generation %s (%s); keeping it for the next ingest", gen_id, exc)
+        return False
+    return True
+
+
+def clean_stale(index_dir: Path, release: Release | None = None) -> list[str]:
+    """Remove temporary generations left by killed ingests (call while holding the lock).
+
+    release(gen_id) runs first (e.g. dropping its collections on a chroma server), so a kill
+    between the two leaves the directory to retry from.
+    """
     root = Path(index_dir) / GENERATIONS
     removed = []
     if root.is_dir():
         for entry in root.iterdir():
-            if entry.name.startswith(TMP_PREFIX):
+            if entry.name.startswith(TMP_PREFIX) and _released(entry.name[len(TMP_PREFIX) :], release):
                 shutil.rmtree(entry, ignore_errors=True)
                 removed.append(entry.name)
     if removed:
@@ -112,12 +132,16 @@ def commit(index_dir: Path, gen_id: str, tmp: Path) -> Path:
     return final
 
 
-def collect_garbage(index_dir: Path, keep: set[str]) -> list[str]:
-    """Delete complete generations not in keep (the new current and the one before it)."""
+def collect_garbage(index_dir: Path, keep: set[str], release: Release | None = None) -> list[str]:
+    """Delete complete generations not in keep (the new current and the one before it).
+
+    release(gen_id) runs before a generation's directory is removed, as in clean_stale.
+    """
     root = Path(index_dir) / GENERATIONS
     removed = []
     for entry in sorted(root.iterdir()):
-        if entry.is_dir() and not entry.name.startswith(TMP_PREFIX) and entry.name not in keep:
+        old = entry.is_dir() and not entry.name.startswith(TMP_PREFIX) and entry.name not in keep
+        if old and _released(entry.name, release):
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry.name)
     return removed

@@ -42,4 +42,7 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="A chroma server (http://host:port); unset = embedded chroma in the index dir."
     )
+    chroma_token: str | None = Field(
+        None, description="Bearer token sent to the chroma server (checked by a proxy in front of it)."
+    )
     max_file_mb: float = Field(50.0, description="Files larger than this are refused at ingest.")

@@ -209,6 +209,11 @@ class ChromaDir:
             raise ConfigError(f"chroma namespace {self.namespace!r} is too long for a collection name")
         return self._prefix + tail
 
+    def namespaces(self) -> set[str]:
+        """Every namespace holding a collection on this client (e.g. the generations on a server)."""
+        names = (str(c.name) for c in self._client.list_collections())
+        return {name.split("--", 1)[0] for name in names if "--" in name}
+
     def collection_names(self) -> list[str]:
         return sorted(self._owned())
 

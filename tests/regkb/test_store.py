@@ -9,11 +9,6 @@ from __future__ import annotations
 import math
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +17,7 @@ import pytest
 
 from regkb.errors import ConfigError
 from regkb.store import ChromaDir, DenseStore, collection_name, copy_chroma_dir, copy_collections
+from tests import chroma_server as server
 
 VECTORS = {
     "a": [1.0, 0.0, 0.0, 0.0],
@@ -41,48 +37,14 @@ def _cos(u: list[float], v: list[float]) -> float:
 
 
 Backend = tuple[ChromaDir, Callable[[], ChromaDir]]  # (open store, how to reopen the same storage)
-CHROMA = Path(sys.executable).with_name("chroma")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"chroma run exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"chroma server not up at {url} after {timeout} s")
 
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real chroma server on localhost for this module's tests."""
     data = tmp_path_factory.mktemp("chroma-server")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_up(url, proc)
+    with server.chroma_server(data) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
     shutil.rmtree(data, ignore_errors=True)
 
 
@@ -210,3 +172,17 @@ def test_collection_name_is_chroma_safe_and_tracks_what_shapes_vectors() -> None
         assert 3 <= len(name) <= 63
         assert re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9._-]*[a-zA-Z0-9]", name)
     assert collection_name("x", 480) == collection_name("x", 480)
+
+
+def test_long_names_fit_under_a_generation_namespace(backend: Backend, tmp_path: Path) -> None:
+    chroma, _ = backend
+    namespace = f"regkb-20261129T192536-{uuid.uuid4().hex[:6]}"
+    name = collection_name("st:/home/me/models/bge-small-zh-v1.5+adapter-0123456789abcdef", 480)
+    with ChromaDir(tmp_path / "ns", url=chroma.url, namespace=namespace) as ns:
+        assert len(namespace) + 2 + len(name) > 63  # the plain concatenation would not fit
+        ns.create(name, {"spec": "st"}).upsert(["a"], [VECTORS["a"]], [_meta("a")], ['{"id": "a"}'])
+        assert ns.collection_names() == [name]
+        assert next(ns.open(name).records()).document == '{"id": "a"}'
+        assert namespace in ns.namespaces()
+        assert ns.drop_all() == [name]
+        assert ns.collection_names() == [] and namespace not in ns.namespaces()
