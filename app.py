@@ -369,6 +369,8 @@ def run_ingest(paths: list[Path], action: str, **detail: object) -> None:
             threads=cfg.threads,
             progress=progress,
             max_file_mb=cfg.max_file_mb,
+            chroma_url=cfg.chroma_url,
+            chroma_token=cfg.chroma_token,
         )
     except RegkbError as exc:
         audit_log().admin(session_id(), action, False, error=str(exc), **detail)

@@ -129,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
             strict=args.strict,
             progress=bars,
             max_file_mb=settings.max_file_mb,
+            chroma_url=settings.chroma_url,
+            chroma_token=settings.chroma_token,
         )
     finally:
         bars.close()

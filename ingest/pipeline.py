@@ -26,6 +26,7 @@ from ingest.writer import (
     Diff,
     Previous,
     Progress,
+    Server,
     diff_passages,
     open_chroma,
     read_previous,
@@ -34,7 +35,8 @@ from ingest.writer import (
 )
 from regkb.embedders import Embedder
 from regkb.errors import ConfigError, RegkbError
-from regkb.index import CHROMA_DIR, EMBCACHE, REPORT_FILE, IndexReader
+from regkb.index import CHROMA_DIR, EMBCACHE, REPORT_FILE, IndexReader, server_namespace
+from regkb.store import ChromaDir
 from regkb.types import SCHEMA_VERSION, DocMeta, DocumentInfo, Passage, Provision, SourceDocument
 
 log = logging.getLogger(__name__)
@@ -286,14 +288,17 @@ def _build(
     max_tokens: int,
     progress: Progress,
     warnings: list[str],
+    server: Server | None = None,
 ) -> _Built:
     """Write a complete (not yet current) generation from the slots and the previous generation."""
     passages = _unique([p for s in slots for p in s.passages], warnings)
     diff = diff_passages(previous.passages, passages)
     gen_id, tmp = new_generation(index_dir)
+    if server is not None:
+        server = dataclasses.replace(server, namespace=server_namespace(gen_id))
     cache = EmbeddingCache(index_dir / EMBCACHE)
     try:
-        with open_chroma(tmp / CHROMA_DIR, previous, index_dir) as chroma:
+        with open_chroma(tmp / CHROMA_DIR, previous, index_dir, server) as chroma:
             channels, embedded = write_dense(
                 chroma, embedders, max_tokens, passages, diff, previous, cache, progress
             )
@@ -307,6 +312,7 @@ def _build(
         "created_at": now,
         "max_tokens": max_tokens,
         "channels": channels,
+        **({"store": server.info()} if server is not None else {}),
     }
     write_files(tmp, passages, documents, info, previous, index_dir)
     return _Built(gen_id, tmp, passages, documents, diff, embedded)
@@ -324,12 +330,16 @@ def ingest_paths(
     progress: Progress | None = None,
     stages: Stages | None = None,
     max_file_mb: float = MAX_FILE_MB,
+    chroma_url: str | None = None,
+    chroma_token: str | None = None,
 ) -> IngestReport:
     """Ingest corpus roots / files into a new generation of the index at index_dir.
 
     The new generation mirrors exactly the given paths: documents of the previous generation
     not among them are removed. A failing file is reported and, unless rebuilding, keeps its
-    previous passages; with strict, any failure leaves the index untouched.
+    previous passages; with strict, any failure leaves the index untouched. With chroma_url the
+    dense collections go to that chroma server (one namespace per generation), and the
+    collections of removed or abandoned generations are dropped from it.
     """
     start = time.perf_counter()
     if not dense:
@@ -338,8 +348,10 @@ def ingest_paths(
     roots = discover(paths)
     embedders = {spec: stages.make_embedder(spec, threads) for spec in dense}
     index_dir = Path(index_dir)
+    server = Server(chroma_url, "", chroma_token) if chroma_url else None
+    release = _releaser(server)
     with IndexLock(index_dir):
-        clean_stale(index_dir)
+        clean_stale(index_dir, release)
         slots, superseded, warnings = _read(roots, stages, max_tokens, progress or _no_progress, max_file_mb)
         current = IndexReader.current_generation(index_dir)
         if strict and any(s.failure for s in slots):
@@ -348,7 +360,7 @@ def ingest_paths(
             previous = Previous() if rebuild else read_previous(index_dir, current)
             _carry_over(slots, previous)
             built = _build(
-                index_dir, slots, previous, embedders, max_tokens, progress or _no_progress, warnings
+                index_dir, slots, previous, embedders, max_tokens, progress or _no_progress, warnings, server
             )
         report = IngestReport(
             index_dir=str(index_dir),
@@ -370,7 +382,7 @@ def ingest_paths(
             rebuild=rebuild,
         )
         if built is not None:
-            _commit(index_dir, built, report, current)
+            _commit(index_dir, built, report, current, release)
             _warm_situations(index_dir, embedders)
     return report
 
@@ -384,8 +396,33 @@ def _warm_situations(index_dir: Path, embedders: Mapping[str, Embedder]) -> None
         SituationIndex.build(embedders[SITUATION_EMBEDDER], index_dir)
 
 
-def _commit(index_dir: Path, built: _Built, report: IngestReport, previous_gen: str | None) -> None:
+def _releaser(server: Server | None) -> Callable[[str], None] | None:
+    """Drops a generation's namespace from the chroma server (None for the embedded store).
+
+    Only this ingest's server is reached: collections a killed ingest left on another server
+    stay there.
+    """
+    if server is None:
+        return None
+
+    def release(gen_id: str) -> None:
+        chroma = ChromaDir(Path(), url=server.url, namespace=server_namespace(gen_id), token=server.token)
+        dropped = chroma.drop_all()
+        if dropped:
+            log.info("dropped %d collection(s) of generation %s from the chroma server", len(dropped), gen_id)
+
+    return release
+
+
+def _commit(
+    index_dir: Path,
+    built: _Built,
+    report: IngestReport,
+    previous_gen: str | None,
+    release: Callable[[str], None] | None,
+) -> None:
     (built.tmp / REPORT_FILE).write_text(report.to_json(), encoding="utf-8")
     commit(index_dir, built.gen_id, built.tmp)
-    removed = collect_garbage(index_dir, {built.gen_id} | ({previous_gen} if previous_gen else set()))
+    keep = {built.gen_id} | ({previous_gen} if previous_gen else set())
+    removed = collect_garbage(index_dir, keep, release)
     log.info("generation %s is current; removed old generations: %s", built.gen_id, removed or "none")

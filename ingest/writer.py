@@ -1,8 +1,9 @@
 """Turn the passages of one ingest into a new index generation.
 
 Reads what the previous generation holds, works out what changed (by passage id, which is a
-content hash), copies the previous chroma directory and applies only the changes, embeds only
-texts no cache has seen, and writes every file of the generation. ``ingest.generation`` makes
+content hash), copies the previous chroma directory (or, on a chroma server, the previous
+namespace's collections) and applies only the changes, embeds only texts no cache has seen,
+and writes every file of the generation. ``ingest.generation`` makes
 it current.
 """
 
@@ -26,13 +27,15 @@ from regkb.index import (
     DOCUMENTS_FILE,
     GENERATION_FILE,
     PASSAGES_FILE,
+    SERVER,
     generation_dir,
     passage_from_dict,
     passage_to_dict,
 )
 from regkb.lexical import LexicalIndex
 from regkb.names import lexical_text
-from regkb.store import ChromaDir, DenseStore, collection_name, copy_chroma_dir
+from regkb.replica import SEQ
+from regkb.store import ChromaDir, DenseStore, collection_name, copy_chroma_dir, copy_collections
 from regkb.types import SCHEMA_VERSION, Passage
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,7 @@ class Previous:
     passages: Mapping[str, Passage] = dataclasses.field(default_factory=dict)
     documents: Mapping[DocKey, dict[str, Any]] = dataclasses.field(default_factory=dict)
     channels: Mapping[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    store: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # generation.json "store"
 
     def passages_of(self, key: DocKey) -> list[Passage]:
         return [p for p in self.passages.values() if (p.root, p.doc_id) == key]
@@ -71,6 +75,7 @@ def read_previous(index_dir: Path, generation: str | None) -> Previous:
         passages={p.id: p for p in passages},
         documents={(d["root"], d["doc_id"]): d for d in docs},
         channels=info["channels"],
+        store=info.get("store", {}),
     )
 
 
@@ -137,6 +142,35 @@ def _metadata(p: Passage) -> dict[str, str | int | float | bool | None]:
     }
 
 
+class _PassageRecords(DenseStore):
+    """A channel's collection on a chroma server: every record written also carries its passage
+    (JSON, as the record's document) and its position in passages.jsonl (``seq``), so a replica
+    can rebuild passages.jsonl and the lexical index from the server (``regkb.replica``)."""
+
+    def __init__(self, store: DenseStore, passages: Sequence[Passage]) -> None:
+        super().__init__(store.collection)
+        self._by_id = {p.id: p for p in passages}
+        self._seq = {p.id: i for i, p in enumerate(passages)}
+
+    def upsert(
+        self,
+        ids: Sequence[str],
+        vectors: Sequence[Sequence[float]],
+        metadatas: Sequence[Mapping[str, str | int | float | bool | None]],
+        documents: Sequence[str] | None = None,
+    ) -> None:
+        metas = [{**m, SEQ: self._seq[pid]} for pid, m in zip(ids, metadatas, strict=True)]
+        docs = [json.dumps(passage_to_dict(self._by_id[pid]), ensure_ascii=False) for pid in ids]
+        super().upsert(ids, vectors, metas, docs)
+
+    def renumber(self, previous: Previous, written: Sequence[Passage]) -> None:
+        """Rewrite seq of carried-over records whose position changed (vectors stay as they are)."""
+        old = {pid: i for i, pid in enumerate(previous.passages)}
+        done = {p.id for p in written}
+        moved = [p for p in self._by_id.values() if p.id not in done and old.get(p.id) != self._seq[p.id]]
+        self.update_metadata([p.id for p in moved], [{**_metadata(p), SEQ: self._seq[p.id]} for p in moved])
+
+
 def _channel_store(
     chroma: ChromaDir, name: str, settings: dict[str, Any], expected: int
 ) -> tuple[DenseStore, bool]:
@@ -180,10 +214,14 @@ def write_dense(
         todo = list(passages) if fresh else list(diff.upsert)
         if not fresh:
             store.delete(diff.delete)
+        if chroma.remote:
+            store = _PassageRecords(store, passages)
         vectors, embedded[spec] = _vectors(
             [p.embed_text for p in todo], embedder, cache, progress, f"embed:{spec}"
         )
         store.upsert([p.id for p in todo], vectors, [_metadata(p) for p in todo])
+        if isinstance(store, _PassageRecords):
+            store.renumber(previous, todo)
         channels[spec] = settings
     wanted = {c["collection"] for c in channels.values()}
     for name in chroma.collection_names():
@@ -192,11 +230,37 @@ def write_dense(
     return channels, embedded
 
 
-def open_chroma(target: Path, previous: Previous, index_dir: Path) -> ChromaDir:
-    """The new generation's chroma dir: a copy of the previous one, or empty."""
-    if previous.generation is not None:
-        copy_chroma_dir(generation_dir(index_dir, previous.generation) / CHROMA_DIR, target)
-    return ChromaDir(target)
+def open_chroma(target: Path, previous: Previous, index_dir: Path, server: Server | None = None) -> ChromaDir:
+    """The new generation's collections: a copy of the previous generation's, or none.
+
+    Embedded, a copy of the previous chroma directory; on a server, the previous namespace's
+    collections copied into the new one. A previous generation kept in the other kind of store
+    is not copied: its channels are rebuilt (from the embedding cache).
+    """
+    was_server = previous.store.get("backend") == SERVER
+    if server is None:
+        if previous.generation is not None and not was_server:
+            copy_chroma_dir(generation_dir(index_dir, previous.generation) / CHROMA_DIR, target)
+        return ChromaDir(target)
+    chroma = ChromaDir(target, url=server.url, namespace=server.namespace, token=server.token)
+    chroma.drop_all()  # nothing should be there; never build on leftovers
+    if previous.generation is not None and was_server:
+        source = ChromaDir(target, url=server.url, namespace=previous.store["namespace"], token=server.token)
+        copy_collections(source, chroma)
+    return chroma
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    """Where a generation's collections go on a chroma server."""
+
+    url: str
+    namespace: str
+    token: str | None = None
+
+    def info(self) -> dict[str, str]:
+        """generation.json's "store" entry (no URL or token: replicas may reach the server another way)."""
+        return {"backend": SERVER, "namespace": self.namespace}
 
 
 def write_files(

@@ -97,8 +97,7 @@ class Engine:
         return self._embedders[spec]
 
     def _load(self) -> _State:
-        settings = self.settings
-        reader = IndexReader.open(Path(settings.index_dir), settings.chroma_url, settings.chroma_token)
+        reader = IndexReader.open(Path(self.settings.index_dir))
         wanted = set(self.settings.dense)
         embedders = {
             name: self._embedder(spec) for name, spec in reader.embedder_specs.items() if name in wanted
@@ -258,12 +257,12 @@ class Engine:
         return result.text, result.citations, [*notes, *result.flags]
 
     def _evidence(self, plan: QueryPlan, hits: Sequence[Hit]) -> list[Hit]:
-        """An article lookup cites just those articles; otherwise the strongest hits near the best."""
+        """An article lookup cites just those articles; otherwise the top hits (by rank: scores from the
+        fused or the learned ranking are not on one scale). compose cites those that address the question."""
         looked_up = [h for h in hits if "lookup" in h.channels]
         if looked_up:
             return looked_up
-        floor = hits[0].score * 0.55
-        chosen = [h for h in hits[:MAX_EVIDENCE] if h.score >= floor and h.passage.article]
+        chosen = [h for h in hits[:MAX_EVIDENCE] if h.passage.article]
         return chosen or list(hits[:1])
 
     def _verdict(self, question: str, hits: Sequence[Hit]) -> str | None:
