@@ -97,7 +97,8 @@ class Engine:
         return self._embedders[spec]
 
     def _load(self) -> _State:
-        reader = IndexReader.open(Path(self.settings.index_dir))
+        settings = self.settings
+        reader = IndexReader.open(Path(settings.index_dir), settings.chroma_url, settings.chroma_token)
         wanted = set(self.settings.dense)
         embedders = {
             name: self._embedder(spec) for name, spec in reader.embedder_specs.items() if name in wanted
