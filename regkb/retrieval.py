@@ -12,6 +12,7 @@ import numpy as np
 
 from regkb.embedders import Embedder
 from regkb.index import IndexReader
+from regkb.lexical import tokenize
 from regkb.lookup import ArticleRef, ReferenceFinder
 from regkb.memory import QuestionMemory
 from regkb.numerals import NUMERAL_CLASS, normalize_article_refs
@@ -51,6 +52,8 @@ class Ranked:
     """Each channel's ranked ids, plus the raw top scores the refusal rule reads."""
 
     lists: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    words: int = 0  # the question's words (two characters or more)
+    unknown: tuple[str, ...] = ()  # those no indexed passage contains
 
     def top_score(self, channel: str) -> float:
         ranked = self.lists.get(channel) or []
@@ -144,6 +147,8 @@ class Retriever:
         """Each channel's proposals (ids and scores, best first), cross-references included."""
         allowed = self.allowed(filters) if filters is not None else None
         ranked = Ranked()
+        ranked.words = len([t for t in dict.fromkeys(tokenize(plan.question)) if len(t) >= 2])
+        ranked.unknown = tuple(self.reader.lexical.unknown_words(plan.question))
         ranked.lists["lookup"] = self._lookup(plan)
         ranked.lists["conduct"] = self._conduct(plan) if self.curated else []
         lexical = self.reader.lexical.search(

@@ -78,6 +78,11 @@ def train(index: Path, shared: Path, out: Path) -> dict:
     folds = np.array([fold_of(q.id, FOLDS) for q in questions])
     oof = out_of_fold(x, y, folds)
     threshold = pick_threshold(oof, y)
+    for share in (0.01, 0.02, 0.03, 0.05):
+        at = float(np.sort(oof[y == 1])[int(share * (y == 1).sum())])
+        print(
+            f"false refusals ≤ {share:.0%}: threshold {at:.3f} refuses {np.mean(oof[y == 0] < at):.0%} out of scope"
+        )
     model = fit(x, y)
     sets = np.array([q.set for q in questions])
     figures = {
