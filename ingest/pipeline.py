@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import logging
 import time
@@ -22,6 +23,7 @@ from ingest.embcache import EmbeddingCache
 from ingest.generation import IndexLock, clean_stale, collect_garbage, commit, new_generation
 from ingest.loaders import MAX_FILE_MB, check_size
 from ingest.report import FileFailure, IngestReport, Superseded
+from ingest.reuse import KEY_FIELD, group_passages, passage_key, reusable
 from ingest.writer import (
     Diff,
     Previous,
@@ -55,14 +57,15 @@ class Stages:
     make_passages: Callable[..., list[Passage]]
     token_counter: Callable[[], Callable[[str], int]]
     make_embedder: Callable[[str, int], Embedder]
-    load_sources: Callable[[Path], list[SourceDocument]]
+    load_sources: Callable[..., list[SourceDocument]]  # (root, statutes=None | "all")
+    load_book: Callable[[], list[SourceDocument]]  # every law of the statute database
 
 
 def default_stages() -> Stages:
     from ingest.loaders import load_file
     from ingest.metadata import read_manifest, resolve_meta
     from ingest.passages import make_passages
-    from ingest.sources import load_sources
+    from ingest.sources import load_book, load_sources
     from ingest.structure import parse
     from regkb.embedders import e5_token_counter, make_embedder
 
@@ -75,6 +78,7 @@ def default_stages() -> Stages:
         e5_token_counter,
         make_embedder,
         load_sources,
+        load_book,
     )
 
 
@@ -118,7 +122,11 @@ def _load_one(root: Root, file: Path, manifest: Mapping[str, DocMeta], stages: S
 
 
 def _collect(
-    roots: Sequence[Root], stages: Stages, progress: Progress, max_file_mb: float = MAX_FILE_MB
+    roots: Sequence[Root],
+    stages: Stages,
+    progress: Progress,
+    max_file_mb: float = MAX_FILE_MB,
+    statutes: str | None = None,
 ) -> list[_Slot]:
     """Load every file and its metadata; failures become slots with a reason."""
     slots: list[_Slot] = []
@@ -141,15 +149,20 @@ def _collect(
             slots.append(slot)
             progress("files", len(slots), total)
         if root.sources_toml is not None:
-            try:
-                docs = stages.load_sources(root.path)
-            except Exception as exc:
-                slots.append(
-                    _Slot(STATUTES_ROOT, "*", root.rank, failure=f"{root.sources_toml}: {_reason(exc)}")
-                )
-            else:
-                slots.extend(_Slot(d.root, d.doc_id, root.rank, doc=d) for d in docs)
+            load = functools.partial(stages.load_sources, root.path, statutes=statutes)
+            slots.extend(_source_slots(str(root.sources_toml), root.rank, load))
+    if statutes == "all" and not any(r.sources_toml for r in roots):
+        slots.extend(_source_slots("--statutes all", -1, stages.load_book))
     return slots
+
+
+def _source_slots(where: str, rank: int, load: Callable[[], list[SourceDocument]]) -> list[_Slot]:
+    """Slots of a non-file source's documents, or one failed slot naming the source."""
+    try:
+        docs = load()
+    except Exception as exc:
+        return [_Slot(STATUTES_ROOT, "*", rank, failure=f"{where}: {_reason(exc)}")]
+    return [_Slot(d.root, d.doc_id, rank, doc=d) for d in docs]
 
 
 def _supersede(slots: Sequence[_Slot]) -> list[Superseded]:
@@ -207,7 +220,7 @@ def _carry_over(slots: Sequence[_Slot], previous: Previous) -> None:
 
 
 def _documents(
-    slots: Sequence[_Slot], previous: Previous, diff_ids: set[str], now: str
+    slots: Sequence[_Slot], previous: Previous, diff_ids: set[str], now: str, max_tokens: int
 ) -> list[dict[str, Any]]:
     """documents.json entries: DocumentInfo fields plus content hash and source path."""
     entries: list[dict[str, Any]] = []
@@ -234,7 +247,14 @@ def _documents(
             passages=len(slot.passages),
             ingested_at=before["ingested_at"] if same and before else now,
         )
-        entries.append({**dataclasses.asdict(info), "content_hash": doc.content_hash, "path": doc.path})
+        entries.append(
+            {
+                **dataclasses.asdict(info),
+                "content_hash": doc.content_hash,
+                "path": doc.path,
+                KEY_FIELD: passage_key(doc, max_tokens),
+            }
+        )
     return entries
 
 
@@ -251,18 +271,30 @@ def _unique(passages: Sequence[Passage], warnings: list[str]) -> list[Passage]:
 
 
 def _read(
-    roots: Sequence[Root], stages: Stages, max_tokens: int, progress: Progress, max_file_mb: float
+    roots: Sequence[Root],
+    stages: Stages,
+    max_tokens: int,
+    progress: Progress,
+    max_file_mb: float,
+    previous: Previous,
+    statutes: str | None = None,
 ) -> tuple[list[_Slot], list[Superseded], list[str]]:
-    """Load, pick the latest version of each title, and cut passages; failures stay in their slots."""
-    slots = _collect(roots, stages, progress, max_file_mb)
+    """Load, pick the latest version of each title, and cut passages (reusing an unchanged
+    document's previous passages); failures stay in their slots."""
+    slots = _collect(roots, stages, progress, max_file_mb, statutes)
     superseded = _supersede(slots)
     warnings: list[str] = []
-    count_tokens = stages.token_counter()
+    grouped = group_passages(previous.passages)
+    count_tokens = functools.cache(stages.token_counter)  # the tokenizer loads only if something is parsed
     for slot in slots:
         if slot.doc is None:
             continue
+        kept = reusable(slot.doc, passage_key(slot.doc, max_tokens), previous.documents, grouped)
+        if kept is not None:
+            slot.passages = kept
+            continue
         try:
-            warning = _passages(slot, stages, count_tokens, max_tokens)
+            warning = _passages(slot, stages, count_tokens(), max_tokens)
         except Exception as exc:
             slot.doc, slot.failure, slot.passages = None, _reason(exc), []
         else:
@@ -305,7 +337,7 @@ def _build(
     finally:
         cache.close()
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    documents = _documents(slots, previous, {p.id for p in diff.upsert}, now)
+    documents = _documents(slots, previous, {p.id for p in diff.upsert}, now, max_tokens)
     info = {
         "schema_version": SCHEMA_VERSION,
         "generation": gen_id,
@@ -330,6 +362,7 @@ def ingest_paths(
     progress: Progress | None = None,
     stages: Stages | None = None,
     max_file_mb: float = MAX_FILE_MB,
+    statutes: str | None = None,
     chroma_url: str | None = None,
     chroma_token: str | None = None,
 ) -> IngestReport:
@@ -337,9 +370,10 @@ def ingest_paths(
 
     The new generation mirrors exactly the given paths: documents of the previous generation
     not among them are removed. A failing file is reported and, unless rebuilding, keeps its
-    previous passages; with strict, any failure leaves the index untouched. With chroma_url the
-    dense collections go to that chroma server (one namespace per generation), and the
-    collections of removed or abandoned generations are dropped from it.
+    previous passages; with strict, any failure leaves the index untouched. statutes="all" adds
+    every law of the statute database (to each root's sources.toml, or on its own without one).
+    With chroma_url the dense collections go to that chroma server (one namespace per
+    generation), and the collections of removed or abandoned generations are dropped from it.
     """
     start = time.perf_counter()
     if not dense:
@@ -352,12 +386,14 @@ def ingest_paths(
     release = _releaser(server)
     with IndexLock(index_dir):
         clean_stale(index_dir, release)
-        slots, superseded, warnings = _read(roots, stages, max_tokens, progress or _no_progress, max_file_mb)
         current = IndexReader.current_generation(index_dir)
+        previous = Previous() if rebuild else read_previous(index_dir, current)
+        slots, superseded, warnings = _read(
+            roots, stages, max_tokens, progress or _no_progress, max_file_mb, previous, statutes
+        )
         if strict and any(s.failure for s in slots):
             built = None
         else:
-            previous = Previous() if rebuild else read_previous(index_dir, current)
             _carry_over(slots, previous)
             built = _build(
                 index_dir, slots, previous, embedders, max_tokens, progress or _no_progress, warnings, server

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.embcache import EmbeddingCache
+from ingest.embedding import channels_of, stream
 from regkb.embedders import Embedder
 from regkb.index import (
     BM25_DIR,
@@ -40,8 +41,7 @@ from regkb.types import SCHEMA_VERSION, Passage
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total): "files", "embed:<channel>"
-EMBED_BATCH = 64
+Progress = Callable[[str, int, int], None]  # (stage, done, total): "files", "embed:<channel>", …
 DocKey = tuple[str, str]  # (root, doc_id)
 
 
@@ -115,23 +115,6 @@ def diff_passages(previous: Mapping[str, Passage], passages: Sequence[Passage]) 
     )
 
 
-def _vectors(
-    texts: Sequence[str], embedder: Embedder, cache: EmbeddingCache, progress: Progress, stage: str
-) -> tuple[list[list[float]], int]:
-    """Vectors for texts, embedding (in batches, cached as they come) only what the cache lacks."""
-    found = cache.get_many(embedder.name, texts)
-    # Length-sorted batches: each embedder call pads its texts to similar lengths.
-    missing = sorted(dict.fromkeys(t for t in texts if t not in found), key=len)
-    progress(stage, 0, len(missing))
-    for start in range(0, len(missing), EMBED_BATCH):
-        batch = missing[start : start + EMBED_BATCH]
-        vectors = embedder.embed_documents(batch)
-        cache.put_many(embedder.name, batch, vectors)
-        found.update(zip(batch, vectors, strict=True))
-        progress(stage, start + len(batch), len(missing))
-    return [found[t] for t in texts], len(missing)
-
-
 def _metadata(p: Passage) -> dict[str, str | int | float | bool | None]:
     return {
         "doc_id": p.doc_id,
@@ -197,9 +180,11 @@ def write_dense(
     cache: EmbeddingCache,
     progress: Progress,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
-    """Bring every channel's collection up to date; returns channel infos and embedded counts."""
+    """Bring every channel's collection up to date (streamed, see ingest.embedding); returns
+    channel infos and embedded counts."""
     channels: dict[str, dict[str, Any]] = {}
-    embedded: dict[str, int] = {}
+    stores: dict[str, DenseStore] = {}
+    todo: dict[str, Sequence[Passage]] = {}
     for spec, embedder in embedders.items():
         name = collection_name(embedder.name, max_tokens)
         settings = {
@@ -211,23 +196,21 @@ def write_dense(
             "collection": name,
         }
         store, fresh = _channel_store(chroma, name, settings, len(previous.passages))
-        todo = list(passages) if fresh else list(diff.upsert)
         if not fresh:
             store.delete(diff.delete)
         if chroma.remote:
             store = _PassageRecords(store, passages)
-        vectors, embedded[spec] = _vectors(
-            [p.embed_text for p in todo], embedder, cache, progress, f"embed:{spec}"
-        )
-        store.upsert([p.id for p in todo], vectors, [_metadata(p) for p in todo])
+        stores[spec], todo[spec], channels[spec] = store, (passages if fresh else diff.upsert), settings
+    streamed = channels_of(embedders, stores, todo)
+    stream(streamed, passages, cache, _metadata, progress)
+    for spec, store in stores.items():
         if isinstance(store, _PassageRecords):
-            store.renumber(previous, todo)
-        channels[spec] = settings
+            store.renumber(previous, todo[spec])
     wanted = {c["collection"] for c in channels.values()}
     for name in chroma.collection_names():
         if name not in wanted:
             chroma.drop(name)
-    return channels, embedded
+    return channels, {c.spec: c.embedded for c in streamed}
 
 
 def open_chroma(target: Path, previous: Previous, index_dir: Path, server: Server | None = None) -> ChromaDir:

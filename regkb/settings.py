@@ -23,6 +23,9 @@ class Settings(BaseSettings):
         True, description="Use the curated conduct patterns, situations and jargon as ranking evidence."
     )
     memory: bool = Field(True, description="Use the question memory (past training questions) as evidence.")
+    statutes: str | None = Field(
+        None, description='"all": ingest every law of the statute database besides the roots.'
+    )
     max_tokens: int = Field(480, description="Split articles longer than this many model tokens.")
     threads: int = Field(2, description="CPU threads for embedding.")
     top_k: int = Field(10, description="Passages returned by retrieval.")

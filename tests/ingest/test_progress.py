@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.cli import _LogLines
+from ingest.cli import _LogLines, format_seconds
 from tests.ingest.factory import small_corpus
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,7 +37,28 @@ def test_log_lines_are_periodic_per_stage_and_end_each_stage(caplog: pytest.LogC
     assert messages[0] == "embed:e5: 0/1000 (0%)"
     assert messages[-1] == "embed:e5: 1000/1000 (100%)"
     assert len(messages) == 6  # at 0, 10, 20, 30, 40 s and the end (50 s)
-    assert messages[1] == "embed:e5: 200/1000 (20%)"
+    assert messages[1] == "embed:e5: 200/1000 (20%), ETA 40s"  # 200 in 10 s: 800 left take 40 s
+    assert messages[4] == "embed:e5: 800/1000 (80%), ETA 10s"
+
+
+def test_eta_is_measured_from_the_stage_start_and_formatted_in_minutes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = _Clock()
+    lines = _LogLines(interval_s=10, clock=clock)
+    with caplog.at_level(logging.INFO, logger="ingest.progress"):
+        lines("documents", 0, 367)
+        clock.now = 60.0
+        lines("documents", 10, 367)  # 10 documents a minute: 357 left take 35 min 42 s
+        clock.now = 7200.0
+        lines("passages", 100, 25000)  # first report of a stage: no rate yet, no ETA
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == [
+        "documents: 0/367 (0%)",
+        "documents: 10/367 (2%), ETA 35m42s",
+        "passages: 100/25000 (0%)",
+    ]
+    assert format_seconds(3725) == "1h02m"
 
 
 @pytest.mark.integration
