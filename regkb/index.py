@@ -108,9 +108,9 @@ class IndexReader:
                 f"schema {SCHEMA_VERSION}; run `regkb ingest --rebuild`"
             )
         self._chroma = self._open_store(chroma_url, chroma_token)
-        if not (self.path / PASSAGES_FILE).exists() or not (self.path / BM25_DIR).exists():
-            from regkb.replica import restore
+        from regkb.replica import needs_restore, restore  # it imports this module
 
+        if needs_restore(self.path):
             restore(self.path, self.info, self._chroma)
         lines = (self.path / PASSAGES_FILE).read_text(encoding="utf-8").splitlines()
         self.passages: list[Passage] = [passage_from_dict(json.loads(line)) for line in lines if line]

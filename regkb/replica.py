@@ -31,6 +31,12 @@ from regkb.types import Passage
 log = logging.getLogger(__name__)
 
 SEQ = "seq"  # metadata key: the passage's position in passages.jsonl
+BM25_IDS = "ids.json"  # the file LexicalIndex.save writes last: present in every complete bm25/
+
+
+def needs_restore(path: Path) -> bool:
+    """True when the generation directory lacks passages.jsonl or a complete bm25/."""
+    return not (path / PASSAGES_FILE).exists() or not (path / BM25_DIR / BM25_IDS).exists()
 
 
 def restore(path: Path, info: dict[str, Any], chroma: ChromaDir | None) -> None:
@@ -46,7 +52,7 @@ def restore(path: Path, info: dict[str, Any], chroma: ChromaDir | None) -> None:
         text = "".join(json.dumps(passage_to_dict(p), ensure_ascii=False) + "\n" for p in passages)
         _replace_file(passages_file, text)
         log.info("%s: rebuilt %d passages from the chroma server", path, len(passages))
-    if not (path / BM25_DIR).exists():
+    if not (path / BM25_DIR / BM25_IDS).exists():  # absent, or an empty directory a sync created
         lines = passages_file.read_text(encoding="utf-8").splitlines()
         passages = [passage_from_dict(json.loads(line)) for line in lines if line]
         lexical = LexicalIndex.build([p.id for p in passages], [lexical_text(p) for p in passages])
@@ -91,6 +97,8 @@ def _replace_dir(target: Path, lexical: LexicalIndex) -> None:
     tmp = target.with_name(f".{target.name}.{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     lexical.save(tmp)
+    if target.exists() and not (target / BM25_IDS).exists():
+        shutil.rmtree(target, ignore_errors=True)  # an empty or partial directory: replace it
     try:
         os.rename(tmp, target)
     except OSError:  # another process of this replica got there first: keep its copy

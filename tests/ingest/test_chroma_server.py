@@ -110,6 +110,7 @@ def test_a_replica_answers_exactly_like_the_embedded_index(url: str, tmp_path: P
 
     replica = tmp_path / "replica"
     _give_replica(tmp_path / "writer", replica)
+    (generation_dir(replica, str(report.generation)) / BM25_DIR).mkdir()  # as a careless sync leaves it
     embedded = Engine(Settings(index_dir=tmp_path / "embedded", dense=["hash"], memory=False))
     remote = Engine(Settings(index_dir=replica, dense=["hash"], memory=False, chroma_url=url))
     rebuilt = generation_dir(replica, str(report.generation))
