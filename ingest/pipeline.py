@@ -131,6 +131,7 @@ def _collect(
     """Load every file and its metadata; failures become slots with a reason."""
     slots: list[_Slot] = []
     total = sum(len(r.files) for r in roots)
+    read = 0
     for root in roots:
         manifest: Mapping[str, DocMeta] = {}
         manifest_error = None
@@ -147,7 +148,8 @@ def _collect(
                 except Exception as exc:
                     slot.failure = _reason(exc)
             slots.append(slot)
-            progress("files", len(slots), total)
+            read += 1
+            progress("files", read, total)
         if root.sources_toml is not None:
             load = functools.partial(stages.load_sources, root.path, statutes=statutes)
             slots.extend(_source_slots(str(root.sources_toml), root.rank, load))

@@ -114,10 +114,13 @@ class Engine:
         }
 
         def resolve(name: str) -> str | None:
-            return aliases.resolve(name) or own.get(name)
+            law = aliases.law_named(name)  # 个税法 -> 中华人民共和国个人所得税法, when the index holds it
+            return aliases.resolve(name) or own.get(name) or (own.get(law) if law else None)
 
-        # documents ingested without an alias entry (uploads) are found by their own titles too
-        finder = ReferenceFinder([*aliases.names(), *own], resolve, FuzzyNames(own.items()))
+        # documents ingested without an alias entry (uploads, the statute book) are found by their
+        # own titles too, and the usual short names of laws the alias table lists as not indexed
+        held = [n for n in aliases.names(include_not_indexed=True) if n not in own and resolve(n)]
+        finder = ReferenceFinder([*held, *own], resolve, FuzzyNames(own.items()))
         retriever = Retriever(reader, embedders, resolver, finder)
         retriever.curated = self.settings.curated
         retriever.situations = self._situations(embedders)

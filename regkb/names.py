@@ -9,6 +9,7 @@ none exactly is recognised by how much of a document's name it contains.
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
 from regkb.types import Passage
@@ -45,11 +46,19 @@ def bigrams(text: str) -> set[str]:
 
 
 class FuzzyNames:
-    """Recognises a document from a mention that shortens or reorders its name."""
+    """Recognises a document from a mention that shortens or reorders its name.
+
+    Names are indexed by their character bigrams, so a mention is compared only with the names
+    it shares a bigram with (the statute book has over a thousand names).
+    """
 
     def __init__(self, names: Iterable[tuple[str, str]]) -> None:
         """names: (surface name, canonical short title) pairs."""
         self._names = [(name, canonical, bigrams(name)) for name, canonical in names if len(name) >= 4]
+        self._by_gram: dict[str, list[int]] = defaultdict(list)
+        for i, (_name, _canonical, grams) in enumerate(self._names):
+            for gram in grams:
+                self._by_gram[gram].append(i)
 
     def find(self, text: str) -> list[tuple[str, tuple[int, int]]]:
         """(canonical short title, span) for each suffix-ended mention clearly naming one document."""
@@ -63,13 +72,14 @@ class FuzzyNames:
         return found
 
     def _best(self, window: str, suffix: str) -> str | None:
-        grams = bigrams(window)
+        shared: Counter[int] = Counter()
+        for gram in bigrams(window):
+            shared.update(self._by_gram.get(gram, ()))
         scored: dict[str, float] = {}
-        for name, canonical, name_grams in self._names:
-            if not name.endswith(suffix) or not name_grams:
-                continue
-            share = len(name_grams & grams) / len(name_grams)
-            scored[canonical] = max(scored.get(canonical, 0.0), share)
+        for i, count in shared.items():
+            name, canonical, name_grams = self._names[i]
+            if name.endswith(suffix):
+                scored[canonical] = max(scored.get(canonical, 0.0), count / len(name_grams))
         ranked: Sequence[tuple[str, float]] = sorted(scored.items(), key=lambda kv: -kv[1])
         if not ranked or ranked[0][1] < FUZZY_MIN:
             return None

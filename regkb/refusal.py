@@ -67,10 +67,14 @@ def _not_indexed_pattern() -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(f) for f in forms)) if forms else None
 
 
-def not_indexed_mentions(text: str) -> list[str]:
-    """Laws named in text that the knowledge base does not hold."""
+def not_indexed_mentions(text: str, resolver: ProvisionResolver | None = None) -> list[str]:
+    """Laws named in text that the knowledge base does not hold (that the resolver's index lacks)."""
     pattern = _not_indexed_pattern()
-    return list(dict.fromkeys(pattern.findall(text))) if pattern else []
+    found = list(dict.fromkeys(pattern.findall(text))) if pattern else []
+    if resolver is None:
+        return found
+    table = vocab.load_aliases()
+    return [name for name in found if not resolver.doc_ids(table.law_named(name) or name)]
 
 
 @functools.cache
@@ -188,7 +192,7 @@ class RefusalPolicy:
                 return Decision(False)
             missing = "、".join(f"《{r.document}》{r.article}" for r in plan.refs)
             return Decision(True, f"知识库中没有{missing}")
-        foreign = not_indexed_mentions(plan.question)
+        foreign = not_indexed_mentions(plan.question, resolver)
         if foreign and not plan.documents:
             return Decision(True, f"知识库未收录{'、'.join(foreign)}")
         if self.calibration is None or not all(c in ranked.lists for c in REQUIRED_CHANNELS):

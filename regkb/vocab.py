@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
@@ -135,6 +135,7 @@ class AliasTable:
     not_indexed: frozenset[str]  # every surface form of a known but unindexed law
     successors: Mapping[str, str]  # normalised name of a repealed law -> short title replacing it
     _forms: tuple[str, ...]  # surface forms of indexed documents, longest first
+    laws: Mapping[str, str] = field(default_factory=dict)  # normalised form of an unlisted law -> full name
 
     def resolve(self, name: str) -> str | None:
         """An alias, full or short title -> the short title; None when not an indexed document."""
@@ -149,6 +150,11 @@ class AliasTable:
     def is_not_indexed(self, name: str) -> bool:
         key = normalize_name(name)
         return key not in self.surface and any(normalize_name(n) == key for n in self.not_indexed)
+
+    def law_named(self, name: str) -> str | None:
+        """For a surface form of a known_not_indexed law (个税法), the law's full name, so an index
+        that does hold it (the whole statute book) can resolve the form to its document."""
+        return self.laws.get(normalize_name(name))
 
     def successor(self, name: str) -> str | None:
         """For a repealed law (合同法), the indexed document that replaced it (民法典)."""
@@ -172,6 +178,7 @@ def _build_alias_table(path: Path, model: _AliasFileModel) -> AliasTable:
             forms.update({form, form.removeprefix(_STATE_PREFIX)})
     not_indexed: set[str] = set()
     successors: dict[str, str] = {}
+    laws: dict[str, str] = {}
     for law in model.known_not_indexed:
         for form in (law.name, *law.aliases):
             if normalize_name(form) in surface:
@@ -179,6 +186,7 @@ def _build_alias_table(path: Path, model: _AliasFileModel) -> AliasTable:
                     f"{path}: '{form}' is listed as not indexed but names '{surface[normalize_name(form)]}'"
                 )
             not_indexed.update({form, form.removeprefix(_STATE_PREFIX)})
+            laws[normalize_name(form)] = law.name
             if law.replaced_by is not None:
                 if law.replaced_by not in titles:
                     raise ConfigError(
@@ -191,6 +199,7 @@ def _build_alias_table(path: Path, model: _AliasFileModel) -> AliasTable:
         not_indexed=frozenset(not_indexed),
         successors=MappingProxyType(successors),
         _forms=tuple(sorted(forms, key=lambda n: (-len(n), n))),
+        laws=MappingProxyType(laws),
     )
 
 
