@@ -37,7 +37,7 @@ PERMISSION_Q = re.compile(
     r"是否(?:合法|违法|可以|允许|合规|构成|有效)|允许吗|有效吗|对吗|真的吗|支持吗|"
     r"[能可].{0,24}吗|(?:要|会|需要)(?:负|承担|被|坐牢|构成)[^？?]{0,12}吗|"
     # any yes/no question: ……吗？, A-not-A (有没有 / 认不认 / 会不会), or a trailing 不？/没？
-    r"吗[？?！!。]|吗\s*$|([\u4e00-\u9fff])[不没]\1|[不没][？?]"
+    r"吗[？?！!。]|吗\s*$|([\u4e00-\u9fff])[不没]\1|[不没][？?]|吧[？?]"
 )
 # Questions about a remedy against the other side's conduct (suing, reporting, complaining, claiming).
 REMEDY_Q = re.compile(

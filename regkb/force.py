@@ -38,7 +38,10 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"|(?<![不免])(?:应当|应|依法)?(?:承担|负)[^。；，]{0,8}?(?:刑事|民事|侵权|赔偿|法律)责任"
         r"|(?:依照|按照)[^。；]{0,20}规定(?:定罪)?处罚|从重处罚|予以处罚"
     ),
-    PROHIBITION: re.compile(r"不得|禁止|严禁|不准|不许|不应当|无效|不予支持|不予保护"),
+    # 方可 / 只有……才: permitted only when the condition holds (an exception to an implied prohibition)
+    PROHIBITION: re.compile(
+        r"不得|禁止|严禁|不准|不许|不应当|无效|不予支持|不予保护|暂停|(?<![一双对各另])方可(?!以)|只有[^。；]{1,40}?才"
+    ),
     DUTY: re.compile(r"(?<!不)应当|必须|(?<!不)应予"),
     PERMISSION: re.compile(r"(?<![不并])可以(?!并处)|有权|允许|准许|应予支持|予以支持"),
     EXEMPTION: re.compile(
@@ -47,6 +50,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     LAPSE: re.compile(r"(?:权|权利)消灭|不再承担|丧失[^。；，]{0,8}(?:权|资格)|(?<!生效、)失效"),
     EXCEPTION: re.compile(
         r"但是|但(?=[^是])|除外|除[^。；]{1,40}?外|经[^。；]{1,30}?同意|另有规定|以[^。；]{1,30}?为限|不在此限"
+        r"|(?<![一双对各另])方可(?!以)|只有[^。；]{1,40}?才"
     ),
 }
 _SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
