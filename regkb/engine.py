@@ -56,7 +56,7 @@ from regkb.verify import IndexResolver, verify_citations
 log = logging.getLogger(__name__)
 
 MAX_EVIDENCE = 4
-EVIDENCE_FLOOR = 0.3  # of the top hit's score; 0.55 loses recall with the learned ranker, none loses precision
+EVIDENCE_FLOOR = 0.3  # of the top score; 0.55 loses recall with the learned ranker, none loses precision
 
 
 @dataclass(frozen=True, slots=True)
