@@ -32,8 +32,8 @@ from regkb.types import LEVEL_ORDER, Passage
 log = logging.getLogger(__name__)
 
 RRF_K = 10  # reciprocal-rank features: 1 / (RRF_K + rank)
-CHANNELS = ("lookup", "conduct", "bm25", "e5", "use", "situation", "memory", "xref", "cited_by")
-SCORED = ("bm25", "e5", "use", "situation", "memory")  # channels whose scores carry meaning
+CHANNELS = ("lookup", "conduct", "bm25", "e5", "use", "situation", "memory", "votes", "xref", "cited_by")
+SCORED = ("bm25", "e5", "use", "situation", "memory", "votes")  # channels whose scores carry meaning
 INTERNAL = "内部制度"
 # The question speaks of the company's own rules.
 _OWN_RULES = re.compile(r"公司|制度|我们|咱们|本司|规定|流程|内部|办法|规范|规程|细则")
@@ -126,8 +126,8 @@ def _fill(
 
 
 def _gap(channel: str, score: float, top: float) -> float:
-    """How far below the channel's best this score is (BM25 relative, cosines absolute)."""
-    if channel == "bm25":
+    """How far below the channel's best this score is (BM25 and votes relative, cosines absolute)."""
+    if channel in ("bm25", "votes"):
         return score / top if top > 0 else 0.0
     return score - top
 

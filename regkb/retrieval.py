@@ -169,12 +169,22 @@ class Retriever:
     def _semantic(self, ranked: Ranked, vector: Sequence[float]) -> None:
         """The channels that compare the question's e5 vector with curated situations and past questions."""
         if self.curated and self.situations is not None:
-            matched = self.situations.match(vector, SITUATION_TOP, SITUATION_MIN)
-            ranked.lists["situation"] = self._round_robin([(s.provisions, score) for s, score in matched])
+            situations = self.situations.match(vector, SITUATION_TOP, SITUATION_MIN)
+            ranked.lists["situation"] = self._round_robin([(s.provisions, score) for s, score in situations])
         if self.memory is not None:
-            ranked.lists["memory"] = self._round_robin(
-                [(refs, score) for refs, score in self.memory.match(vector, MEMORY_TOP)]
-            )
+            matched = self.memory.match(vector, MEMORY_TOP)
+            ranked.lists["memory"] = self._round_robin(matched)
+            ranked.lists["votes"] = self._votes(matched)
+
+    def _votes(self, matched: Sequence[tuple[Sequence[Provenance], float]]) -> list[tuple[str, float]]:
+        """Passages by the summed closeness of the past questions that name them (kNN votes)."""
+        votes: dict[str, float] = defaultdict(float)
+        for provisions, score in matched:
+            for pid in dict.fromkeys(
+                p.id for prov in provisions for p in self.resolver.find(prov.title, prov.article)
+            ):
+                votes[pid] += score
+        return sorted(votes.items(), key=lambda item: (-item[1], item[0]))
 
     def _cross_references(self, ranked: Ranked, filters: Filters) -> None:
         """Articles the leading proposals cite, and passages citing them (both directions)."""

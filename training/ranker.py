@@ -65,7 +65,8 @@ class Rows:
 
 def collect(engine, questions: Sequence[TrainQuestion], memories: Sequence, folds: int) -> Rows:
     """Run each answerable question through the engine's channels with its out-of-fold memory."""
-    xs, ys, groups, articles = [], [], [], []
+    xs, ys, groups = [], [], []
+    articles: list[tuple[str, str]] = []
     kept: list[TrainQuestion] = []
     for q in questions:
         if not (q.question.answerable and q.question.gold):

@@ -31,7 +31,7 @@ from training.memory import embed_questions, fold_memories
 from training.ranker import digest
 
 log = logging.getLogger(__name__)
-MAX_FALSE_REFUSALS = 0.02
+MAX_FALSE_REFUSALS = 0.03
 FOLDS = 5
 
 
