@@ -8,8 +8,9 @@ killed half-way resumes from the vectors it had already paid for.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,14 @@ CREATE TABLE IF NOT EXISTS vectors (
     text_sha TEXT NOT NULL,
     vector BLOB NOT NULL,
     PRIMARY KEY (embedder, text_sha)
+) WITHOUT ROWID
+"""
+_TOKENS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tokens (
+    tokenizer TEXT NOT NULL,
+    text_sha TEXT NOT NULL,
+    tokens TEXT NOT NULL,
+    PRIMARY KEY (tokenizer, text_sha)
 ) WITHOUT ROWID
 """
 _CHUNK = 500  # keeps "IN (...)" below sqlite's variable limit
@@ -34,6 +43,7 @@ class EmbeddingCache:
         self.path = path
         self._db = sqlite3.connect(path)
         self._db.execute(_SCHEMA)
+        self._db.execute(_TOKENS_SCHEMA)
         self._db.commit()
 
     def get_many(self, embedder: str, texts: Iterable[str]) -> dict[str, list[float]]:
@@ -74,6 +84,32 @@ class EmbeddingCache:
         ]
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+
+    def tokens_many(
+        self, tokenizer: str, texts: Sequence[str], tokenize: Callable[[str], list[str]]
+    ) -> list[list[str]]:
+        """Each text's lexical tokens: cached ones read, the others computed and cached (jieba over
+        the statute book takes minutes; a re-ingest that changed one law tokenizes only that law)."""
+        by_key = {text_key(t): t for t in texts}
+        keys = list(by_key)
+        found: dict[str, list[str]] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT text_sha, tokens FROM tokens WHERE tokenizer = ? AND text_sha IN ({marks})",
+                (tokenizer, *chunk),
+            )
+            found.update((by_key[key], json.loads(blob)) for key, blob in rows)
+        missing = [t for t in by_key.values() if t not in found]
+        fresh = [(t, tokenize(t)) for t in missing]
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO tokens VALUES (?, ?, ?)",
+                [(tokenizer, text_key(t), json.dumps(toks, ensure_ascii=False)) for t, toks in fresh],
+            )
+        found.update(fresh)
+        return [found[t] for t in texts]
 
     def close(self) -> None:
         self._db.close()

@@ -26,6 +26,7 @@ from regkb.index import (
     BM25_DIR,
     CHROMA_DIR,
     DOCUMENTS_FILE,
+    EMBCACHE,
     GENERATION_FILE,
     PASSAGES_FILE,
     SERVER,
@@ -33,7 +34,7 @@ from regkb.index import (
     passage_from_dict,
     passage_to_dict,
 )
-from regkb.lexical import LexicalIndex
+from regkb.lexical import LexicalIndex, tokenize, tokenizer_fingerprint
 from regkb.names import lexical_text
 from regkb.replica import SEQ
 from regkb.store import ChromaDir, DenseStore, collection_name, copy_chroma_dir, copy_collections
@@ -262,9 +263,13 @@ def write_files(
     if previous.generation is not None and _same_texts(passages, list(previous.passages.values())):
         shutil.copytree(generation_dir(index_dir, previous.generation) / BM25_DIR, gen_dir / BM25_DIR)
     else:
-        LexicalIndex.build([p.id for p in passages], [lexical_text(p) for p in passages]).save(
-            gen_dir / BM25_DIR
-        )
+        texts = [lexical_text(p) for p in passages]
+        cache = EmbeddingCache(index_dir / EMBCACHE)
+        try:
+            tokens = cache.tokens_many(tokenizer_fingerprint(), texts, tokenize)
+        finally:
+            cache.close()
+        LexicalIndex.build([p.id for p in passages], texts, tokens).save(gen_dir / BM25_DIR)
     _write_json(gen_dir / GENERATION_FILE, info)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -47,6 +48,15 @@ def _jieba() -> tuple[jieba.Tokenizer, frozenset[str]]:
         return _tokenizer, _stopwords
 
 
+def tokenizer_fingerprint() -> str:
+    """What tokenize() depends on (jieba's version, the user dictionary, the stopwords, this code),
+    so cached tokens are never read by another tokenizer."""
+    digest = hashlib.sha256(jieba.__version__.encode())
+    for path in (USERDICT, STOPWORDS, Path(__file__), Path(__file__).with_name("numerals.py")):
+        digest.update(path.read_bytes() if path.exists() else b"-")
+    return digest.hexdigest()[:16]
+
+
 def _is_noise(token: str) -> bool:
     """Whitespace, punctuation and symbols carry no lexical evidence."""
     return all(ch.isspace() or unicodedata.category(ch)[0] in "PSZC" for ch in token)
@@ -80,13 +90,19 @@ class LexicalIndex:
         self._vocab: dict[str, int] = dict(bm25.vocab_dict) if bm25 is not None else {}
 
     @classmethod
-    def build(cls, ids: Sequence[str], texts: Sequence[str]) -> LexicalIndex:
-        if len(ids) != len(texts):
-            raise ValueError("LexicalIndex.build: ids and texts differ in length")
+    def build(
+        cls, ids: Sequence[str], texts: Sequence[str], tokens: Sequence[list[str]] | None = None
+    ) -> LexicalIndex:
+        """BM25 over the texts; tokens, when given, are the texts' tokenize() (e.g. from a cache)."""
+        if len(ids) != len(texts) or (tokens is not None and len(tokens) != len(texts)):
+            raise ValueError("LexicalIndex.build: ids, texts and tokens differ in length")
         if not texts:
             return cls([], None)
         bm25 = bm25s.BM25()
-        bm25.index([tokenize(t) for t in texts], show_progress=False)
+        bm25.index(
+            [list(t) for t in tokens] if tokens is not None else [tokenize(t) for t in texts],
+            show_progress=False,
+        )
         return cls(ids, bm25)
 
     def save(self, directory: Path) -> None:

@@ -191,3 +191,33 @@ def test_embedding_streams_in_bounded_steps_with_document_and_passage_progress(
     documents = [e for e in events if e[0] == "documents"]
     assert documents == [("documents", 0, 3), ("documents", 1, 3), ("documents", 3, 3)]  # 5 | 4 | 3 articles
     assert ("embed:hash", 0, 12) in events and ("embed:hash", 12, 12) in events
+
+
+def test_bm25_tokens_are_cached_so_a_changed_law_is_tokenized_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ingest.writer as writer
+    from regkb.lexical import LexicalIndex, tokenize
+
+    tokenized: list[str] = []
+
+    def counting(text: str) -> list[str]:
+        tokenized.append(text)
+        return tokenize(text)
+
+    monkeypatch.setattr(writer, "tokenize", counting)
+    small_corpus(tmp_path / "corpus")
+    book, parsed = _Book(), _Counting(fast_stages().parse)
+    stages = _stages(book, parsed)
+    ingest([tmp_path / "corpus"], tmp_path / "idx", stages=stages, statutes="all")
+    assert len(tokenized) == 19
+    tokenized.clear()
+    book.laws["保险法"] = _law("保险法", 3, changed={2: "保险人应当及时履行赔偿义务。"})
+    ingest([tmp_path / "corpus"], tmp_path / "idx", stages=stages, statutes="all")
+    assert len(tokenized) == 1 and "及时履行赔偿义务" in tokenized[0]
+    reader = IndexReader.open(tmp_path / "idx")
+    fresh = LexicalIndex.build(
+        [p.id for p in reader.passages], [writer.lexical_text(p) for p in reader.passages]
+    )
+    for query in ("及时履行赔偿义务", "劳动合同法第三项事务", "甲法催收机构"):
+        assert reader.lexical.search(query, 5) == fresh.search(query, 5)
