@@ -23,7 +23,7 @@ from ingest.embcache import EmbeddingCache
 from ingest.generation import IndexLock, clean_stale, collect_garbage, commit, new_generation
 from ingest.loaders import MAX_FILE_MB, check_size
 from ingest.report import FileFailure, IngestReport, Superseded
-from ingest.reuse import KEY_FIELD, group_passages, passage_key, reusable
+from ingest.reuse import KEY_FIELD, group_passages, passage_key, reusable, same_generation
 from ingest.writer import (
     Diff,
     Previous,
@@ -38,7 +38,7 @@ from ingest.writer import (
 from regkb.embedders import Embedder
 from regkb.errors import ConfigError, RegkbError
 from regkb.index import CHROMA_DIR, EMBCACHE, REPORT_FILE, IndexReader, server_namespace
-from regkb.store import ChromaDir
+from regkb.store import ChromaDir, collection_name
 from regkb.types import SCHEMA_VERSION, DocMeta, DocumentInfo, Passage, Provision, SourceDocument
 
 log = logging.getLogger(__name__)
@@ -307,7 +307,7 @@ def _read(
 @dataclass(frozen=True, slots=True)
 class _Built:
     gen_id: str
-    tmp: Path
+    tmp: Path | None  # None: the current generation, unchanged
     passages: list[Passage]
     documents: list[dict[str, Any]]
     diff: Diff
@@ -397,7 +397,7 @@ def ingest_paths(
             built = None
         else:
             _carry_over(slots, previous)
-            built = _build(
+            built = _unchanged(slots, previous, embedders, max_tokens, server) or _build(
                 index_dir, slots, previous, embedders, max_tokens, progress or _no_progress, warnings, server
             )
         report = IngestReport(
@@ -419,7 +419,7 @@ def ingest_paths(
             seconds=time.perf_counter() - start,
             rebuild=rebuild,
         )
-        if built is not None:
+        if built is not None and built.tmp is not None:  # tmp None: nothing changed, current stays
             _commit(index_dir, built, report, current, release)
             _warm_situations(index_dir, embedders)
     return report
@@ -452,6 +452,26 @@ def _releaser(server: Server | None) -> Callable[[str], None] | None:
     return release
 
 
+def _unchanged(
+    slots: Sequence[_Slot],
+    previous: Previous,
+    embedders: Mapping[str, Embedder],
+    max_tokens: int,
+    server: Server | None,
+) -> _Built | None:
+    """The current generation as it stands, when this ingest would write the same one again."""
+    if previous.generation is None or server is not None or previous.store or any(s.failure for s in slots):
+        return None
+    passages = _unique([p for s in slots for p in s.passages], [])
+    documents = _documents(slots, previous, set(), "", max_tokens)
+    collections = {spec: collection_name(e.name, max_tokens) for spec, e in embedders.items()}
+    if not same_generation(previous, passages, documents, collections):
+        return None
+    log.info("nothing changed: generation %s stays current", previous.generation)
+    diff = diff_passages(previous.passages, passages)
+    return _Built(previous.generation, None, passages, documents, diff, dict.fromkeys(embedders, 0))
+
+
 def _commit(
     index_dir: Path,
     built: _Built,
@@ -459,6 +479,7 @@ def _commit(
     previous_gen: str | None,
     release: Callable[[str], None] | None,
 ) -> None:
+    assert built.tmp is not None  # only a new generation is committed
     (built.tmp / REPORT_FILE).write_text(report.to_json(), encoding="utf-8")
     commit(index_dir, built.gen_id, built.tmp)
     keep = {built.gen_id} | ({previous_gen} if previous_gen else set())

@@ -4,7 +4,8 @@ A document's passages depend on its content, its metadata, the token limit and t
 parses and cuts it. ``passage_key`` hashes all four; documents.json keeps each document's key,
 and a re-ingest that computes the same key takes the previous generation's passages as they
 are. Parsing the whole statute book (367 laws, ~25k passages, the e5 tokenizer counting every
-chunk) takes tens of seconds; with the keys an unchanged re-ingest parses nothing.
+chunk) takes tens of seconds; with the keys an unchanged re-ingest parses nothing, and when
+nothing at all changed (``same_generation``) it writes no new generation: a no-op.
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ import functools
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from regkb.types import SCHEMA_VERSION, Passage, SourceDocument
+
+if TYPE_CHECKING:
+    from ingest.writer import Previous
 
 DocKey = tuple[str, str]  # (root, doc_id)
 KEY_FIELD = "passage_key"  # the documents.json field holding the key
@@ -60,3 +65,19 @@ def reusable(
     if before is None or before.get(KEY_FIELD) != key:
         return None
     return list(grouped.get((doc.root, doc.doc_id), [])) or None
+
+
+def same_generation(
+    previous: Previous,
+    passages: Sequence[Passage],
+    documents: Sequence[Mapping[str, Any]],
+    collections: Mapping[str, str],
+) -> bool:
+    """Would these passages, documents and channel collections make the previous generation again?"""
+    if [p.id for p in passages] != list(previous.passages):
+        return False
+    if any(previous.passages[p.id] != p for p in passages):
+        return False
+    if [dict(d) for d in previous.documents.values()] != [dict(d) for d in documents]:
+        return False
+    return {spec: info.get("collection") for spec, info in previous.channels.items()} == dict(collections)

@@ -51,8 +51,9 @@ def test_unchanged_corpus_embeds_nothing(corpus: Path, tmp_path: Path) -> None:
     assert (third.added, third.updated, third.removed, third.unchanged) == (0, 0, 0, 12)
     assert third.embedded == {"hash": 0}
     gens = {p.name for p in (tmp_path / "idx" / "generations").iterdir()}
-    assert gens == {second.generation, third.generation}  # the previous one is kept, older ones go
-    assert first.generation not in gens
+    # nothing changed: no new generation is written, the first stays current (a no-op)
+    assert gens == {first.generation} == {second.generation, third.generation}
+    assert IndexReader.current_generation(tmp_path / "idx") == first.generation
     assert len(_open(tmp_path / "idx").passages) == 12
 
 
