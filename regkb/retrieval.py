@@ -151,9 +151,8 @@ class Retriever:
         ranked.unknown = tuple(self.reader.lexical.unknown_words(plan.question))
         ranked.lists["lookup"] = self._lookup(plan)
         ranked.lists["conduct"] = self._conduct(plan) if self.curated else []
-        lexical = self.reader.lexical.search(
-            plan.lexical_text, CANDIDATES if allowed is None else len(self.reader.passages)
-        )
+        excluded = 0 if allowed is None else len(self.reader.passages) - len(allowed)
+        lexical = self.reader.lexical.search(plan.lexical_text, CANDIDATES + excluded)
         ranked.lists["bm25"] = (
             lexical if allowed is None else [x for x in lexical if x[0] in allowed][:CANDIDATES]
         )

@@ -60,11 +60,15 @@ class Record:
     vector: list[float] | None
 
 
+OVERSAMPLE_MAX = 2000  # query unfiltered for k + this many, at most, then drop the filtered out
+
+
 class DenseStore:
     """One chroma collection of passage vectors, compared by cosine similarity."""
 
     def __init__(self, collection: Any) -> None:
         self._col = collection
+        self._count: int | None = None  # cached; every write through this store resets it
 
     @property
     def name(self) -> str:
@@ -89,6 +93,7 @@ class DenseStore:
         documents: Sequence[str] | None = None,
     ) -> None:
         """Add or replace records; documents (optional) are stored text, e.g. the passage as JSON."""
+        self._count = None
         if not (len(ids) == len(vectors) == len(metadatas)) or (
             documents is not None and len(documents) != len(ids)
         ):
@@ -104,6 +109,7 @@ class DenseStore:
 
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[Metadata]) -> None:
         """Replace the metadata of existing records, keeping their vectors and documents."""
+        self._count = None
         if len(ids) != len(metadatas):
             raise ValueError("update_metadata: ids and metadatas differ in length")
         for start in range(0, len(ids), _BATCH):
@@ -123,31 +129,49 @@ class DenseStore:
                 yield Record(str(pid), doc, dict(meta or {}), vector)
 
     def delete(self, ids: Sequence[str]) -> None:
+        self._count = None
         for start in range(0, len(ids), _BATCH):
             self._col.delete(ids=list(ids[start : start + _BATCH]))
 
     def query(
         self, vector: Sequence[float], k: int, ids_allowed: Set[str] | None = None
     ) -> list[tuple[str, float]]:
-        """The k nearest passages as (id, cosine similarity), best first."""
+        """The k nearest passages as (id, cosine similarity), best first.
+
+        A filter that leaves out few records (the statute book's repealed laws) is applied to the
+        2k nearest, then, if fewer than k pass, to the k + excluded nearest; chroma's own id
+        filter (a scan of every allowed id, ~30 ms over 25k records) only for narrow filters.
+        """
         if k <= 0 or (ids_allowed is not None and not ids_allowed):
             return []
         total = self.count()
-        n = min(k, total if ids_allowed is None else len(ids_allowed))
-        if n == 0:
+        if ids_allowed is None:
+            return self._nearest(vector, min(k, total))
+        excluded = max(total - len(ids_allowed), 0)
+        if excluded > OVERSAMPLE_MAX:
+            return self._nearest(vector, min(k, len(ids_allowed)), list(ids_allowed))
+        for n in (min(2 * k, total), min(k + excluded, total)):
+            found = [x for x in self._nearest(vector, n) if x[0] in ids_allowed]
+            if len(found) >= k or n >= k + excluded or n >= total:
+                break
+        return found[:k]
+
+    def _nearest(
+        self, vector: Sequence[float], n: int, ids: list[str] | None = None
+    ) -> list[tuple[str, float]]:
+        if n <= 0:
             return []
         result = self._col.query(
-            query_embeddings=[list(map(float, vector))],
-            n_results=n,
-            ids=sorted(ids_allowed) if ids_allowed is not None else None,
-            include=["distances"],
+            query_embeddings=[list(map(float, vector))], n_results=n, ids=ids, include=["distances"]
         )
-        ids = result["ids"][0]
-        distances = result["distances"][0] if result["distances"] else [1.0] * len(ids)
-        return [(pid, 1.0 - float(d)) for pid, d in zip(ids, distances, strict=True)]
+        got = result["ids"][0]
+        distances = result["distances"][0] if result["distances"] else [1.0] * len(got)
+        return [(pid, 1.0 - float(d)) for pid, d in zip(got, distances, strict=True)]
 
     def count(self) -> int:
-        return int(self._col.count())
+        if self._count is None:
+            self._count = int(self._col.count())
+        return self._count
 
     def vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
         """Stored vectors by id (missing ids are absent from the result)."""
