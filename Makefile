@@ -25,7 +25,7 @@ ingest: $(STAMP)
 	$(BIN)/regkb ingest --index $(INDEX) $(if $(STATUTES),--statutes $(STATUTES))
 
 run: ingest
-	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --server.address $(ADDRESS)
+	$(if $(STATUTES),REGKB_STATUTES=$(STATUTES) )$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --server.address $(ADDRESS)
 
 test: $(STAMP)
 	REGKB_SHARED=$(SHARED) $(BIN)/pytest
