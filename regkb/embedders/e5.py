@@ -170,7 +170,7 @@ def adapter_key(path: Path) -> str:
     except OSError as exc:
         raise ConfigError(
             f"e5 adapter {path} not readable ({exc}): run `python -m training.dense --index DIR "
-            f"--out {path}` or use the base model (embedder spec 'e5:base')"
+            f"--out {path}` or use the base model (embedder spec 'e5')"
         ) from exc
 
 

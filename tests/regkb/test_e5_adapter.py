@@ -71,7 +71,7 @@ def test_bad_adapter_files_name_the_file_and_the_fix(tmp_path: Path) -> None:
     (tmp_path / "junk.pt").write_bytes(b"not a torch file")
     with pytest.raises(ConfigError, match=r"junk\.pt is unreadable"):
         e5_lora.load_adapter(tmp_path / "junk.pt")
-    with pytest.raises(ConfigError, match="e5:base"):
+    with pytest.raises(ConfigError, match="embedder spec 'e5'"):
         E5Embedder(adapter=tmp_path / "missing.pt")
     enc = _tiny_encoder()
     foreign = e5_lora.Adapter(2, 4.0, {"eln.A": torch.zeros(2, 8), "eln.B": torch.zeros(8, 2)})
@@ -81,11 +81,16 @@ def test_bad_adapter_files_name_the_file_and_the_fix(tmp_path: Path) -> None:
 
 def test_specs_name_the_shipped_adapter_and_the_base_model() -> None:
     key = adapter_key(SHIPPED_ADAPTER)
-    assert make_embedder("e5").name == f"{BASE_NAME}-lora-{key}"
-    assert make_embedder("e5:fp32").name == f"e5-small-nanoq4-torch-fp32-lora-{key}"
-    assert make_embedder("e5:base").name == make_embedder("e5:bf16:base").name == BASE_NAME
-    assert make_embedder("e5:int8:base").name == "e5-small-nanoq4-torch-int8"
-    for bad in ("e5:base:fp32", "e5:fp32:bf16", "e5:lora"):
+    assert make_embedder("e5:lora").name == f"{BASE_NAME}-lora-{key}"
+    assert make_embedder("e5:fp32:lora").name == f"e5-small-nanoq4-torch-fp32-lora-{key}"
+    assert (
+        make_embedder("e5").name
+        == make_embedder("e5:base").name
+        == make_embedder("e5:bf16:base").name
+        == BASE_NAME
+    )
+    assert make_embedder("e5:int8").name == "e5-small-nanoq4-torch-int8"
+    for bad in ("e5:lora:fp32", "e5:fp32:bf16", "e5:adapter"):
         with pytest.raises(ConfigError, match="unknown embedder spec"):
             make_embedder(bad)
 
@@ -117,11 +122,11 @@ def test_adapter_changes_vectors_and_base_spec_keeps_the_old_ones() -> None:
     texts = ["催收人员不得在晚上十点后拨打债务人电话。", "个人信息处理者应当取得个人的同意。"]
     old = E5Embedder(threads=1).embed_documents(texts)  # the runtime as it was before adapters
     base = make_embedder("e5:base", threads=1).embed_documents(texts)
-    adapted = make_embedder("e5", threads=1).embed_documents(texts)
+    adapted = make_embedder("e5:lora", threads=1).embed_documents(texts)
     assert np.array_equal(np.asarray(base), np.asarray(old))
     for a, b in zip(adapted, base, strict=True):
         assert 0.0 < _cos(a, b) < 0.9995  # moved (the shipped adapter moves passages to cos ~0.4)
-    query = make_embedder("e5", threads=1).embed_query("能打给欠款人的同事吗")
+    query = make_embedder("e5:lora", threads=1).embed_query("能打给欠款人的同事吗")
     assert _cos(query, make_embedder("e5:base", threads=1).embed_query("能打给欠款人的同事吗")) < 0.9995
 
 
@@ -139,14 +144,14 @@ def test_changed_adapter_forces_reembedding_in_a_real_ingest(tmp_path: Path) -> 
     stages = dataclasses.replace(
         fast_stages(), make_embedder=lambda spec, threads: E5Embedder(1, "fp32", adapter=adapter_file)
     )
-    run = lambda: ingest([tmp_path / "corpus"], tmp_path / "idx", dense=["e5"], stages=stages)  # noqa: E731
+    run = lambda: ingest([tmp_path / "corpus"], tmp_path / "idx", dense=["e5:lora"], stages=stages)  # noqa: E731
     write_adapter(1)
     first, again = run(), run()
-    assert first.embedded == {"e5": 12} and again.embedded == {"e5": 0}
-    before = IndexReader.open(tmp_path / "idx").info["channels"]["e5"]
+    assert first.embedded == {"e5:lora": 12} and again.embedded == {"e5:lora": 0}
+    before = IndexReader.open(tmp_path / "idx").info["channels"]["e5:lora"]
     write_adapter(2)
     changed = run()
-    after = IndexReader.open(tmp_path / "idx").info["channels"]["e5"]
-    assert changed.embedded == {"e5": 12}  # a new adapter re-embeds everything, the cache included
+    after = IndexReader.open(tmp_path / "idx").info["channels"]["e5:lora"]
+    assert changed.embedded == {"e5:lora": 12}  # a new adapter re-embeds everything, the cache included
     assert after["embedder"].endswith(adapter_key(adapter_file)) and after["embedder"] != before["embedder"]
     assert after["collection"] != before["collection"]
