@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from evals.dataset import load_questions
+from evals.metrics import Ref, recall_at_k
+from evals.runner import ref_of
 from tests.conftest import REPO, index_roots
 
 pytestmark = pytest.mark.integration
@@ -34,19 +36,24 @@ def engine(real_index: Path, tmp_path_factory: pytest.TempPathFactory):
     return Engine.open(Settings(index_dir=index))
 
 
-def _found(engine, question) -> bool:
-    gold = {(g.doc.split("/")[-1], g.article) for g in question.gold}
-    hits = engine.retrieve(question.question, k=5)
-    return any((h.passage.doc_id.split("/")[-1], h.passage.article) in gold for h in hits)
+def _refs(refs) -> list[Ref]:
+    return [Ref(r.doc, r.article, r.title, r.short_title) for r in refs]
 
 
 def test_questions_about_the_new_policy_find_its_articles(engine) -> None:
+    """R@5 as the evals define it (a gold or acceptable article in the top 5) ≥ 0.8, and the new
+    policy itself among the top 5 for at least half of them (it is not hidden behind the laws)."""
     questions = load_questions(NEWDOC / "questions.jsonl")
-    found = [q.id for q in questions if _found(engine, q)]
-    recall = len(found) / len(questions)
-    missed = sorted({q.id for q in questions} - set(found))
     assert len(questions) >= 10
-    assert recall >= 0.8, f"R@5 {recall:.2f} on the new policy; missed {missed}"
+    recall, own = [], []
+    for q in questions:
+        retrieved = [ref_of(h.passage) for h in engine.retrieve(q.question, k=5)]
+        recall.append(recall_at_k(retrieved, _refs(q.gold), _refs(q.acceptable), 5))
+        own.append(any(r.doc.endswith(POLICY.name) for r in retrieved))
+    missed = [q.id for q, r in zip(questions, recall, strict=True) if not r]
+    assert sum(recall) / len(questions) >= 0.8, f"R@5 {sum(recall) / len(questions):.2f}; missed {missed}"
+    # a floor, not a target: on 2026-11-29 the policy itself was in the top 5 for 11 of 16
+    assert sum(own) / len(questions) >= 0.5, "the new policy is missing from most top-5 lists"
 
 
 def test_lookups_by_any_short_name_resolve(engine) -> None:
