@@ -19,6 +19,7 @@ import logging
 import re
 import shutil
 import sqlite3
+import threading
 from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,18 +62,14 @@ class Record:
     vector: list[float] | None
 
 
-OVERSAMPLE_MAX = 2000  # query unfiltered for k + this many, at most, then drop the filtered out
-NARROW_MAX = 5000  # a filter admitting at most this many is searched exactly over its cached vectors
-_NARROW_CACHED = 8  # filters whose vectors are kept
-
-
 class DenseStore:
     """One chroma collection of passage vectors, compared by cosine similarity."""
 
     def __init__(self, collection: Any) -> None:
         self._col = collection
         self._count: int | None = None  # cached; every write through this store resets it
-        self._narrow: dict[frozenset[str], tuple[list[str], np.ndarray]] = {}  # same
+        self._all: tuple[list[str], np.ndarray] | None = None  # same
+        self._all_lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -97,7 +94,7 @@ class DenseStore:
         documents: Sequence[str] | None = None,
     ) -> None:
         """Add or replace records; documents (optional) are stored text, e.g. the passage as JSON."""
-        self._count, self._narrow = None, {}
+        self._count, self._all = None, None
         if not (len(ids) == len(vectors) == len(metadatas)) or (
             documents is not None and len(documents) != len(ids)
         ):
@@ -113,7 +110,7 @@ class DenseStore:
 
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[Metadata]) -> None:
         """Replace the metadata of existing records, keeping their vectors and documents."""
-        self._count, self._narrow = None, {}
+        self._count, self._all = None, None
         if len(ids) != len(metadatas):
             raise ValueError("update_metadata: ids and metadatas differ in length")
         for start in range(0, len(ids), _BATCH):
@@ -133,65 +130,45 @@ class DenseStore:
                 yield Record(str(pid), doc, dict(meta or {}), vector)
 
     def delete(self, ids: Sequence[str]) -> None:
-        self._count, self._narrow = None, {}
+        self._count, self._all = None, None
         for start in range(0, len(ids), _BATCH):
             self._col.delete(ids=list(ids[start : start + _BATCH]))
 
     def query(
         self, vector: Sequence[float], k: int, ids_allowed: Set[str] | None = None
     ) -> list[tuple[str, float]]:
-        """The k nearest passages as (id, cosine similarity), best first.
+        """The k nearest passages as (id, cosine similarity), best first, exactly.
 
-        A filter that leaves out few records (the statute book's repealed laws) is applied to the
-        2k nearest, then, if fewer than k pass, to the k + excluded nearest; chroma's own id
-        filter (a scan of every allowed id, ~30 ms over 25k records) only for narrow filters.
+        The vectors are read from the collection once per store and searched in numpy (about a
+        millisecond for this corpus): chroma's approximate index answered one generation
+        differently from one open to the next, and a knowledge base must answer the same
+        question the same way.
         """
         if k <= 0 or (ids_allowed is not None and not ids_allowed):
             return []
-        total = self.count()
-        if ids_allowed is None:
-            return self._nearest(vector, min(k, total))
-        excluded = max(total - len(ids_allowed), 0)
-        if excluded > OVERSAMPLE_MAX and len(ids_allowed) <= NARROW_MAX:
-            return self._exact(vector, k, frozenset(ids_allowed))
-        if excluded > OVERSAMPLE_MAX:
-            return self._nearest(vector, min(k, len(ids_allowed)), list(ids_allowed))
-        for n in (min(2 * k, total), min(k + excluded, total)):
-            found = [x for x in self._nearest(vector, n) if x[0] in ids_allowed]
-            if len(found) >= k or n >= k + excluded or n >= total:
-                break
-        return found[:k]
-
-    def _exact(self, vector: Sequence[float], k: int, ids_allowed: frozenset[str]) -> list[tuple[str, float]]:
-        """Cosine top k over the allowed records' vectors, fetched once per filter (chroma's id
-        filter takes ~70 ms for a one-law filter over the statute book; this ~1 ms)."""
-        cached = self._narrow.get(ids_allowed)
-        if cached is None:
-            got = self._col.get(ids=list(ids_allowed), include=["embeddings"])
-            matrix = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
-            matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-            if len(self._narrow) >= _NARROW_CACHED:
-                self._narrow.pop(next(iter(self._narrow)))
-            cached = self._narrow[ids_allowed] = (list(got["ids"]), matrix)
-        ids, matrix = cached
+        ids, matrix = self._everything()
         if not ids:
             return []
         query = np.asarray(vector, dtype=np.float32)
         scores = matrix @ (query / max(float(np.linalg.norm(query)), 1e-12))
-        top = np.argsort(-scores, kind="stable")[:k]
+        n = min(k, len(ids))
+        if ids_allowed is not None:
+            admitted = np.fromiter((pid in ids_allowed for pid in ids), dtype=bool, count=len(ids))
+            scores = np.where(admitted, scores, -np.inf)
+            n = min(k, int(admitted.sum()))
+        top = np.argsort(-scores, kind="stable")[:n]
         return [(ids[i], float(scores[i])) for i in top]
 
-    def _nearest(
-        self, vector: Sequence[float], n: int, ids: list[str] | None = None
-    ) -> list[tuple[str, float]]:
-        if n <= 0:
-            return []
-        result = self._col.query(
-            query_embeddings=[list(map(float, vector))], n_results=n, ids=ids, include=["distances"]
-        )
-        got = result["ids"][0]
-        distances = result["distances"][0] if result["distances"] else [1.0] * len(got)
-        return [(pid, 1.0 - float(d)) for pid, d in zip(got, distances, strict=True)]
+    def _everything(self) -> tuple[list[str], np.ndarray]:
+        """Every record's id and unit vector, in id order (read once, thread-safe)."""
+        with self._all_lock:
+            if self._all is None:
+                records = sorted((r.id, r.vector or []) for r in self.records(vectors=True))
+                ids = [pid for pid, _ in records]
+                matrix = np.asarray([v for _, v in records], dtype=np.float32).reshape(len(ids), -1)
+                matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+                self._all = (ids, matrix)
+            return self._all
 
     def count(self) -> int:
         if self._count is None:
