@@ -103,7 +103,10 @@ def test_browse_searches_documents_and_pages_articles(book) -> None:
     at.number_input(key="browse_page").set_value(3).run()
     html = "\n".join(m.value for m in at.markdown)
     assert "第一百二十条" in html and "第一百条　" not in html
-    assert set(book.read) == {"statutes/个人所得税法", "statutes/劳动合同法"}  # the first shown, then the chosen one
+    assert set(book.read) == {
+        "statutes/个人所得税法",
+        "statutes/劳动合同法",
+    }  # the first shown, then the chosen one
 
 
 def test_question_filter_is_a_searchable_select(book) -> None:
