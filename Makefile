@@ -35,7 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy regkb ingest evals
+	$(BIN)/mypy regkb ingest evals training
 
 check: lint typecheck test
 
