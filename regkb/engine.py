@@ -131,7 +131,7 @@ class Engine:
 
     def _situations(self, embedders: dict[str, Embedder]) -> SituationIndex | None:
         """The conduct situations embedded once per process (they do not depend on the index)."""
-        embedder = next((e for name, e in embedders.items() if dense_slot(name) == SITUATION_EMBEDDER), None)
+        embedder = _e5(embedders)
         if embedder is None:
             return None
         if self._situation_index is None:
@@ -140,7 +140,7 @@ class Engine:
 
     def _memory(self, embedders: dict[str, Embedder]) -> QuestionMemory | None:
         """The shipped question memory, when it was built with this index's e5 embedder."""
-        embedder = next((e for name, e in embedders.items() if dense_slot(name) == SITUATION_EMBEDDER), None)
+        embedder = _e5(embedders)
         memory = load_memory() if embedder is not None and self.settings.memory else None
         if memory is not None and embedder is not None and memory.embedder != embedder.name:
             log.info("question memory built with %s, index uses %s: not used", memory.embedder, embedder.name)
@@ -316,3 +316,8 @@ def _with(answer: Answer, timings: dict[str, float], verdict: str | None) -> Ans
     from dataclasses import replace
 
     return replace(answer, timings_ms={k: round(v, 2) for k, v in timings.items()}, verdict=verdict)
+
+
+def _e5(embedders: dict[str, Embedder]) -> Embedder | None:
+    """The index's e5-family embedder (what the situations and the question memory compare with)."""
+    return next((e for name, e in embedders.items() if dense_slot(name) == SITUATION_EMBEDDER), None)

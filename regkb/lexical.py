@@ -119,9 +119,9 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def unknown_words(self, text: str) -> list[str]:
-        """The text's words (two characters or more) that no indexed passage contains."""
-        return [t for t in dict.fromkeys(tokenize(text)) if len(t) >= 2 and t not in self._vocab]
+    def unknown(self, words: Sequence[str]) -> list[str]:
+        """The words that no indexed passage contains."""
+        return [w for w in words if w not in self._vocab]
 
     def search(self, query_text: str, k: int) -> list[tuple[str, float]]:
         """The k best-scoring passages as (id, BM25 score), best first; only positive scores."""

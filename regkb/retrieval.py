@@ -147,8 +147,8 @@ class Retriever:
         """Each channel's proposals (ids and scores, best first), cross-references included."""
         allowed = self.allowed(filters) if filters is not None else None
         ranked = Ranked()
-        ranked.words = len([t for t in dict.fromkeys(tokenize(plan.question)) if len(t) >= 2])
-        ranked.unknown = tuple(self.reader.lexical.unknown_words(plan.question))
+        words = [t for t in dict.fromkeys(tokenize(plan.question)) if len(t) >= 2]
+        ranked.words, ranked.unknown = len(words), tuple(self.reader.lexical.unknown(words))
         ranked.lists["lookup"] = self._lookup(plan)
         ranked.lists["conduct"] = self._conduct(plan) if self.curated else []
         excluded = 0 if allowed is None else len(self.reader.passages) - len(allowed)
@@ -187,7 +187,7 @@ class Retriever:
 
     def _cross_references(self, ranked: Ranked, filters: Filters) -> None:
         """Articles the leading proposals cite, and passages citing them (both directions)."""
-        seeds = [pid for pid in _plain_fusion(ranked.lists, self.reader.by_id, filters)[:XREF_FROM]]
+        seeds = _plain_fusion(ranked.lists, self.reader.by_id, filters)[:XREF_FROM]
         cites: dict[str, float] = {}
         cited_by: dict[str, float] = {}
         for pid in seeds:

@@ -57,3 +57,10 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
 def test_empty_index_builds_saves_and_finds_nothing(tmp_path: Path) -> None:
     LexicalIndex.build([], []).save(tmp_path / "bm25")
     assert LexicalIndex.load(tmp_path / "bm25").search("催收", k=5) == []
+
+
+def test_unknown_words_are_those_no_passage_contains() -> None:
+    from regkb.lexical import LexicalIndex
+
+    index = LexicalIndex.build(["a", "b"], ["借款人应当按期返还借款", "催收不得骚扰他人"])
+    assert index.unknown(["借款", "工伤", "骚扰", "港股"]) == ["工伤", "港股"]

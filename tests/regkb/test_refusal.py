@@ -115,3 +115,15 @@ def test_calibration_round_trips(tmp_path: Path) -> None:
     assert loaded is not None and loaded.threshold == pytest.approx(0.37)
     row = np.linspace(0, 1, len(EVIDENCE))
     assert loaded.probability(row) == pytest.approx(model.probability(row))
+
+
+def test_a_refusal_names_the_words_the_knowledge_base_lacks() -> None:
+    ranked = Ranked(
+        {"e5": [("p1", 0.9)], "use": [("p1", 0.3)], "bm25": [("p1", 1.0)]}, words=3, unknown=("工伤",)
+    )
+    decision = RefusalPolicy(_calibration(threshold=0.5)).decide(
+        QueryPlan("催收员受伤算工伤吗", ""), ranked, [Hit(PASSAGE, 0.1)], ProvisionResolver([PASSAGE])
+    )
+    assert decision.refuse and "工伤" in decision.reason
+    row = dict(zip(EVIDENCE, evidence(QueryPlan("问", ""), ranked, [Hit(PASSAGE, 0.1)]), strict=True))
+    assert row["unknown_share"] == pytest.approx(1 / 3) and row["unknown_count"] == 1.0
