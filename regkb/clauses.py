@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from regkb.numerals import NUMERAL_CLASS
+from regkb.query import QueryPlan
 from regkb.redlines import RedlineRule, load_rules, match_rules, validate_rules
 from regkb.types import ClauseResult, Hit, Passage, RedlineHit
-
-if TYPE_CHECKING:
-    from regkb.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -59,25 +57,35 @@ def gravest(severities: list[str]) -> str | None:
     return ranked[0] if ranked else None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class ClauseTools:
+    """What clause review needs from an index; the engine builds them (Engine.clause_tools)."""
+
+    provisions: Callable[[str, str], Sequence[Passage]]  # (title, article) -> every source's passages
+    has_article: Callable[[str, str], bool | None]  # None: the document is not indexed
+    retrieve: Callable[[str, int], Sequence[Hit]]  # (text, k) -> the provisions governing it
+    plan: Callable[[str], QueryPlan]  # the text understood (the conduct it describes)
+
+
+@dataclass(frozen=True, slots=True)
 class ClauseChecker:
-    engine: Engine
+    tools: ClauseTools
     rules: list[RedlineRule]
 
     @classmethod
-    def load(cls, engine: Engine, path: Path) -> ClauseChecker:
+    def load(cls, tools: ClauseTools, path: Path) -> ClauseChecker:
         rules = load_rules(path)
-        unavailable = validate_rules(rules, engine.has_article)
+        unavailable = validate_rules(rules, tools.has_article)
         if unavailable:  # documents this deployment did not ingest: the rules still apply
             log.info("%d red-line provisions rest on documents not in this index", len(unavailable))
             for warning in unavailable:
                 log.debug("%s", warning)
-        return cls(engine, rules)
+        return cls(tools, rules)
 
     def _provisions(self, rule: RedlineRule) -> tuple[Passage, ...]:
         found: list[Passage] = []
         for prov in rule.provisions:
-            found.extend(p for p in self.engine._state.resolver.find(prov.title, prov.article) if p.part == 0)
+            found.extend(p for p in self.tools.provisions(prov.title, prov.article) if p.part == 0)
         return tuple(found)
 
     def review_clause(self, label: str, text: str, governing: tuple[Hit, ...] | None = None) -> ClauseResult:
@@ -86,13 +94,13 @@ class ClauseChecker:
             for rule, matched in match_rules(self.rules, text)
         )
         if governing is None:
-            governing = tuple(self.engine.retrieve(text, k=5))
+            governing = tuple(self.tools.retrieve(text, 5))
         if redlines:
             severity = gravest([r.severity for r in redlines])
             # a clash with the company's own rules only is a matter for review, not unlawful
             verdict = REVIEW if severity == "内部" else RISK
             return ClauseResult(label, text, redlines, governing, verdict, severity)
-        touches_conduct = bool(self.engine.plan(text).conduct)
+        touches_conduct = bool(self.tools.plan(text).conduct)
         return ClauseResult(label, text, (), governing, REVIEW if touches_conduct else CLEAR, None)
 
     def review(self, text: str) -> list[ClauseResult]:

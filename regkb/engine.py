@@ -27,18 +27,18 @@ import numpy as np
 
 from regkb import vocab
 from regkb.answer import Composed, compose, is_criminal, refusal_text
-from regkb.clauses import ClauseChecker, quoted_clause
+from regkb.clauses import ClauseChecker, ClauseTools, quoted_clause
 from regkb.embedders import Embedder, make_embedder
 from regkb.index import IndexReader
 from regkb.llm import chat_from_settings, llm_answer
 from regkb.lookup import ReferenceFinder
 from regkb.memory import QuestionMemory, load_memory
 from regkb.names import FuzzyNames, natural_names
-from regkb.query import plan_query
+from regkb.query import QueryPlan, plan_query
 from regkb.questions import prepare_question
 from regkb.ranker import Candidates
 from regkb.refusal import RefusalPolicy, evidence
-from regkb.retrieval import SITUATION_EMBEDDER, ProvisionResolver, QueryPlan, Retriever, dense_slot
+from regkb.retrieval import SITUATION_EMBEDDER, ProvisionResolver, Retriever, dense_slot
 from regkb.settings import Settings
 from regkb.situations import SituationIndex
 from regkb.types import (
@@ -297,11 +297,20 @@ class Engine:
         return self._state.resolver.has_article(name, article)
 
     # ---- review ------------------------------------------------------------------------
+    def clause_tools(self) -> ClauseTools:
+        """What clause review reads from the index (the generation current at each call)."""
+        return ClauseTools(
+            provisions=lambda title, article: self._state.resolver.find(title, article),
+            has_article=self.has_article,
+            retrieve=lambda text, k: self.retrieve(text, k=k),
+            plan=self.plan,
+        )
+
     def checker(self) -> ClauseChecker:
         """The red-line rules, loaded and validated against this index once."""
         checker = self._checker
         if checker is None:
-            checker = ClauseChecker.load(self, Path(self.settings.redlines))
+            checker = ClauseChecker.load(self.clause_tools(), Path(self.settings.redlines))
             self._checker = checker
         return checker
 

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from regkb import vocab
-from regkb.lookup import ReferenceFinder
-from regkb.retrieval import QueryPlan
+from regkb.lookup import ArticleRef, ReferenceFinder
+from regkb.types import Provenance
 
 # A follow-up leans on the previous turn: short, and opens or closes with a linking word.
 _FOLLOW_UP = re.compile(r"^(那|那么|如果|要是|假如|还有|另外|再|同样|这种|这样)|(呢|吗)[？?]?$")
 _PRONOUN_ONLY = re.compile(r"(他|她|它|其|这个|那个|这种|该)")
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    """What the question says once understood."""
+
+    question: str
+    lexical_text: str  # question plus legal terms from jargon and conduct patterns
+    refs: tuple[ArticleRef, ...] = ()
+    documents: tuple[str, ...] = ()  # short titles named without an article
+    conduct: tuple[tuple[str, tuple[Provenance, ...]], ...] = ()  # (pattern name, provisions)
+    carried: tuple[str, ...] = ()  # terms carried over from earlier turns
 
 
 def is_follow_up(question: str) -> bool:

@@ -34,8 +34,9 @@ import numpy as np
 
 from regkb import vocab
 from regkb.errors import ConfigError
-from regkb.retrieval import ProvisionResolver, QueryPlan, Ranked
-from regkb.types import Hit
+from regkb.query import QueryPlan
+from regkb.retrieval import ProvisionResolver
+from regkb.types import Hit, Ranked
 
 log = logging.getLogger(__name__)
 MODEL_PATH = Path(str(resources.files("regkb").joinpath("data/refusal.json")))

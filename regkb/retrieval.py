@@ -6,19 +6,19 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from regkb.embedders import Embedder
 from regkb.index import IndexReader
 from regkb.lexical import tokenize
-from regkb.lookup import ArticleRef, ReferenceFinder
+from regkb.lookup import ReferenceFinder
 from regkb.memory import QuestionMemory
 from regkb.numerals import NUMERAL_CLASS, normalize_article_refs
+from regkb.query import QueryPlan
 from regkb.ranker import Candidates, RankerModel, build_candidates, load_model, query_context
 from regkb.situations import SituationIndex
-from regkb.types import Filters, Hit, Passage, Provenance
+from regkb.types import Filters, Hit, Passage, Provenance, Ranked
 
 log = logging.getLogger(__name__)
 
@@ -33,31 +33,6 @@ MEMORY_TOP = 8  # past training questions whose gold articles are proposed
 _SELF_REF = re.compile(
     rf"本(?:法|条例|规定|解释|办法|细则|规程|决定)(第(?:{NUMERAL_CLASS}+|\d+)条(?:之{NUMERAL_CLASS}+)?)"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class QueryPlan:
-    """What the question says once understood."""
-
-    question: str
-    lexical_text: str  # question plus legal terms from jargon and conduct patterns
-    refs: tuple[ArticleRef, ...] = ()
-    documents: tuple[str, ...] = ()  # short titles named without an article
-    conduct: tuple[tuple[str, tuple[Provenance, ...]], ...] = ()  # (pattern name, provisions)
-    carried: tuple[str, ...] = ()  # terms carried over from earlier turns
-
-
-@dataclass(slots=True)
-class Ranked:
-    """Each channel's ranked ids, plus the raw top scores the refusal rule reads."""
-
-    lists: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
-    words: int = 0  # the question's words (two characters or more)
-    unknown: tuple[str, ...] = ()  # those no indexed passage contains
-
-    def top_score(self, channel: str) -> float:
-        ranked = self.lists.get(channel) or []
-        return ranked[0][1] if ranked else 0.0
 
 
 class ProvisionResolver:
@@ -146,9 +121,8 @@ class Retriever:
     def rank(self, plan: QueryPlan, filters: Filters | None = None) -> Ranked:
         """Each channel's proposals (ids and scores, best first), cross-references included."""
         allowed = self.allowed(filters) if filters is not None else None
-        ranked = Ranked()
         words = [t for t in dict.fromkeys(tokenize(plan.question)) if len(t) >= 2]
-        ranked.words, ranked.unknown = len(words), tuple(self.reader.lexical.unknown(words))
+        ranked = Ranked(words=len(words), unknown=tuple(self.reader.lexical.unknown(words)))
         ranked.lists["lookup"] = self._lookup(plan)
         ranked.lists["conduct"] = self._conduct(plan) if self.curated else []
         excluded = 0 if allowed is None else len(self.reader.passages) - len(allowed)

@@ -260,3 +260,17 @@ class CitationCheck:
     status: str  # valid / article_missing / document_missing / quote_mismatch
     passage: Passage | None = None
     quote: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """Each retrieval channel's proposals for one question (ids and scores, best first), and the
+    question's words: what the ranker scores and the refusal rule reads."""
+
+    lists: dict[str, list[tuple[str, float]]] = field(default_factory=dict)  # filled by the retriever
+    words: int = 0  # the question's words (two characters or more)
+    unknown: tuple[str, ...] = ()  # those no indexed passage contains
+
+    def top_score(self, channel: str) -> float:
+        ranked = self.lists.get(channel) or []
+        return ranked[0][1] if ranked else 0.0

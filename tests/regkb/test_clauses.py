@@ -1,8 +1,22 @@
 """Clause splitting and recognising a quoted draft clause in a review question."""
 
+import re
+
 import pytest
 
-from regkb.clauses import gravest, quoted_clause, split_clauses
+from regkb.clauses import (
+    CLEAR,
+    REVIEW,
+    RISK,
+    ClauseChecker,
+    ClauseTools,
+    gravest,
+    quoted_clause,
+    split_clauses,
+)
+from regkb.query import QueryPlan
+from regkb.redlines import RedlineRule
+from regkb.types import Hit, Passage, Provenance
 
 
 @pytest.mark.parametrize(
@@ -44,3 +58,56 @@ def test_split_unnumbered_paragraphs() -> None:
 def test_gravest_severity() -> None:
     assert gravest(["民事", "刑事", "内部"]) == "刑事"
     assert gravest([]) is None
+
+
+def _tools(conduct: bool) -> tuple[ClauseTools, list[tuple[str, object]]]:
+    """Clause tools over two passages of 刑法第二百三十四条, recording what the checker asks."""
+    asked: list[tuple[str, object]] = []
+    article = [
+        Passage(
+            "p0", "laws/刑法.md", "r", "中华人民共和国刑法", "刑法", "法律", "第二百三十四条", "故意伤害"
+        ),
+        Passage(
+            "p1", "laws/刑法.md", "r", "中华人民共和国刑法", "刑法", "法律", "第二百三十四条", "续", part=1
+        ),
+    ]
+
+    def provisions(title: str, label: str) -> list[Passage]:
+        asked.append(("provisions", (title, label)))
+        return article if (title, label) == ("刑法", "第二百三十四条") else []
+
+    def retrieve(text: str, k: int) -> list[Hit]:
+        asked.append(("retrieve", k))
+        return [Hit(article[0], 0.5)]
+
+    tools = ClauseTools(
+        provisions=provisions,
+        has_article=lambda title, label: True,
+        retrieve=retrieve,
+        plan=lambda text: QueryPlan(text, text, conduct=(("c", ()),) if conduct else ()),
+    )
+    return tools, asked
+
+
+def test_the_checker_reads_the_index_only_through_its_tools() -> None:
+    rule = RedlineRule(
+        "R1",
+        "暴力",
+        "暴力催收",
+        "刑事",
+        ((re.compile("殴打"),),),
+        (),
+        (),
+        40,
+        (Provenance("刑法", "第二百三十四条"),),
+    )
+    tools, asked = _tools(conduct=False)
+    checker = ClauseChecker(tools, [rule])
+    risky = checker.review_clause("1", "客户不还款的可以殴打。")
+    assert risky.verdict == RISK and risky.severity == "刑事"
+    assert [p.id for p in risky.redlines[0].provisions] == ["p0"]  # the article's first part only
+    assert ("provisions", ("刑法", "第二百三十四条")) in asked and ("retrieve", 5) in asked
+    assert checker.review_clause("2", "催收应当文明。").verdict == CLEAR
+    assert (
+        ClauseChecker(_tools(conduct=True)[0], [rule]).review_clause("3", "催收应当文明。").verdict == REVIEW
+    )

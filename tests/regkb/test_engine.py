@@ -39,7 +39,7 @@ def test_article_lookup_ranks_first_and_cites_only_it(hash_engine, question: str
 
 
 def test_every_citation_quote_is_verbatim_in_an_indexed_passage(hash_engine) -> None:
-    by_id = hash_engine._state.reader.by_id
+    by_id = {p.id: p for d in hash_engine.documents() for p in hash_engine.passages_of(d.doc_id)}
     for question in [
         "客户不接电话，我能打给他同事吗？",
         "我们把欠款人的身份证扣了，让他在仓库待一晚，算什么？",

@@ -42,7 +42,9 @@ def test_ask_returns_the_cli_json(client, hash_engine) -> None:
     assert _without_timings(body) == _without_timings(answer_json(hash_engine.ask(QUESTION), "q1"))
     assert set(body["timings_ms"]) == {"retrieve", "answer", "total"}
     assert body["citations"] and not body["refused"]
-    by_label = {p.citation_label: p for p in hash_engine._state.reader.passages}
+    by_label = {
+        p.citation_label: p for d in hash_engine.documents() for p in hash_engine.passages_of(d.doc_id)
+    }
     for c in body["citations"]:
         assert c["quote"] in by_label[f"《{c['short_title']}》{c['article']}"].text
 
@@ -81,7 +83,9 @@ def test_check_flags_a_red_line_with_quoted_provisions(client, hash_engine) -> N
     body = client.post("/check", json={"text": "催收员可在微信群公开欠款人照片和欠款金额"}).json()
     [clause] = body["clauses"]
     assert clause["verdict"] == "违规风险" and clause["redlines"]
-    texts = {p.citation_label: p.text for p in hash_engine._state.reader.passages}
+    texts = {
+        p.citation_label: p.text for d in hash_engine.documents() for p in hash_engine.passages_of(d.doc_id)
+    }
     assert clause["quotes"]
     for quote in clause["quotes"]:
         assert texts[quote["citation"]].startswith(quote["text"][:20])

@@ -31,7 +31,9 @@ def _call_all(target: Any, calls: list[tuple[str, dict[str, Any]]]) -> tuple[set
 
 @pytest.fixture(scope="module")
 def texts(hash_engine) -> dict[str, str]:
-    return {p.citation_label: p.text for p in hash_engine._state.reader.passages}
+    return {
+        p.citation_label: p.text for d in hash_engine.documents() for p in hash_engine.passages_of(d.doc_id)
+    }
 
 
 @pytest.mark.parametrize("article", ["第六百八十条", "680", "第680条"])
