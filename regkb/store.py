@@ -163,12 +163,22 @@ class DenseStore:
         """Every record's id and unit vector, in id order (read once, thread-safe)."""
         with self._all_lock:
             if self._all is None:
-                records = sorted((r.id, r.vector or []) for r in self.records(vectors=True))
-                ids = [pid for pid, _ in records]
-                matrix = np.asarray([v for _, v in records], dtype=np.float32).reshape(len(ids), -1)
+                ids, matrix = self._read_vectors()
                 matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
                 self._all = (ids, matrix)
             return self._all
+
+    def _read_vectors(self) -> tuple[list[str], np.ndarray]:
+        """Every id and raw vector, in id order, page by page straight into float32 (no Python floats)."""
+        ids: list[str] = []
+        pages: list[np.ndarray] = []
+        for offset in range(0, self.count(), _BATCH):
+            got = self._col.get(include=["embeddings"], limit=_BATCH, offset=offset)
+            ids.extend(str(pid) for pid in got["ids"])
+            pages.append(np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1))
+        matrix = np.concatenate(pages) if pages else np.zeros((0, 0), dtype=np.float32)
+        order = sorted(range(len(ids)), key=ids.__getitem__)
+        return [ids[i] for i in order], matrix[order]
 
     def count(self) -> int:
         if self._count is None:

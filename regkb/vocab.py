@@ -26,6 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from regkb.errors import ConfigError
+from regkb.names import STATE_PREFIX, normalize_name
 from regkb.types import Provenance
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -37,22 +38,14 @@ STOPWORDS_PATH = DATA_DIR / "stopwords.txt"
 
 _M = TypeVar("_M", bound=BaseModel)
 
-_STATE_PREFIX = "中华人民共和国"
-_NAME_NOISE = re.compile(r"[\s《》〈〉<>「」『』\"“”]")
-
-
-def normalize_name(name: str) -> str:
-    """The key a document name is matched on: no brackets, spaces or leading 中华人民共和国."""
-    key = _NAME_NOISE.sub("", name).replace("(", "（").replace(")", "）")
-    if key.startswith(_STATE_PREFIX) and len(key) > len(_STATE_PREFIX):
-        key = key[len(_STATE_PREFIX) :]
-    return key.lower()
+# The C (libyaml) safe loader when the wheel has it: the data files parse in a tenth of the time.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_yaml(path: Path) -> object:
     """Parse a YAML data file, naming the file in any error."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc}); check the path") from exc
     except yaml.YAMLError as exc:
@@ -175,7 +168,7 @@ def _build_alias_table(path: Path, model: _AliasFileModel) -> AliasTable:
                     "keep it on one document"
                 )
             surface[key] = doc.short_title
-            forms.update({form, form.removeprefix(_STATE_PREFIX)})
+            forms.update({form, form.removeprefix(STATE_PREFIX)})
     not_indexed: set[str] = set()
     successors: dict[str, str] = {}
     laws: dict[str, str] = {}
@@ -185,7 +178,7 @@ def _build_alias_table(path: Path, model: _AliasFileModel) -> AliasTable:
                 raise ConfigError(
                     f"{path}: '{form}' is listed as not indexed but names '{surface[normalize_name(form)]}'"
                 )
-            not_indexed.update({form, form.removeprefix(_STATE_PREFIX)})
+            not_indexed.update({form, form.removeprefix(STATE_PREFIX)})
             laws[normalize_name(form)] = law.name
             if law.replaced_by is not None:
                 if law.replaced_by not in titles:

@@ -76,3 +76,26 @@ def test_a_model_fitted_on_other_features_is_refused() -> None:
     doc["features"] = doc["features"][:-1]
     with pytest.raises(ConfigError, match="make train"):
         RankerModel.from_json(doc)
+
+
+def test_scoring_does_not_import_scikit_learn_or_pandas_yet_leaves_them_importable() -> None:
+    """lightgbm's sklearn / pandas bridges cost most of the cold start; the Booster needs neither."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, numpy as np\n"
+        "from regkb.gbm import fit_lambdarank, predictor\n"
+        "x = np.array([[0.0], [1.0], [0.0], [1.0]] * 5)\n"
+        "y = np.array([0, 1, 0, 1] * 5)\n"
+        "text = fit_lambdarank(x, y, [2] * 10, {'objective': 'lambdarank', 'verbose': -1,"
+        " 'min_data_in_leaf': 1, 'min_data_in_bin': 1}, 5)\n"
+        "scores = predictor(text)(np.array([[0.0], [1.0]]))\n"
+        "assert scores[1] > scores[0], scores\n"
+        "assert 'sklearn' not in sys.modules and 'pandas' not in sys.modules, 'bridge imported'\n"
+        "import sklearn, pandas\n"
+        "print('ok', sklearn.__name__, pandas.__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("ok sklearn pandas")
