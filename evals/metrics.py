@@ -13,8 +13,12 @@ Retrieval metrics take the ranked list of retrieved references as returned (one 
 passage, so a split article may occur twice) and return ``None`` when the question has no
 expected references, so it is left out of averages rather than scored 0.
 
-- ``recall_at_k``: 1 if any gold ∪ acceptable reference is among the top k, else 0.
-- ``strict_recall_at_k``: 1 if the first gold reference (gold[0]) is among the top k.
+- ``recall_at_k``: 1 if any gold ∪ acceptable reference is among the top k, else 0 — a *hit
+  rate* over gold ∪ acceptable (reports call it hit@k; the key stays ``recall@k``).
+- ``strict_recall_at_k``: 1 if the first gold reference (gold[0]) is among the top k
+  (reports: first-gold hit@k).
+- ``gold_recall_at_k``: the share of the distinct gold references among the top k, the
+  classic recall over gold alone (reports: gold recall@k).
 - ``mrr_at_k``: 1 / rank of the first gold ∪ acceptable reference in the top k (0 if none).
 - ``ndcg_at_k``: linear gains (gold 2, acceptable 1, as trec_eval), discount log2(rank + 1).
   Each expected reference earns its gain once: a later duplicate of an already-credited
@@ -97,6 +101,14 @@ def strict_recall_at_k(retrieved: Sequence[Ref], gold: Sequence[Ref], k: int) ->
     if not gold:
         return None
     return 1.0 if first_relevant_rank(retrieved, gold[:1], k) is not None else 0.0
+
+
+def gold_recall_at_k(retrieved: Sequence[Ref], gold: Sequence[Ref], k: int) -> float | None:
+    distinct_gold = _distinct(gold)
+    if not distinct_gold:
+        return None
+    top = list(retrieved[:k])
+    return sum(1 for ref in distinct_gold if _match_index(ref, top) is not None) / len(distinct_gold)
 
 
 def mrr_at_k(

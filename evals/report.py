@@ -15,12 +15,14 @@ from evals.scoring import CURVE_KS, expected_refs
 
 log = logging.getLogger(__name__)
 
+# Titles say what is counted: recall@k is a hit rate over gold ∪ acceptable (metrics.py).
 TABLE_METRICS = (
-    ("recall@1", "R@1"),
-    ("recall@5", "R@5"),
-    ("recall@10", "R@10"),
-    ("strict_recall@5", "strict R@5"),
-    ("mrr@10", "MRR@10"),
+    ("recall@1", "hit@1 (gold ∪ acceptable)"),
+    ("recall@5", "hit@5 (gold ∪ acceptable)"),
+    ("recall@10", "hit@10 (gold ∪ acceptable)"),
+    ("strict_recall@5", "first-gold hit@5 (strict)"),
+    ("gold_recall@5", "gold recall@5 (share of gold)"),
+    ("mrr@10", "MRR@10 (gold ∪ acceptable)"),
     ("ndcg@10", "nDCG@10"),
     ("citation_precision", "cit. precision"),
     ("citation_recall", "cit. recall"),
@@ -141,7 +143,8 @@ def overall_table(runs: Sequence[SystemRun]) -> list[str]:
 
 
 SPLIT_METRICS = (
-    ("recall@5", "R@5"),
+    ("recall@5", "hit@5 (gold ∪ acceptable)"),
+    ("strict_recall@5", "first-gold hit@5 (strict)"),
     ("citation_precision", "cit. precision"),
     ("citation_recall", "cit. recall"),
     ("key_point_coverage", "key points"),
@@ -238,7 +241,7 @@ def write_markdown(path: Path, runs: Sequence[SystemRun], doc: dict[str, Any], c
 
 
 def write_plots(out_dir: Path, runs: Sequence[SystemRun]) -> list[Path]:
-    """recall_at_k.png (curve per system) and per_type.png (Recall@5 and MRR@10 bars per type)."""
+    """recall_at_k.png (hit@k curve per system) and per_type.png (hit@5 and MRR@10 bars per type)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -250,7 +253,13 @@ def write_plots(out_dir: Path, runs: Sequence[SystemRun]) -> list[Path]:
         assert run.summary is not None
         ys = [run.summary["overall"].get(f"recall@{k}") or 0.0 for k in CURVE_KS]
         ax.plot(CURVE_KS, ys, marker="o", label=run.name)
-    ax.set(xlabel="k", ylabel="Recall@k (answerable)", ylim=(0, 1.02), xticks=CURVE_KS, title="Recall@k")
+    ax.set(
+        xlabel="k",
+        ylabel="hit@k, gold ∪ acceptable (answerable)",
+        ylim=(0, 1.02),
+        xticks=CURVE_KS,
+        title="hit@k",
+    )
     ax.grid(alpha=0.3)
     ax.legend()
     curve.tight_layout()
@@ -275,7 +284,7 @@ def _type_bars(plt: Any, live: Sequence[SystemRun], path: Path) -> None:
     )
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     width = 0.8 / max(len(live), 1)
-    for ax, key, title in zip(axes, ("recall@5", "mrr@10"), ("Recall@5", "MRR@10"), strict=True):
+    for ax, key, title in zip(axes, ("recall@5", "mrr@10"), ("hit@5", "MRR@10"), strict=True):
         for j, run in enumerate(live):
             by_type = run.summary["by_type"] if run.summary else {}
             ys = [(by_type.get(t, {}).get(key) or 0.0) for t in types]

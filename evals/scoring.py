@@ -2,8 +2,10 @@
 
 Which questions a metric covers:
 
-- retrieval (recall@k, strict recall@5, MRR@10, nDCG@10): answerable questions with
-  references; an unanswerable question is scored on refusal, not retrieval;
+- retrieval (recall@k = hit@k over gold ∪ acceptable, strict_recall@5 = the first gold
+  article in the top 5, gold_recall@5 = the share of gold articles in the top 5, MRR@10,
+  nDCG@10): answerable questions with references; an unanswerable question is scored on
+  refusal, not retrieval;
 - citation precision / recall and key-point coverage: answerable questions, systems that answer;
 - citation validity: every citation shown, on any question; aggregated *micro* (valid
   citations / all citations), so one bad quote anywhere shows below 1.0;
@@ -32,6 +34,7 @@ HEADLINE = ("recall@5", "mrr@10", "refusal_accuracy", "citation_validity")
 MEAN_METRICS = (
     *(f"recall@{k}" for k in CURVE_KS),
     "strict_recall@5",
+    "gold_recall@5",
     "mrr@10",
     "ndcg@10",
     "citation_precision",
@@ -59,6 +62,7 @@ def _retrieval(outcome: Outcome) -> dict[str, float | None]:
         gold, acc = [], []
     out: dict[str, float | None] = {f"recall@{k}": m.recall_at_k(got, gold, acc, k) for k in CURVE_KS}
     out["strict_recall@5"] = m.strict_recall_at_k(got, gold, 5)
+    out["gold_recall@5"] = m.gold_recall_at_k(got, gold, 5)
     out["mrr@10"] = m.mrr_at_k(got, gold, acc, 10)
     out["ndcg@10"] = m.ndcg_at_k(got, gold, acc, 10)
     return out

@@ -83,7 +83,7 @@ def write_all(shared: Path, out: Path = SPLITS_DIR) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from evals.gate import SHARED
+    from evals.paths import SHARED
 
     args = list(sys.argv[1:] if argv is None else argv)
     shared = Path(args[0]) if args else SHARED

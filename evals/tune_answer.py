@@ -19,7 +19,7 @@ from pathlib import Path
 
 from evals import metrics as m
 from evals.dataset import EvalQuestion, load_questions
-from evals.gate import SHARED
+from evals.paths import SHARED
 from evals.runner import ref_of
 from evals.scoring import expected_refs
 from evals.splits import REPO, split_of

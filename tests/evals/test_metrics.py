@@ -61,6 +61,15 @@ def test_strict_recall_needs_the_first_gold_reference():
     assert m.strict_recall_at_k([G1], [], 5) is None
 
 
+def test_gold_recall_is_the_share_of_gold_found_and_ignores_acceptable():
+    assert m.gold_recall_at_k([G2, A1, X], [G1, G2], 5) == 0.5  # 1 of 2 gold
+    assert m.gold_recall_at_k([A1, X, Y], [G1, G2], 5) == 0.0  # acceptable alone earns nothing
+    assert m.gold_recall_at_k([G1, G1, X, Y, G2], [G1, G2], 5) == 1.0
+    assert m.gold_recall_at_k([G1, X, Y, X, Y, G2], [G1, G2], 5) == 0.5  # G2 at rank 6
+    assert m.gold_recall_at_k([G1], [G1, G1], 5) == 1.0  # a duplicated gold counts once
+    assert m.gold_recall_at_k([G1], [], 5) is None
+
+
 def test_mrr_is_reciprocal_rank_of_first_relevant():
     assert m.mrr_at_k([X, Y, A1, G1], [G1], [A1], 10) == pytest.approx(1 / 3)
     assert m.mrr_at_k([G1, A1], [G1], [A1], 10) == 1.0
