@@ -34,11 +34,12 @@ from regkb.llm import chat_from_settings, llm_answer
 from regkb.lookup import ReferenceFinder
 from regkb.memory import QuestionMemory, load_memory
 from regkb.names import FuzzyNames, natural_names
+from regkb.provisions import ProvisionResolver
 from regkb.query import QueryPlan, plan_query
 from regkb.questions import prepare_question
 from regkb.ranker import Candidates
 from regkb.refusal import RefusalPolicy, evidence
-from regkb.retrieval import SITUATION_EMBEDDER, ProvisionResolver, Retriever, dense_slot
+from regkb.retrieval import SITUATION_EMBEDDER, Retriever, dense_slot
 from regkb.settings import Settings
 from regkb.situations import SituationIndex
 from regkb.types import (
@@ -51,7 +52,7 @@ from regkb.types import (
     Hit,
     Passage,
 )
-from regkb.verify import IndexResolver, verify_citations
+from regkb.verify import verify_citations
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +66,8 @@ class _State:
 
     reader: IndexReader
     retriever: Retriever
-    resolver: ProvisionResolver
+    resolver: ProvisionResolver  # retrieval finds every source, citations check the one in force
     finder: ReferenceFinder
-    citations: IndexResolver
 
 
 class Engine:
@@ -106,7 +106,6 @@ class Engine:
         }
         for name, embedder in embedders.items():
             reader.check_embedder(name, embedder.name)  # e.g. the e5 adapter changed since ingest
-        resolver = ProvisionResolver(reader.passages)
         aliases = vocab.load_aliases()
         own = {
             name: d.short_title
@@ -122,12 +121,12 @@ class Engine:
         # own titles too, and the usual short names of laws the alias table lists as not indexed
         held = [n for n in aliases.names(include_not_indexed=True) if n not in own and resolve(n)]
         finder = ReferenceFinder([*held, *own], resolve, FuzzyNames(own.items()))
+        resolver = ProvisionResolver(reader.passages, resolve)
         retriever = Retriever(reader, embedders, resolver, finder)
         retriever.curated = self.settings.curated
         retriever.situations = self._situations(embedders)
         retriever.memory = self._memory(embedders)
-        citations = IndexResolver(reader.passages, resolve)
-        return _State(reader, retriever, resolver, finder, citations)
+        return _State(reader, retriever, resolver, finder)
 
     def _situations(self, embedders: dict[str, Embedder]) -> SituationIndex | None:
         """The conduct situations embedded once per process (they do not depend on the index)."""
@@ -253,7 +252,7 @@ class Engine:
             question,
             [h.passage for h in hits[:6]],
             self._chat,
-            self._state.citations,
+            self._state.resolver,
             self.settings.llm_timeout_s,
             expected_label=composed.conclusion.label,
         )
@@ -318,7 +317,7 @@ class Engine:
         return self.checker().review(text)
 
     def verify(self, text: str) -> list[CitationCheck]:
-        return verify_citations(text, self._state.citations)
+        return verify_citations(text, self._state.resolver)
 
 
 def _with(answer: Answer, timings: dict[str, float], verdict: str | None) -> Answer:

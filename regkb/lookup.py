@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from regkb.names import FuzzyNames
+from regkb.names import FuzzyNames, without_state_prefix
 from regkb.numerals import ARTICLE_RE, NUMERAL_CLASS, article_label, to_int
 
 _BARE_ARTICLE = re.compile(rf"(?<![第\d{NUMERAL_CLASS}])(\d+)条(?:之(\d+|{NUMERAL_CLASS}+))?")
@@ -42,7 +42,7 @@ class ReferenceFinder:
     def documents(self, text: str) -> list[tuple[str, tuple[int, int]]]:
         """Every document named in the text, canonical short title and span (exact names first,
         then mentions that shorten a name, where no exact name stands)."""
-        clean = text.replace("中华人民共和国", "")
+        clean = without_state_prefix(text)
         found = []
         for match in self._names.finditer(clean):
             canonical = self._resolve(match.group(0))
@@ -56,7 +56,7 @@ class ReferenceFinder:
         return sorted(found, key=lambda item: item[1])
 
     def find(self, text: str) -> list[ArticleRef]:
-        clean = _with_di(text.replace("中华人民共和国", ""))
+        clean = _with_di(without_state_prefix(text))
         docs = self.documents(clean)
         refs: list[ArticleRef] = []
         for match in ARTICLE_RE.finditer(clean):

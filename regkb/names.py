@@ -15,12 +15,25 @@ from collections.abc import Iterable, Sequence
 from regkb.types import Passage
 
 STATE_PREFIX = "中华人民共和国"
+_NAME_NOISE = re.compile(r"[\s《》〈〉<>「」『』\"“”]")
 # An issuer at the head of a title: a company, group or bank name.
 _ISSUER_HEAD = re.compile(r"^(.{2,30}?(?:股份有限公司|有限责任公司|有限公司|集团|银行|公司))(.{3,})$")
 # Words that end a document's name.
 _SUFFIX = re.compile(r"(?:法|条例|办法|规定|规范|规程|细则|准则|指引|制度|解释|意见|守则|公约)")
 FUZZY_MIN = 0.6  # share of a name's character bigrams a mention must contain
 _WINDOW = 16  # characters before a name's suffix that may belong to the mention
+
+
+def without_state_prefix(text: str) -> str:
+    """Text without 中华人民共和国 (people drop it: 民法典 for 中华人民共和国民法典); kept when it is all."""
+    return text.replace(STATE_PREFIX, "") or text
+
+
+def normalize_name(name: str) -> str:
+    """The key every document name is matched on: no brackets, quotes or spaces, full-width
+    parentheses, no 中华人民共和国, lower case (《中华人民共和国民法典》 and 民法典 share a key)."""
+    key = _NAME_NOISE.sub("", name).replace("(", "（").replace(")", "）")
+    return without_state_prefix(key).lower()
 
 
 def natural_names(title: str, short_title: str, issuer: str = "") -> tuple[str, ...]:

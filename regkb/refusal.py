@@ -34,8 +34,8 @@ import numpy as np
 
 from regkb import vocab
 from regkb.errors import ConfigError
+from regkb.provisions import ProvisionResolver
 from regkb.query import QueryPlan
-from regkb.retrieval import ProvisionResolver
 from regkb.types import Hit, Ranked
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
@@ -14,7 +13,7 @@ from regkb.index import IndexReader
 from regkb.lexical import tokenize
 from regkb.lookup import ReferenceFinder
 from regkb.memory import QuestionMemory
-from regkb.numerals import NUMERAL_CLASS, normalize_article_refs
+from regkb.provisions import ProvisionResolver
 from regkb.query import QueryPlan
 from regkb.ranker import Candidates, RankerModel, build_candidates, load_model, query_context
 from regkb.situations import SituationIndex
@@ -30,47 +29,6 @@ SITUATION_EMBEDDER = "e5"
 SITUATION_TOP = 5
 SITUATION_MIN = 0.88  # a situation closer than this (cosine) proposes its provisions
 MEMORY_TOP = 8  # past training questions whose gold articles are proposed
-_SELF_REF = re.compile(
-    rf"本(?:法|条例|规定|解释|办法|细则|规程|决定)(第(?:{NUMERAL_CLASS}+|\d+)条(?:之{NUMERAL_CLASS}+)?)"
-)
-
-
-class ProvisionResolver:
-    """Maps (title or short title, article label) to indexed passages."""
-
-    def __init__(self, passages: Sequence[Passage]) -> None:
-        self._by_key: dict[tuple[str, str], list[Passage]] = defaultdict(list)
-        self._doc_ids: dict[str, set[str]] = defaultdict(set)
-        for p in passages:
-            self._by_key[(p.doc_id, p.article)].append(p)
-            for name in (p.title, p.short_title, p.title.replace("中华人民共和国", "")):
-                self._doc_ids[name].add(p.doc_id)
-
-    def doc_ids(self, name: str) -> set[str]:
-        return self._doc_ids.get(
-            name.strip("《》 ").replace("中华人民共和国", ""), set()
-        ) | self._doc_ids.get(name.strip("《》 "), set())
-
-    def find(self, name: str, article: str) -> list[Passage]:
-        found: list[Passage] = []
-        for doc_id in sorted(self.doc_ids(name)):
-            found.extend(self._by_key.get((doc_id, article), []))
-        return found
-
-    def cross_references(self, passage: Passage, finder: ReferenceFinder) -> list[Passage]:
-        """Articles a passage cites: 《X》第N条 / 刑法第N条 elsewhere, 本法第N条 in its own document."""
-        found: list[Passage] = []
-        for ref in finder.find(passage.text):
-            found.extend(self.find(ref.document, ref.article))
-        for label in _SELF_REF.findall(normalize_article_refs(passage.text)):
-            found.extend(self._by_key.get((passage.doc_id, label), []))
-        return [p for p in found if p.id != passage.id and p.part == 0]
-
-    def has_article(self, name: str, article: str) -> bool | None:
-        """True / False (document indexed, article missing) / None (document not indexed)."""
-        if not self.doc_ids(name):
-            return None
-        return bool(self.find(name, article))
 
 
 class Retriever:

@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from regkb.numerals import NUMERAL_CLASS, article_label, parse_article_label, to_int
+from regkb.names import STATE_PREFIX
+from regkb.numerals import NUMERAL_CLASS, article_label, to_int
 from regkb.types import CitationCheck, Passage
-from regkb.vocab import normalize_name
+from regkb.vocab import load_aliases
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,6 @@ _BOOK = re.compile(rf"《(?P<doc>[^《》\n]{{1,80}})》\s*{_FILLER}\s*(?P<seq>{
 _QUOTE_LEAD = re.compile(r"\s*(?:(?:明确)?(?:规定|写明|载明|指出|提到|要求)了?)?\s*[：:，,]?\s*([“「『\"])")
 _CLOSERS = {"“": "”", "「": "」", "『": "』", '"': '"'}
 _MAX_QUOTE = 1000
-_STATE_PREFIX = "中华人民共和国"
 _SPACE = re.compile(r"\s+")
 
 Alias = Callable[[str], "str | None"]
@@ -63,7 +63,7 @@ class CitationResolver(Protocol):
     """What the verifier needs from an index.
 
     A resolver may also offer ``names() -> Iterable[str]``: document names to recognise without
-    《》 besides the alias table's (IndexResolver does).
+    《》 besides the alias table's (regkb.provisions.ProvisionResolver does).
     """
 
     def find_document(self, name: str) -> str | None:
@@ -83,10 +83,6 @@ def squash(text: str) -> str:
 @functools.cache
 def default_aliases() -> tuple[tuple[str, ...], Alias | None]:
     """(surface names, resolve) from regkb.vocab's alias table; ((), None) when unavailable."""
-    try:
-        from regkb.vocab import load_aliases
-    except ImportError:
-        return (), None
     try:
         table = load_aliases()
     except Exception as exc:  # a broken alias file must not break verification
@@ -164,7 +160,7 @@ def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
         return None
     alternation = "|".join(re.escape(n) for n in ordered)
     return re.compile(
-        rf"(?<![《〈])(?P<doc>(?:{_STATE_PREFIX})?(?:{alternation}))\s*{_FILLER}\s*(?P<seq>{_SEQ})"
+        rf"(?<![《〈])(?P<doc>(?:{STATE_PREFIX})?(?:{alternation}))\s*{_FILLER}\s*(?P<seq>{_SEQ})"
     )
 
 
@@ -252,42 +248,3 @@ def quote_in(quote: str, passages: Sequence[Passage]) -> Passage | None:
 def verify_citations(text: str, resolver: CitationResolver) -> list[CitationCheck]:
     """Every citation in text, each valid / article_missing / document_missing / quote_mismatch."""
     return [check for _, check in check_citations(text, resolver)]
-
-
-# ---------------------------------------------------------------- an in-memory resolver
-
-
-class IndexResolver:
-    """A CitationResolver over the index's passages (e.g. ``IndexReader.passages``)."""
-
-    def __init__(self, passages: Iterable[Passage], alias: Alias | None = None) -> None:
-        self._alias = alias
-        self._docs: dict[str, str] = {}
-        self._names: set[str] = set()
-        self._articles: dict[tuple[str, object], list[Passage]] = {}
-        for p in sorted(passages, key=lambda q: (q.status != "现行有效", q.doc_id, q.order)):
-            for name in (p.title, p.short_title):
-                # one name, several documents (a law from two sources): the first in force wins
-                self._docs.setdefault(normalize_name(name), p.doc_id)
-                self._names.add(name)
-            article: object = (p.article_no, p.article_suffix) if p.article_no is not None else p.article
-            self._articles.setdefault((p.doc_id, article), []).append(p)
-        for parts in self._articles.values():
-            parts.sort(key=lambda q: (q.part, q.order))
-
-    def find_document(self, name: str) -> str | None:
-        doc_id = self._docs.get(normalize_name(name))
-        if doc_id is None and self._alias is not None:
-            short = self._alias(name)
-            doc_id = self._docs.get(normalize_name(short)) if short else None
-        return doc_id
-
-    def passages_for(self, doc_id: str, article: str) -> list[Passage]:
-        try:
-            key: object = parse_article_label(article)
-        except ValueError:
-            key = article
-        return list(self._articles.get((doc_id, key), []))
-
-    def names(self) -> Iterable[str]:
-        return sorted(self._names)

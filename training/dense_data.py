@@ -32,6 +32,7 @@ from evals.dataset import load_questions
 from evals.splits import split_of
 from regkb import vocab
 from regkb.index import IndexReader
+from regkb.names import normalize_name
 from regkb.numerals import normalize_article_refs
 from regkb.types import Passage
 
@@ -62,15 +63,15 @@ class Articles:
         for p in passages:
             label = normalize_article_refs(p.article)
             for name in {p.title, p.short_title} - {""}:
-                self._by_name.setdefault((vocab.normalize_name(name), label), []).append(p)
+                self._by_name.setdefault((normalize_name(name), label), []).append(p)
             self._by_doc.setdefault((p.doc_id, label), []).append(p)
 
     def by_name(self, name: str, article: str) -> list[Passage]:
-        key = (vocab.normalize_name(name), normalize_article_refs(article))
+        key = (normalize_name(name), normalize_article_refs(article))
         found = self._by_name.get(key)
         if found is None:
             resolved = vocab.load_aliases().resolve(name)
-            found = self._by_name.get((vocab.normalize_name(resolved), key[1])) if resolved else None
+            found = self._by_name.get((normalize_name(resolved), key[1])) if resolved else None
         return found or []
 
     def by_doc(self, doc: str, article: str) -> list[Passage]:

@@ -57,12 +57,13 @@ def render(checks: list[CitationCheck]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from regkb.index import IndexReader
-    from regkb.verify import IndexResolver, default_aliases, verify_citations
+    from regkb.provisions import ProvisionResolver
+    from regkb.verify import default_aliases, verify_citations
 
     text = sys.stdin.read() if args.text == "-" else args.text
     reader = IndexReader.open(settings_from(args).index_dir)
     try:
-        checks = verify_citations(text, IndexResolver(reader.passages, alias=default_aliases()[1]))
+        checks = verify_citations(text, ProvisionResolver(reader.passages, alias=default_aliases()[1]))
     finally:
         reader.close()
     if args.json:

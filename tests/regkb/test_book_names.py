@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from regkb.names import FuzzyNames, natural_names
+from regkb.provisions import ProvisionResolver
 from regkb.refusal import not_indexed_mentions
-from regkb.retrieval import ProvisionResolver
 from regkb.types import Passage
 from regkb.vocab import load_aliases
 from tests.ingest.factory import entry, ingest, write_law, write_manifest

@@ -21,8 +21,8 @@ from regkb.llm import (
     stated_label,
 )
 from regkb.numerals import parse_article_label
+from regkb.provisions import ProvisionResolver
 from regkb.types import Passage
-from regkb.verify import IndexResolver
 
 
 def passage(short: str, article: str, text: str) -> Passage:
@@ -63,8 +63,8 @@ QUESTION = "能不能打到客户单位，告诉他同事他欠钱不还？"
 
 
 @pytest.fixture
-def verifier() -> IndexResolver:
-    return IndexResolver(INDEX)
+def verifier() -> ProvisionResolver:
+    return ProvisionResolver(INDEX)
 
 
 class RecordingChat:

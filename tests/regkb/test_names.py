@@ -1,6 +1,8 @@
 """Natural short names of documents and fuzzy recognition of shortened names."""
 
-from regkb.names import FuzzyNames, lexical_text, natural_names
+import pytest
+
+from regkb.names import FuzzyNames, lexical_text, natural_names, normalize_name, without_state_prefix
 from regkb.types import Passage
 
 DOCS = [
@@ -55,3 +57,23 @@ def test_bm25_text_carries_every_natural_name() -> None:
     text = lexical_text(p)
     assert text.startswith(p.embed_text)
     assert "催收作业管理办法" in text.split("\n")[-1].split()
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["民法典", "《民法典》", "中华人民共和国民法典", "《中华人民共和国民法典》", " 民法典 ", "「民法典」"],
+)
+def test_every_way_of_writing_a_name_shares_one_key(written: str) -> None:
+    assert normalize_name(written) == "民法典"
+
+
+def test_the_key_keeps_what_tells_documents_apart() -> None:
+    assert (
+        normalize_name("关于适用《中华人民共和国民法典》时间效力的若干规定")
+        == "关于适用民法典时间效力的若干规定"
+    )
+    assert normalize_name("办法(试行)") == normalize_name("办法（试行）") == "办法（试行）"
+    assert normalize_name("APP管理办法") == "app管理办法"
+    assert normalize_name("中华人民共和国") == "中华人民共和国"  # the prefix alone is a name, not nothing
+    assert normalize_name("个人信息保护法") != normalize_name("个人信息保护条例")
+    assert without_state_prefix("依照中华人民共和国刑法第二百九十三条") == "依照刑法第二百九十三条"

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from ingest import structure
+from regkb.index import IndexReader
 from regkb.numerals import article_label
 from regkb.quiz import BLANK, CLOZE, SCENARIO, QuizQuestion, make_quiz, phrases, render_markdown
 from regkb.types import Passage
@@ -182,8 +184,7 @@ class _FakeReader:
 def run_quiz(argv: list[str], monkeypatch) -> int:
     from regkb.commands import quiz
 
-    index = pytest.importorskip("regkb.index")
-    monkeypatch.setattr(index.IndexReader, "open", classmethod(lambda cls, d: _FakeReader()))
+    monkeypatch.setattr(IndexReader, "open", classmethod(lambda cls, d: _FakeReader()))
     parser = argparse.ArgumentParser(prog="regkb")
     quiz.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
@@ -227,7 +228,6 @@ def test_quiz_is_a_builtin_subcommand():
 
 def test_real_statutes_answer_keys_hold():
     """Over the statute pack, parsed as the ingest does, every cloze answer key is right."""
-    structure = pytest.importorskip("ingest.structure")
     from ingest.sources.statutes import load_statutes
 
     passages = []

@@ -8,6 +8,7 @@ import pytest
 
 from regkb.errors import ConfigError
 from regkb.lookup import ArticleRef
+from regkb.provisions import ProvisionResolver
 from regkb.query import QueryPlan
 from regkb.refusal import (
     EVIDENCE,
@@ -17,7 +18,6 @@ from regkb.refusal import (
     load_calibration,
     not_indexed_mentions,
 )
-from regkb.retrieval import ProvisionResolver
 from regkb.types import Hit, Passage, Ranked
 
 PASSAGE = Passage("p1", "laws/a.md", "r", "中华人民共和国民法典", "民法典", "法律", "第一条", "正文")

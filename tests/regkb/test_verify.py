@@ -7,9 +7,11 @@ import json
 
 import pytest
 
+from regkb.index import IndexReader
 from regkb.numerals import parse_article_label
+from regkb.provisions import ProvisionResolver
 from regkb.types import Passage
-from regkb.verify import IndexResolver, check_citations, find_citations, verify_citations
+from regkb.verify import check_citations, find_citations, verify_citations
 
 NAMES = ("民法典", "个保法", "个人信息保护法", "刑法", "治安管理处罚法")
 ALIASES = {"个保法": "个人信息保护法", "民诉法": "民事诉讼法"}
@@ -57,8 +59,8 @@ PASSAGES = [
 
 
 @pytest.fixture
-def resolver() -> IndexResolver:
-    return IndexResolver(PASSAGES, alias=ALIASES.get)
+def resolver() -> ProvisionResolver:
+    return ProvisionResolver(PASSAGES, alias=ALIASES.get)
 
 
 def _found(text: str) -> list[tuple[str, str, str | None]]:
@@ -132,16 +134,30 @@ def test_a_quote_after_a_list_may_come_from_any_listed_article(resolver):
     assert [c.status for c in verify_citations(text, resolver)] == ["valid", "valid"]
 
 
-def test_index_resolver_prefers_the_document_in_force_and_uses_aliases():
+def test_the_resolver_cites_the_document_in_force_and_finds_every_source():
     old = passage("民法典", "第六百八十条", "旧文本。", doc_id="old/民法典", status="已废止")
     new = passage("民法典", "第六百八十条", "新文本。", doc_id="statutes/民法典")
-    res = IndexResolver([old, new], alias=ALIASES.get)
-    assert res.find_document("《中华人民共和国民法典》") == "statutes/民法典"
+    res = ProvisionResolver([old, new], alias=ALIASES.get)
+    assert res.find_document("《中华人民共和国民法典》") == res.current("民法典") == "statutes/民法典"
     assert res.find_document("合同法") is None
-    assert IndexResolver(PASSAGES, alias=ALIASES.get).find_document("个保法") == "laws/个人信息保护法.md"
+    assert ProvisionResolver(PASSAGES, alias=ALIASES.get).find_document("个保法") == "laws/个人信息保护法.md"
+    assert res.find("民法典", "第680条") == [old, new]  # every source, by doc_id
+    assert res.doc_ids("中华人民共和国民法典") == {"old/民法典", "statutes/民法典"}
+    assert (
+        res.has_article("民法典", "第六百八十一条") is False and res.has_article("合同法", "第一条") is None
+    )
     assert res.passages_for("statutes/民法典", "第六百八十条") == [new]
     assert res.passages_for("statutes/民法典", "第680条") == [new]
     assert res.passages_for("statutes/民法典", "第六百八十一条") == []
+
+
+def test_an_item_label_is_found_as_written_and_by_its_number():
+    item = Passage(
+        "d1", "laws/决定.md", "r", "关于修改刑法的决定", "修改决定", "法律", "一", "一、……", article_no=1
+    )
+    res = ProvisionResolver([item])
+    assert res.find("修改决定", "一") == res.find("修改决定", "第一条") == [item]
+    assert res.find("修改决定", "二") == []
 
 
 def test_check_citations_keeps_positions_for_editing(resolver):
@@ -163,9 +179,8 @@ class _FakeReader:
 
 @pytest.fixture
 def fake_index(monkeypatch):
-    index = pytest.importorskip("regkb.index")
     reader = _FakeReader(PASSAGES)
-    monkeypatch.setattr(index.IndexReader, "open", classmethod(lambda cls, index_dir: reader))
+    monkeypatch.setattr(IndexReader, "open", classmethod(lambda cls, index_dir: reader))
     return reader
 
 

@@ -12,6 +12,7 @@ import os
 import re
 from pathlib import Path
 
+import jieba
 import pytest
 
 from regkb.errors import ConfigError
@@ -611,7 +612,6 @@ def test_userdict_is_a_wellformed_jieba_dictionary_of_domain_terms() -> None:
 
 
 def test_userdict_keeps_terms_whole_in_jieba() -> None:
-    jieba = pytest.importorskip("jieba")
     tokenizer = jieba.Tokenizer()
     tokenizer.load_userdict(str(USERDICT_PATH))
     tokens = tokenizer.lcut("他的紧急联系人说诉讼时效和保证期间都过了")
