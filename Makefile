@@ -52,7 +52,8 @@ bench-book: $(STAMP)
 	REGKB_SHARED=$(SHARED) nice -n 10 $(BIN)/python bench/book_bench.py --shared $(SHARED) $(if $(DENSE),--dense $(DENSE))
 
 # Validation figures of every set (the README's table), with the curated evidence on and off and,
-# where the peer can answer, china-law-mcp beside them. Reports under evals/out/<set>-val/.
+# where the peer can answer, china-law-mcp beside them. Reports under evals/out/<set>-val/;
+# the last line prints the README's table from them (evals/table.py).
 EVAL     = $(BIN)/regkb eval --index .regkb-eval --split val --ablate curated --no-progress
 eval: $(STAMP)
 	$(BIN)/regkb ingest corpus $(SHARED)/corpus --index .regkb-eval
@@ -63,6 +64,7 @@ eval: $(STAMP)
 	$(EVAL) --questions evals/questions/heldout.jsonl --out evals/out/heldout-val
 	$(EVAL) --questions evals/questions/blind.jsonl --out evals/out/blind-val
 	$(BIN)/regkb eval --index .regkb-eval --no-progress --questions $(SHARED)/evals/dev.jsonl --out evals/out/dev-all
+	$(BIN)/python -m evals.table evals/out
 
 eval-gate: $(STAMP)
 	REGKB_SHARED=$(SHARED) $(BIN)/python -m evals.gate --index .regkb-eval --out evals/out/gate
