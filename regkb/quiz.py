@@ -20,8 +20,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
+from regkb.errors import ConfigError
 from regkb.types import REPEALED, Passage, short_hash
 
 USERDICT = Path(__file__).resolve().parent / "data" / "userdict.txt"
@@ -41,6 +42,7 @@ _DUTY = re.compile(
 )
 _CITES = re.compile(rf"第{_N}条")  # a question naming its article gives the answer away
 _SENTENCES = re.compile(r"[^。；\n]+[。；]?")
+_CITATION = re.compile(r"《(?P<title>[^《》]*)》(?P<article>[^《》]*)")
 _MAX_CONTEXT = 240
 
 
@@ -73,6 +75,35 @@ class QuizQuestion(BaseModel):
     answerable: bool = True
     gold: list[GoldRef] = []
     acceptable: list[GoldRef] = []
+
+
+def load_questions(path: Path) -> list[QuizQuestion]:
+    """Lines of a question file (eval format: id, question, gold, …); errors name the file and line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot read ({exc}); check the path (--questions / REGKB_QUIZ_QUESTIONS)"
+        ) from exc
+    out = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            out.append(QuizQuestion.model_validate_json(line))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or "(line)"
+            raise ConfigError(f"{path}:{n}: field '{field}': {first['msg']}") from exc
+    return out
+
+
+def citation_parts(citation: str) -> tuple[str, str]:
+    """(short title, article) of an item's 《short title》第X条 citation; ("", "") when it is not one."""
+    match = _CITATION.fullmatch(citation.strip())
+    if match is None:
+        return "", ""
+    return match["title"], match["article"].strip()
 
 
 @dataclass(frozen=True, slots=True)

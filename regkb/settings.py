@@ -49,3 +49,13 @@ class Settings(BaseSettings):
         None, description="Bearer token sent to the chroma server (checked by a proxy in front of it)."
     )
     max_file_mb: float = Field(50.0, description="Files larger than this are refused at ingest.")
+    eval_dir: Path = Field(Path("evals/out/latest"), description="The eval report the app's 评测 page shows.")
+    upload_dir: Path | None = Field(None, description="Where admin uploads go; default <index_dir>/uploads.")
+    quiz_questions: Path | None = Field(
+        None, description="Questions in the eval format for the app's scenario quiz items."
+    )
+
+    @property
+    def uploads(self) -> Path:
+        """The folder admin uploads are saved to (and ingested from)."""
+        return self.upload_dir or self.index_dir / "uploads"

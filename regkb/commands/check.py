@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 from regkb.commands.common import add_index_flag, hit_json, open_engine
-from regkb.errors import RegkbError
+from regkb.service import plugins
 from regkb.types import ClauseResult
 
 
@@ -24,14 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def read_policy(path: Path) -> str:
-    """The file's text through the ingest loaders (registered as the `regkb.readers` entry point)."""
-    if not path.exists():
-        raise RegkbError(f"{path}: no such file; check the path")
-    readers = {ep.name: ep for ep in entry_points(group="regkb.readers")}
-    if "text" not in readers:
-        raise RegkbError("no file reader installed; reinstall regkb (`pip install -e .`)")
-    loaded = readers["text"].load()(path)
-    return str(loaded.text)
+    """The file's text through the ingest loaders (the `regkb.readers` entry point)."""
+    return plugins.read_text(path)
 
 
 def result_json(r: ClauseResult) -> dict[str, Any]:

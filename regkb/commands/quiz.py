@@ -7,11 +7,9 @@ import json
 import logging
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from regkb.commands.common import add_index_flag, settings_from
-from regkb.errors import ConfigError, RegkbError
-from regkb.quiz import QuizQuestion
+from regkb.errors import RegkbError
+from regkb.quiz import load_questions
 
 log = logging.getLogger(__name__)
 
@@ -25,25 +23,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--questions", type=Path, help="question file in the eval format, for scenario items")
     add_index_flag(parser)
     parser.set_defaults(func=run)
-
-
-def load_questions(path: Path) -> list[QuizQuestion]:
-    """Lines of a question file (eval format: id, question, gold, …); errors name the line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc}); check --questions") from exc
-    out = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            out.append(QuizQuestion.model_validate_json(line))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or "(line)"
-            raise ConfigError(f"{path}:{n}: field '{field}': {first['msg']}") from exc
-    return out
 
 
 def run(args: argparse.Namespace) -> int:

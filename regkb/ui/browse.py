@@ -124,3 +124,15 @@ def article_html(article: ArticleView, term: str = "", focus: bool = False) -> s
     )
     css = ' class="regkb-card regkb-focus"' if focus else ""
     return f'<div id="{html.escape(anchor(article.label))}"{css}>{head}<div class="regkb-text">{body}</div></div>'
+
+
+def section_title(section: str) -> str:
+    """How the 目录 select shows a section path: indented by depth, its last heading ("" = 全文)."""
+    if not section:
+        return "全文"
+    return "　" * section.count(" / ") + section.rsplit(" / ", 1)[-1]
+
+
+def sections(articles: Sequence[ArticleView]) -> list[str]:
+    """The 目录 choices: "" (the whole document) then every section path in document order."""
+    return [""] + [entry.section for entry in outline(articles)]

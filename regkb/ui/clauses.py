@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from regkb.types import ClauseResult, RedlineHit
-from regkb.ui.cards import browse_link
+from regkb.ui.blocks import Block, Group
+from regkb.ui.cards import CardData, browse_link, card_html
 
 NO_CONFLICT = "未发现明显冲突，请人工复核"
 RISK = "违规风险"
@@ -60,3 +61,19 @@ def summary_counts(results: list[ClauseResult]) -> dict[str, int]:
         key = {"error": RISK, "warning": REVIEW}.get(view.kind, NO_CONFLICT)
         counts[key] += 1
     return counts
+
+
+def clause_view(result: ClauseResult) -> Group:
+    """One reviewed clause in a box: its text, the verdict, red-line flags, the top 5 governing articles."""
+    view = verdict_view(result)
+    blocks: list[Block | Group] = [
+        Block("markdown", f"**{result.label}**　{result.text}"),
+        Block(view.kind, view.text),
+    ]
+    blocks += [Block("markdown", redline_markdown(hit)) for hit in result.redlines]
+    if result.governing:
+        blocks.append(Block("markdown", "相关依据："))
+    for hit in result.governing[:5]:
+        card = Block("html", card_html(CardData(hit.passage, ())))
+        blocks.append(Group((card,), hit.passage.citation_label))
+    return Group(tuple(blocks))

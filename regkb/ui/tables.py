@@ -65,3 +65,8 @@ def document_rows(docs: Sequence[DocumentInfo]) -> list[dict[str, object]]:
 def document_choice(doc: DocumentInfo) -> str:
     """How a document is named in a select box."""
     return f"《{doc.short_title}》 {doc.level} · {doc.status}"
+
+
+def document_caption(doc: DocumentInfo) -> str:
+    """The line under a document's title: level · issuer · number · effective date · status."""
+    return " · ".join(x for x in (doc.level, doc.issuer, doc.doc_number, doc.effective, doc.status) if x)
