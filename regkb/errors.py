@@ -26,10 +26,6 @@ class MetadataError(RegkbError):
         self.reason = reason
 
 
-class ParseError(RegkbError):
-    """The structure parser could not make sense of a document."""
-
-
 class IndexMissingError(RegkbError):
     """No usable index at the given directory."""
 

@@ -185,11 +185,6 @@ class DenseStore:
             self._count = int(self._col.count())
         return self._count
 
-    def vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
-        """Stored vectors by id (missing ids are absent from the result)."""
-        got = self._col.get(ids=list(ids), include=["embeddings"])
-        return {pid: [float(x) for x in vec] for pid, vec in zip(got["ids"], got["embeddings"], strict=True)}
-
 
 def http_client(url: str, token: str | None = None) -> Any:
     """A chromadb HttpClient for http(s)://host:port, with a bearer token when one is given."""

@@ -33,8 +33,6 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 ALIASES_PATH = DATA_DIR / "aliases.yaml"
 JARGON_PATH = DATA_DIR / "jargon.yaml"
 CONDUCT_PATH = DATA_DIR / "conduct.yaml"
-USERDICT_PATH = DATA_DIR / "userdict.txt"
-STOPWORDS_PATH = DATA_DIR / "stopwords.txt"
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -379,20 +377,3 @@ def spot_conduct(text: str, path: Path = CONDUCT_PATH) -> list[ConductHit]:
         if matched:
             hits.append(ConductHit(conduct.id, conduct.name, matched, conduct.provisions, conduct.terms))
     return hits
-
-
-# ---------------------------------------------------------------- word lists
-
-
-def load_stopwords(path: Path = STOPWORDS_PATH) -> frozenset[str]:
-    """Function words and pronouns that must not drive lexical scoring."""
-    return _load_stopwords(path.resolve())
-
-
-@functools.cache
-def _load_stopwords(path: Path) -> frozenset[str]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read stopwords ({exc})") from exc
-    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
