@@ -4,13 +4,14 @@ Each retrieval channel (exact lookup, curated conduct patterns and situations, B
 dense models, the question memory, cross-references in both directions) proposes passages.
 Instead of fixed fusion weights and level priors, every proposed passage becomes one row of
 features (its rank and score in each channel, its document's level, whether the question
-names its document or speaks of the company's own rules, its length) and a logistic model
-fitted on the training splits (``make train``, training/ranker.py) turns the row into the
-probability that the passage answers the question. Curated channels are evidence the data
-weighs, never an override.
+names its document or speaks of the company's own rules, its length) and a LambdaMART model
+(gradient-boosted trees) fitted on the training splits (``make train``, training/ranker.py),
+Platt-scaled, turns the row into the probability that the passage answers the question.
+Curated channels are evidence the data weighs, never an override.
 
-The fitted model is a small JSON file (regkb/data/ranker.json) holding the feature names,
-the standardisation, the coefficients and the metadata of the data that produced it.
+The fitted model is a JSON file (regkb/data/ranker.json) holding the feature names, the
+booster's trees as LightGBM text, the Platt coefficients and the metadata of the data that
+produced it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from regkb.types import LEVEL_ORDER, Passage
 
 log = logging.getLogger(__name__)
 
-RRF_K = 10  # reciprocal-rank features: 1 / (RRF_K + rank)
+RRF_K = 10  # reciprocal-rank features: RRF_K / (RRF_K + rank), rank counted from 1
 CHANNELS = ("lookup", "conduct", "bm25", "e5", "use", "situation", "memory", "votes", "xref", "cited_by")
 SCORED = ("bm25", "e5", "use", "situation", "memory", "votes")  # channels whose scores carry meaning
 INTERNAL = "内部制度"

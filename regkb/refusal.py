@@ -14,8 +14,8 @@ The decision, strongest evidence first:
    with it. No topic list: what is answerable follows from what the index holds.
 
 An index without the dense channels the model was fitted on (the tests' hash embedder) falls
-back to the lexical rule: answer when BM25 finds a strong match for a question with legal
-vocabulary or a named document.
+back to the lexical rule: answer a question that names an indexed document or describes a
+conduct pattern, or whose BM25 match is strong and whose vocabulary is legal.
 """
 
 from __future__ import annotations

@@ -22,12 +22,12 @@ from regkb.types import Filters, Hit, Passage, Provenance, Ranked
 log = logging.getLogger(__name__)
 
 CANDIDATES = 60  # per channel, before filters
-PLAIN_RRF_K = 20  # the model-free fusion that picks the passages whose cross-references are followed
+PLAIN_RRF_K = 20  # model-free fusion: seeds the cross-references, ranks when no ranker is fitted
 XREF_FROM = 5  # cross-references are followed from this many leading proposals
 # Situation channel: the question's e5 vector against the conduct patterns' descriptions.
 SITUATION_EMBEDDER = "e5"
 SITUATION_TOP = 5
-SITUATION_MIN = 0.88  # a situation closer than this (cosine) proposes its provisions
+SITUATION_MIN = 0.88  # a situation at least this close (cosine) proposes its provisions
 MEMORY_TOP = 8  # past training questions whose gold articles are proposed
 
 
@@ -193,7 +193,8 @@ def dense_slot(channel: str) -> str:
 def _plain_fusion(
     lists: Mapping[str, Sequence[tuple[str, float]]], passages: Mapping[str, Passage], filters: Filters
 ) -> list[str]:
-    """Unweighted reciprocal-rank fusion: the model-free seeds whose cross-references are followed."""
+    """Unweighted reciprocal-rank fusion: the seeds whose cross-references are followed, and the
+    ranking itself when no ranker model is fitted."""
     scores: dict[str, float] = defaultdict(float)
     for items in lists.values():
         rank = 0
