@@ -9,6 +9,7 @@ depends on it as surely as one that calls it (regkb.clauses once held the Engine
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,19 @@ def test_the_graph_reads_relative_type_checking_and_package_imports(tmp_path: Pa
 @pytest.mark.parametrize("type_checking", [False, True], ids=["runtime", "with-type-checking"])
 def test_regkb_has_no_import_cycle(type_checking: bool) -> None:
     assert cycles(import_graph(type_checking)) == []
+
+
+def test_only_the_engine_reads_its_loaded_state() -> None:
+    """Engine._state is private: clause review, the services, evals and tests use public methods."""
+    pattern = re.compile(r"\._state\b")
+    readers = [
+        str(path.relative_to(ROOT))
+        for folder in ("regkb", "ingest", "evals", "training", "bench", "tests")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if path != PACKAGE / "engine.py" and path != Path(__file__).resolve()
+        if pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    app = ROOT / "app.py"
+    if app.exists() and pattern.search(app.read_text(encoding="utf-8")):
+        readers.append("app.py")
+    assert readers == []
