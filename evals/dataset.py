@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from evals.splits import split_of
 from regkb.errors import ConfigError
 
 Verdict = Literal["lawful", "unlawful", "depends"]  # depends: the review should say 需复核
@@ -113,8 +114,6 @@ def load_questions(path: str | Path, limit: int | None = None) -> list[EvalQuest
 
 def load_split(path: str | Path, split: str = "all", limit: int | None = None) -> list[EvalQuestion]:
     """The questions of one fixed split (evals.splits: 'train', 'val' or 'all')."""
-    from evals.splits import split_of
-
     questions = load_questions(path, limit=limit)
     if split != "all":
         questions = [q for q in questions if split_of(q.id) == split]

@@ -90,3 +90,20 @@ def test_dev_set_loads():
     assert len(questions) == 60
     assert sum(not q.answerable for q in questions) == 6
     assert {q.verdict for q in questions if q.type == "clause_check"} == {"lawful", "unlawful"}
+
+
+def test_load_split_keeps_only_that_split_and_names_the_file_when_empty(tmp_path):
+    from evals.dataset import load_split
+    from evals.splits import split_of
+    from regkb.errors import ConfigError
+
+    ids = [f"q-{i}" for i in range(40)]
+    path = tmp_path / "q.jsonl"
+    path.write_text("\n".join(json.dumps({**GOOD, "id": i}) for i in ids) + "\n", encoding="utf-8")
+    val = [q.id for q in load_split(path, "val")]
+    assert val and val == [i for i in ids if split_of(i) == "val"]
+    assert len(load_split(path, "all")) == 40
+    train_only = [i for i in ids if split_of(i) == "train"][:3]
+    path.write_text("\n".join(json.dumps({**GOOD, "id": i}) for i in train_only) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="q.jsonl: no questions in the val split"):
+        load_split(path, "val")
