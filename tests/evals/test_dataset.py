@@ -105,5 +105,5 @@ def test_load_split_keeps_only_that_split_and_names_the_file_when_empty(tmp_path
     assert len(load_split(path, "all")) == 40
     train_only = [i for i in ids if split_of(i) == "train"][:3]
     path.write_text("\n".join(json.dumps({**GOOD, "id": i}) for i in train_only) + "\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="q.jsonl: no questions in the val split"):
+    with pytest.raises(ConfigError, match=r"q\.jsonl: no questions in the val split"):
         load_split(path, "val")
