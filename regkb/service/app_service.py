@@ -1,5 +1,6 @@
 """What the app's pages do, without Streamlit: a page is widgets -> one call here -> render.
 
+- ``AppServices``: the settings and the stores one app process shares (feedback, audit log).
 - ``KnowledgeAdmin``: the 知识库 page's admin actions (save uploads, delete an upload, re-ingest),
   each audited with its outcome; the ingest pipeline is reached through the ``regkb.pipeline``
   entry point, so the core never imports ingest.
@@ -13,13 +14,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from regkb import quiz
 from regkb.audit import AuditLog
+from regkb.auth import AdminGate
 from regkb.errors import ConfigError, RegkbError
+from regkb.feedback import FeedbackStore
 from regkb.service import plugins
 from regkb.settings import Settings
 from regkb.types import DocumentInfo, Passage
@@ -52,15 +55,41 @@ class IngestReport(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class IngestOutcome:
-    """One admin ingest: its report, or the error that stopped it (the index is then unchanged)."""
+    """One admin action: its ingest report, or the error that stopped it (the index is then unchanged).
+
+    An upload also carries what happened to each file; when none was saved nothing is ingested and
+    both report and error are None.
+    """
 
     action: str
     report: IngestReport | None = None
     error: RegkbError | None = None
+    upload: UploadOutcome | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None and self.report is not None and self.report.committed
+
+
+@dataclass(frozen=True, slots=True)
+class AppServices:
+    """What every page of one app process shares; built once from the Settings."""
+
+    settings: Settings
+    feedback: FeedbackStore
+    audit: AuditLog
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AppServices:
+        return cls(settings, FeedbackStore(settings.feedback_db), AuditLog(settings.audit_db))
+
+    def gate(self) -> AdminGate:
+        """The admin password check (audited, with back-off)."""
+        return AdminGate(self.settings.admin_password, self.audit)
+
+    def admin(self, session: str) -> KnowledgeAdmin:
+        """The admin actions of one browser session."""
+        return KnowledgeAdmin(self.settings, self.audit, session)
 
 
 class KnowledgeAdmin:
@@ -87,9 +116,13 @@ class KnowledgeAdmin:
         roots = [r for r in self.settings.corpus_roots if r.exists()]
         return roots + ([self.uploads] if self.uploads.is_dir() else [])
 
-    def uploaded(self, docs: Iterable[DocumentInfo]) -> dict[str, DocumentInfo]:
-        """The documents that came from the uploads folder (only those may be deleted here)."""
-        return {d.doc_id: d for d in docs if d.root == self.uploads.name}
+    def upload_types(self) -> list[str]:
+        """The file types an upload may have (the loaders' suffixes without the dot)."""
+        return sorted(suffix.lstrip(".") for suffix in plugins.supported_suffixes())
+
+    def uploaded(self, docs: Iterable[DocumentInfo]) -> dict[str, str]:
+        """Title by doc id of the documents from the uploads folder (only those may be deleted here)."""
+        return {d.doc_id: d.title for d in docs if d.root == self.uploads.name}
 
     def save(self, files: Sequence[tuple[str, bytes]]) -> UploadOutcome:
         """Store the safe, new files of an upload; refused names and duplicates are audited."""
@@ -105,14 +138,12 @@ class KnowledgeAdmin:
             )
         return outcome
 
-    def upload(
-        self, files: Sequence[tuple[str, bytes]], progress: Progress | None = None
-    ) -> tuple[UploadOutcome, IngestOutcome | None]:
+    def upload(self, files: Sequence[tuple[str, bytes]], progress: Progress | None = None) -> IngestOutcome:
         """Save the files, then ingest when at least one was saved."""
-        outcome = self.save(files)
-        if not outcome.saved:
-            return outcome, None
-        return outcome, self.ingest("upload", progress, files=list(outcome.saved))
+        saved = self.save(files)
+        if not saved.saved:
+            return IngestOutcome("upload", upload=saved)
+        return replace(self.ingest("upload", progress, files=list(saved.saved)), upload=saved)
 
     def delete(self, doc_id: str, progress: Progress | None = None) -> IngestOutcome:
         """Remove an uploaded document's file and ingest again without it."""

@@ -19,8 +19,10 @@ def progress_view(stage: str, done: int, total: int) -> tuple[float, str]:
     return fraction, f"{name} {done}/{total}"
 
 
-def upload_messages(outcome: UploadOutcome) -> list[Block]:
+def upload_messages(outcome: UploadOutcome | None) -> list[Block]:
     """One error per refused file with its reason, one warning per duplicate."""
+    if outcome is None:
+        return []
     messages = [Block("error", f"{name}：{reason}") for name, reason in outcome.rejected]
     messages += [
         Block("warning", f"{name}：与已上传的 {existing} 内容相同，未重复保存。")
@@ -30,13 +32,15 @@ def upload_messages(outcome: UploadOutcome) -> list[Block]:
 
 
 def outcome_messages(outcome: IngestOutcome) -> list[Block]:
-    """Why an ingest failed or was not committed, and each file that failed with its reason."""
+    """Refused uploads; then why the ingest failed or was not committed, and each file that failed."""
+    messages = upload_messages(outcome.upload)
     if outcome.error is not None:
-        return [error_block(outcome.error)]
+        return [*messages, error_block(outcome.error)]
     report = outcome.report
     if report is None:
-        return []
-    messages = [] if report.committed else [Block("error", "入库未提交：原索引保持不变。")]
+        return messages
+    if not report.committed:
+        messages.append(Block("error", "入库未提交：原索引保持不变。"))
     return messages + [Block("error", f"{f.file}：{f.reason}") for f in report.files_failed]
 
 

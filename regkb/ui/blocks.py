@@ -4,6 +4,9 @@
     Block("markdown", text)        st.markdown(text)   (also caption / info / warning / error / success)
     Block("error", text, "⚠️")      st.error(text, icon="⚠️")
     Block("code", text)            st.code(text, language=None)
+    Block("subheader", text)       st.subheader(text)
+    Table(rows)                    st.dataframe(rows, hide_index=True)
+    Image(path, caption)           st.image(path, caption=caption)
     Group(blocks, label="…")       blocks inside st.expander(label); no label: a bordered st.container
 
 The helpers of regkb.ui build these lists from engine values, so a page's whole display is a
@@ -13,10 +16,11 @@ value tests compare exactly; app.py renders any list with one loop.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from regkb.errors import IndexMissingError, RegkbError
 
-KINDS = frozenset({"html", "markdown", "code", "caption", "info", "warning", "error", "success"})
+KINDS = frozenset({"html", "markdown", "code", "subheader", "caption", "info", "warning", "error", "success"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,13 +35,25 @@ class Block:
 
 
 @dataclass(frozen=True, slots=True)
+class Table:
+    rows: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    path: str
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Group:
-    blocks: tuple[Block | Group, ...]
+    blocks: tuple[Item, ...]
     label: str = ""  # "" = a bordered box, else a collapsible section with this title
     expanded: bool = False
 
 
-View = list[Block | Group]
+Item = Block | Table | Image | Group
+View = list[Item]
 
 
 def texts(view: View, kind: str | None = None) -> list[str]:
@@ -46,7 +62,7 @@ def texts(view: View, kind: str | None = None) -> list[str]:
     for item in view:
         if isinstance(item, Group):
             out += texts(list(item.blocks), kind)
-        elif kind is None or item.kind == kind:
+        elif isinstance(item, Block) and (kind is None or item.kind == kind):
             out.append(item.text)
     return out
 

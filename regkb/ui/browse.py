@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from regkb.numerals import article_label, parse_article_label, to_int
 from regkb.types import Passage
+from regkb.ui.blocks import Block
 from regkb.ui.highlight import highlight_terms
 
 _BARE_NUMBER = re.compile(
@@ -136,3 +137,11 @@ def section_title(section: str) -> str:
 def sections(articles: Sequence[ArticleView]) -> list[str]:
     """The 目录 choices: "" (the whole document) then every section path in document order."""
     return [""] + [entry.section for entry in outline(articles)]
+
+
+def focus_view(article: ArticleView, term: str = "") -> list[Block]:
+    """The article a link or a jump opened: its label as a heading ("序言" for a preamble), then its card."""
+    return [
+        Block("subheader", article.label or "序言"),
+        Block("html", article_html(article, term, focus=True)),
+    ]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from regkb.errors import ConfigError
+from regkb.ui.blocks import Block, Group, Image, Table, View
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +67,17 @@ def metric_tables(metrics: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
+
+
+def report_view(directory: str | Path) -> View:
+    """The 评测 page under its directory input: each metric table, the charts, report.md collapsed."""
+    report = load_report(Path(directory))
+    if report is None:
+        return [Block("info", f"{directory} 下还没有评测报告。请运行 `regkb eval --out {directory}`。")]
+    view: View = []
+    for name, rows in metric_tables(report.metrics).items():
+        view += [Block("subheader", name), Table(rows)]
+    view += [Image(str(chart), chart.stem) for chart in report.charts]
+    if report.report_md:
+        view.append(Group((Block("markdown", report.report_md),), "完整报告 report.md"))
+    return view

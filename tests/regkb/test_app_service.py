@@ -109,9 +109,10 @@ def test_roots_are_the_existing_corpus_roots_then_the_uploads_folder(tmp_path) -
 def test_upload_saves_ingests_and_audits_with_the_settings(tmp_path) -> None:
     ingest = RecordingIngest()
     admin, audit = _admin(tmp_path, ingest)
-    saved, outcome = admin.upload([("rule.md", RULE.encode())])
-    assert saved.saved == ("rule.md",) and (tmp_path / "uploads" / "rule.md").read_text() == RULE
-    assert outcome is not None and outcome.ok and outcome.report is ingest.report
+    outcome = admin.upload([("rule.md", RULE.encode())])
+    assert outcome.upload is not None and outcome.upload.saved == ("rule.md",)
+    assert (tmp_path / "uploads" / "rule.md").read_text() == RULE
+    assert outcome.ok and outcome.report is ingest.report
     [(paths, index_dir, kwargs)] = ingest.calls
     assert paths == [tmp_path / "corpus", tmp_path / "uploads"] and index_dir == tmp_path / "index"
     assert kwargs["dense"] == ["hash"] and kwargs["max_tokens"] == 300 and kwargs["threads"] == 1
@@ -125,11 +126,13 @@ def test_refused_and_duplicate_uploads_are_audited_and_nothing_is_ingested(tmp_p
     ingest = RecordingIngest()
     admin, audit = _admin(tmp_path, ingest)
     admin.upload([("rule.md", RULE.encode())])
-    saved, outcome = admin.upload(
+    outcome = admin.upload(
         [("../escape.md", b"x"), ("notes.exe", b"x"), ("copy.md", RULE.encode()), ("big.md", b"x" * 2**21)]
     )
-    assert outcome is None and len(ingest.calls) == 1  # only the first upload ingested
-    assert saved.saved == () and saved.duplicates == (("copy.md", "rule.md"),)
+    assert outcome.report is None and outcome.error is None and not outcome.ok
+    assert len(ingest.calls) == 1  # only the first upload ingested
+    saved = outcome.upload
+    assert saved is not None and saved.saved == () and saved.duplicates == (("copy.md", "rule.md"),)
     assert [name for name, _ in saved.rejected] == ["../escape.md", "notes.exe", "big.md"]
     assert not (tmp_path / "escape.md").exists()
     action, ok, detail = _admin_records(audit)[-1]
@@ -152,7 +155,12 @@ def test_an_uncommitted_report_is_not_ok_and_audited_as_failed(tmp_path) -> None
     outcome = admin.reingest()
     assert outcome.error is None and not outcome.ok
     [(action, ok, detail)] = _admin_records(audit)
-    assert (action, ok, detail["failed"], detail["generation"]) == ("reingest", False, ["corpus/bad.pdf"], None)
+    assert (action, ok, detail["failed"], detail["generation"]) == (
+        "reingest",
+        False,
+        ["corpus/bad.pdf"],
+        None,
+    )
 
 
 def test_delete_removes_the_upload_and_ingests_without_it(tmp_path) -> None:
@@ -178,6 +186,22 @@ def test_delete_never_leaves_the_uploads_folder(tmp_path, doc_id) -> None:
     assert _admin_records(audit)[0][:2] == ("delete", False)
 
 
+def test_upload_types_are_the_loaders_suffixes(tmp_path) -> None:
+    admin, _ = _admin(tmp_path, RecordingIngest())
+    assert admin.upload_types() == ["docx", "htm", "html", "markdown", "md", "pdf", "txt"]
+
+
+def test_services_share_one_audit_log_for_the_gate_and_the_admin(tmp_path) -> None:
+    from regkb.service.app_service import AppServices
+
+    services = AppServices.from_settings(
+        _settings(tmp_path, admin_password="pw", audit_db=tmp_path / "a.sqlite")
+    )
+    assert services.gate().enabled and services.gate().attempt("s1", "pw").ok
+    assert services.admin("s2").audit is services.audit and services.admin("s2").session == "s2"
+    assert [r.session for r in services.audit.records()] == ["s1"]  # the login, in the shared log
+
+
 def test_only_documents_from_the_uploads_root_count_as_uploaded(tmp_path) -> None:
     admin, _ = _admin(tmp_path, RecordingIngest())
 
@@ -185,7 +209,7 @@ def test_only_documents_from_the_uploads_root_count_as_uploaded(tmp_path) -> Non
         return DocumentInfo(doc_id, root, "t", "t", "内部制度", "", "", None, "现行有效", root, 1, "")
 
     docs = [doc("laws/a.md", "corpus"), doc("rule.md", "uploads")]
-    assert list(admin.uploaded(docs)) == ["rule.md"]
+    assert admin.uploaded(docs) == {"rule.md": "t"}
 
 
 def test_the_real_pipeline_is_reached_through_the_entry_point(tmp_path) -> None:
@@ -194,8 +218,8 @@ def test_the_real_pipeline_is_reached_through_the_entry_point(tmp_path) -> None:
 
     audit = AuditLog(tmp_path / "audit.sqlite")
     admin = KnowledgeAdmin(_settings(tmp_path), audit, "s1")
-    _, outcome = admin.upload([("rule.md", RULE.encode())])
-    assert outcome is not None and outcome.ok, outcome
+    outcome = admin.upload([("rule.md", RULE.encode())])
+    assert outcome.ok, outcome
     assert outcome.report is not None and outcome.report.generation
     reader = IndexReader.open(tmp_path / "index")
     try:
@@ -252,7 +276,9 @@ def test_locate_names_the_first_match_or_says_why_not() -> None:
     library = Library([_passage("a.md", 3), _passage("b.md", 3)])
     assert app_service.locate(library, "  示例投诉细则第三条 ") == Located("a.md", "第三条")
     assert library.looked_up == ["示例投诉细则第三条"]  # stripped before the lookup
-    assert app_service.locate(library, "示例投诉细则第九条").message == "知识库中没有找到「示例投诉细则第九条」"
+    assert (
+        app_service.locate(library, "示例投诉细则第九条").message == "知识库中没有找到「示例投诉细则第九条」"
+    )
     assert app_service.locate(library, "   ") == Located() and len(library.looked_up) == 2
     missing = Library([], IndexMissingError("/tmp/ix"))
     assert "regkb ingest" in (app_service.locate(missing, "第一条").message or "")
@@ -261,7 +287,11 @@ def test_locate_names_the_first_match_or_says_why_not() -> None:
 def test_corpus_passages_gathers_every_document_in_order() -> None:
     passages = [_passage("b.md", 1), _passage("a.md", 2), _passage("b.md", 2)]
     gathered = app_service.corpus_passages(Library(passages))
-    assert [(p.doc_id, p.article) for p in gathered] == [("b.md", "第一条"), ("b.md", "第二条"), ("a.md", "第二条")]
+    assert [(p.doc_id, p.article) for p in gathered] == [
+        ("b.md", "第一条"),
+        ("b.md", "第二条"),
+        ("a.md", "第二条"),
+    ]
 
 
 def test_quiz_questions_come_from_the_configured_file(tmp_path) -> None:
