@@ -212,3 +212,15 @@ def test_quiz_is_scored_and_shows_each_correct_article(fake, monkeypatch) -> Non
         links[1]
         == "依据：[《示例催收规定》第五条](?page=browse&doc=rules%2Fdemo.md&article=%E7%AC%AC%E4%BA%94%E6%9D%A1)"
     )
+
+
+def test_clause_check_reviews_an_uploaded_file_over_the_pasted_text(fake) -> None:
+    at = open_app("check")
+    at.text_area(key="check_text").input("粘贴的条款")
+    policy = "第一条 催收员应当礼貌沟通\n第二条 逾期不还就威胁其家人\n".encode()
+    at.file_uploader(key="check_file").set_value(("policy.txt", policy, "text/plain"))
+    at.run()
+    at.button[0].click().run()
+    assert not at.exception
+    assert FakeEngine.instances[-1].checked == ["第一条 催收员应当礼貌沟通\n第二条 逾期不还就威胁其家人"]
+    assert [e.value for e in at.error if "违规风险" in e.value] == ["违规风险（刑事）：触发 1 条红线规则"]

@@ -74,3 +74,14 @@ def test_app_and_core_import_nothing_from_ingest_and_only_app_imports_streamlit(
         modules = _imports(path)
         assert not {m for m in modules if m.split(".")[0] in ("ingest", "evals", "streamlit")}, path
     assert len((REPO / "app.py").read_text(encoding="utf-8").splitlines()) <= 300
+
+
+def test_regkb_check_reads_its_file_through_the_readers_entry_point(tmp_path, capsys) -> None:
+    from regkb.cli import main
+    from regkb.commands.check import read_policy
+
+    policy = tmp_path / "policy.txt"
+    policy.write_text("第一条 催收人员应当礼貌沟通。\r\n", encoding="utf-8")
+    assert read_policy(policy) == "第一条 催收人员应当礼貌沟通。"
+    assert main(["check", "--file", str(tmp_path / "absent.docx"), "--index", str(tmp_path / "ix")]) == 2
+    assert "absent.docx: no such file; check the path" in capsys.readouterr().err
