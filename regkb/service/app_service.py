@@ -167,9 +167,11 @@ class KnowledgeAdmin:
         try:
             report = self._run(progress)
         except RegkbError as exc:
+            log.warning("admin %s failed: %s", action, exc)
             self.audit.admin(self.session, action, False, error=str(exc), **detail)
             return IngestOutcome(action, error=exc)
         failed = [f.file for f in report.files_failed]
+        log.info("admin %s: generation %s, %d file(s) failed", action, report.generation, len(failed))
         self.audit.admin(
             self.session, action, report.committed, generation=report.generation, failed=failed, **detail
         )
