@@ -118,6 +118,16 @@ def _bearer(token: str | None) -> Callable[[Request], None]:
     return check
 
 
+def _fresh(engine: Engine) -> Callable[[], None]:
+    """Before each request: serve a newer index generation if an ingest published one meanwhile."""
+
+    def reload() -> None:
+        if engine.reload_if_changed():
+            log.info("serving index generation %s", engine.generation)
+
+    return reload
+
+
 def _field(exc: RequestValidationError) -> tuple[str, str]:
     first = exc.errors()[0]
     loc = [str(part) for part in first.get("loc", ()) if part != "body"]
@@ -149,7 +159,7 @@ def _install_errors(app: FastAPI) -> None:
 
 def _routes(engine: Engine, token: str | None) -> APIRouter:
     """Every endpoint but /healthz, behind the bearer check."""
-    app = APIRouter(dependencies=[Depends(_bearer(token))])
+    app = APIRouter(dependencies=[Depends(_bearer(token)), Depends(_fresh(engine))])
 
     @app.post("/ask", summary="Answer a question with cited provisions (same JSON as `regkb ask --json`)")
     def ask(body: AskRequest) -> dict[str, Any]:
@@ -188,6 +198,7 @@ def create_app(engine: Engine, token: str | None = None, max_body: int = MAX_BOD
 
     @app.get("/healthz", summary="Health: the index generation in service")
     def healthz() -> dict[str, Any]:
+        engine.reload_if_changed()
         return {"status": "ok", "generation": engine.generation, "documents": len(engine.documents())}
 
     _install_errors(app)
