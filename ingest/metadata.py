@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from regkb.errors import MetadataError
+from regkb.names import STATE_PREFIX
 from regkb.types import LEVEL_ORDER, DocMeta
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,6 @@ log = logging.getLogger(__name__)
 MANIFEST_NAME = "manifest.json"
 STATUSES: tuple[str, ...] = ("现行有效", "已修改", "已废止", "尚未生效", "部分失效")
 UNCLASSIFIED = "未分类"
-_PRC = "中华人民共和国"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MD_HEADING = re.compile(r"#{1,6}[ \t]+(.+?)[ \t#]*$")
 _NOT_A_TITLE = re.compile(r"第[零〇一二三四五六七八九十百千万两\d]+条|[（(\[【\d]")
@@ -133,7 +133,7 @@ class _FrontMatter(_Meta):
 
 def derive_short_title(title: str) -> str:
     """The title without a leading 中华人民共和国 (the title itself when nothing is left)."""
-    short = title.removeprefix(_PRC).strip()
+    short = title.removeprefix(STATE_PREFIX).strip()
     return short or title
 
 

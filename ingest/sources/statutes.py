@@ -25,12 +25,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from regkb.errors import ConfigError
+from regkb.names import STATE_PREFIX
 from regkb.types import DocMeta, SourceDocument
 
 log = logging.getLogger(__name__)
 
 ROOT = "statutes"
-_STATE_PREFIX = "中华人民共和国"
 
 # The database's status values -> the statuses the knowledge base uses.
 STATUS_MAP: dict[str, str] = {
@@ -51,7 +51,7 @@ class _LawEntry(BaseModel):
 
     @property
     def full_title(self) -> str:
-        return self.title or _STATE_PREFIX + self.short_title
+        return self.title or STATE_PREFIX + self.short_title
 
 
 INCLUDE = ("listed", "all")  # the laws [[statutes.law]] lists / every law of the database
@@ -181,7 +181,7 @@ def _other_laws(conn: sqlite3.Connection, listed: list[_LawEntry]) -> list[_LawE
 
 def short_entry(law_name: str) -> _LawEntry:
     """A law's entry under its usual short title (the name without the state prefix)."""
-    short = law_name.removeprefix(_STATE_PREFIX) or law_name
+    short = law_name.removeprefix(STATE_PREFIX) or law_name
     return _LawEntry(short_title=short.replace("/", "／"), title=law_name)
 
 
