@@ -114,7 +114,7 @@ def train(index: Path, shared: Path, out: Path) -> dict:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from evals.gate import SHARED
+    from evals.paths import SHARED
 
     parser = argparse.ArgumentParser(prog="python -m training.refusal", description=__doc__.split("\n")[0])
     parser.add_argument("--index", type=Path, default=Path(".regkb-eval"))
