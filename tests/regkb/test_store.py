@@ -94,6 +94,18 @@ def test_ids_allowed_restricts_the_search(store: DenseStore) -> None:
     assert store.query([1.0, 0.0, 0.0, 0.0], k=3, ids_allowed=set()) == []
 
 
+def test_each_filter_keeps_its_own_rows_across_queries_and_writes(store: DenseStore) -> None:
+    """The admitted-row mask of a filter's id set is remembered; another set or a write is not confused with it."""
+    query = [1.0, 0.0, 0.0, 0.0]
+    first, second = frozenset({"c", "d"}), frozenset({"a", "b"})
+    for _ in range(2):
+        assert {pid for pid, _ in store.query(query, k=3, ids_allowed=first)} == {"c", "d"}
+        assert {pid for pid, _ in store.query(query, k=3, ids_allowed=second)} == {"a", "b"}
+    store.upsert(["e"], [[1.0, 0.0, 0.0, 0.0]], [_meta("e")])
+    assert store.query(query, k=1, ids_allowed=frozenset({"d", "e"}))[0][0] == "e"
+    assert {pid for pid, _ in store.query(query, k=5, ids_allowed=first)} == {"c", "d"}
+
+
 def test_upsert_replaces_and_delete_removes(store: DenseStore) -> None:
     store.upsert(["a"], [[0.0, 0.0, 0.0, 1.0]], [_meta("a")])
     assert store.count() == 4
