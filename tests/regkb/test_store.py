@@ -203,3 +203,22 @@ def test_long_names_fit_under_a_generation_namespace(backend: Backend, tmp_path:
         assert namespace in ns.namespaces()
         assert ns.drop_all() == [name]
         assert ns.collection_names() == [] and namespace not in ns.namespaces()
+
+
+def test_top_rows_equal_a_stable_full_sort_ties_included() -> None:
+    import numpy as np
+
+    from regkb.store import _top
+
+    rng = np.random.default_rng(7)
+    for trial in range(200):
+        m = int(rng.integers(1, 300))
+        # integer scores make many ties at the cut; -inf marks rows a filter excluded
+        scores = (
+            rng.integers(0, 4, m).astype(np.float32)
+            if trial % 2
+            else rng.standard_normal(m).astype(np.float32)
+        )
+        scores[rng.integers(0, m, 2)] = -np.inf
+        n = int(rng.integers(0, m + 1))
+        assert _top(scores, n).tolist() == np.argsort(-scores, kind="stable")[:n].tolist()
