@@ -181,6 +181,9 @@ class _SlowEngine:
     def documents(self):
         return self._engine.documents()
 
+    def reload_if_changed(self) -> bool:
+        return self._engine.reload_if_changed()
+
 
 def test_requests_run_concurrently(hash_engine) -> None:
     app = create_app(_SlowEngine(hash_engine))  # type: ignore[arg-type]
