@@ -30,6 +30,7 @@ from ingest.writer import (
     Progress,
     Server,
     diff_passages,
+    lexical_fingerprint,
     open_chroma,
     read_previous,
     write_dense,
@@ -346,6 +347,7 @@ def _build(
         "created_at": now,
         "max_tokens": max_tokens,
         "channels": channels,
+        "lexical": lexical_fingerprint(passages),
         **({"store": server.info()} if server is not None else {}),
     }
     write_files(tmp, passages, documents, info, previous, index_dir)
@@ -467,6 +469,8 @@ def _unchanged(
     collections = {spec: collection_name(e.name, max_tokens) for spec, e in embedders.items()}
     if not same_generation(previous, passages, documents, collections):
         return None
+    if previous.lexical != lexical_fingerprint(passages):
+        return None  # same passages, but their lexical texts or the tokenizer changed: rebuild BM25
     log.info("nothing changed: generation %s stays current", previous.generation)
     diff = diff_passages(previous.passages, passages)
     return _Built(previous.generation, None, passages, documents, diff, dict.fromkeys(embedders, 0))

@@ -10,6 +10,7 @@ it current.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 import shutil
@@ -55,6 +56,7 @@ class Previous:
     documents: Mapping[DocKey, dict[str, Any]] = dataclasses.field(default_factory=dict)
     channels: Mapping[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     store: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # generation.json "store"
+    lexical: str | None = None  # generation.json "lexical": what its BM25 index was built from
 
     def passages_of(self, key: DocKey) -> list[Passage]:
         return [p for p in self.passages.values() if (p.root, p.doc_id) == key]
@@ -77,6 +79,7 @@ def read_previous(index_dir: Path, generation: str | None) -> Previous:
         documents={(d["root"], d["doc_id"]): d for d in docs},
         channels=info["channels"],
         store=info.get("store", {}),
+        lexical=info.get("lexical"),
     )
 
 
@@ -260,7 +263,7 @@ def write_files(
         for p in passages:
             fh.write(json.dumps(passage_to_dict(p), ensure_ascii=False) + "\n")
     _write_json(gen_dir / DOCUMENTS_FILE, list(documents))
-    if previous.generation is not None and _same_texts(passages, list(previous.passages.values())):
+    if previous.generation is not None and previous.lexical == info.get("lexical"):
         shutil.copytree(generation_dir(index_dir, previous.generation) / BM25_DIR, gen_dir / BM25_DIR)
     else:
         texts = [lexical_text(p) for p in passages]
@@ -273,9 +276,16 @@ def write_files(
     _write_json(gen_dir / GENERATION_FILE, info)
 
 
-def _same_texts(new: Sequence[Passage], old: Sequence[Passage]) -> bool:
-    """The lexical index depends only on the ids and lexical texts, in order."""
-    return [(p.id, lexical_text(p)) for p in new] == [(p.id, lexical_text(p)) for p in old]
+def lexical_fingerprint(passages: Sequence[Passage]) -> str:
+    """What the BM25 index is built from: the ids and lexical texts in order, and the tokenizer.
+
+    The lexical text carries each document's generated names (regkb.names), so a change in that
+    code changes the index even when no passage changed: the fingerprint, not the passages,
+    decides whether a previous generation's BM25 index can be reused."""
+    digest = hashlib.sha256(tokenizer_fingerprint().encode("utf-8"))
+    for p in passages:
+        digest.update(f"\x1e{p.id}\x1f{lexical_text(p)}".encode())
+    return digest.hexdigest()
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -234,3 +234,21 @@ def test_lexical_index_is_reused_only_while_texts_are_the_same(corpus: Path, tmp
     assert (report.updated, report.embedded["hash"]) == (3, 3)
     hits = IndexReader.open(tmp_path / "idx").lexical.search("庚简称", 5)
     assert len(hits) == 3
+
+
+def test_a_change_in_how_lexical_texts_are_made_rebuilds_the_bm25_index(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same passages, but the names regkb.names adds to each lexical text changed (new code):
+    the re-ingest is not a no-op, and the new generation's BM25 index holds the new names."""
+    import ingest.writer as writer
+
+    first = ingest([corpus], tmp_path / "idx")
+    assert IndexReader.open(tmp_path / "idx").lexical.search("辛别名", 3) == []
+    original = writer.lexical_text
+    monkeypatch.setattr(writer, "lexical_text", lambda p: f"{original(p)} 辛别名")
+    second = ingest([corpus], tmp_path / "idx")
+    assert second.generation != first.generation and second.embedded == {"hash": 0}
+    assert len(IndexReader.open(tmp_path / "idx").lexical.search("辛别名", 20)) == 12
+    third = ingest([corpus], tmp_path / "idx")  # nothing changed since: a no-op again
+    assert third.generation == second.generation
