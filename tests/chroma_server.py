@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.processes import free_port, wait_until_ok
+
 CHROMA = Path(sys.executable).with_name("chroma")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"chroma run exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"chroma server not up at {url} after {timeout} s")
 
 
 def start(data: Path) -> tuple[str, subprocess.Popen[bytes]]:
@@ -43,7 +22,7 @@ def start(data: Path) -> tuple[str, subprocess.Popen[bytes]]:
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_up(url, proc)
+        wait_until_ok(f"{url}/api/v2/heartbeat", proc, "chroma run")
     except BaseException:
         stop(proc)
         raise

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -20,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from regkb.commands.common import answer_json
 from regkb.service.http import create_app
+from tests.processes import free_port, wait_until_ok
 
 pytestmark = pytest.mark.integration
 
@@ -204,12 +203,6 @@ def test_requests_run_concurrently(hash_engine) -> None:
     assert anyio.run(run) == [200, 200]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict]:
     request = urllib.request.Request(url, headers=headers or {})
     try:
@@ -220,21 +213,14 @@ def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict]:
 
 
 def test_real_uvicorn_process(hash_index: Path, hash_engine) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "REGKB_DENSE": '["hash"]', "REGKB_API_TOKEN": "tok"}
     cmd = [sys.executable, "-m", "regkb.cli", "serve", "--index", str(hash_index), "--port", str(port)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-            try:
-                status, health = _get(f"{base}/healthz")
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "server did not start in 90 s"
-                time.sleep(0.5)
+        wait_until_ok(f"{base}/healthz", proc, "regkb serve", timeout=90)
+        status, health = _get(f"{base}/healthz")
         assert status == 200 and health["generation"] == hash_engine.generation
         assert _get(f"{base}/documents")[0] == 401
         status, article = _get(f"{base}/documents/laws/pipl.md/articles/13", {"Authorization": "Bearer tok"})
