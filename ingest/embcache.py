@@ -12,6 +12,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,36 +47,27 @@ class EmbeddingCache:
         self._db.execute(_TOKENS_SCHEMA)
         self._db.commit()
 
-    def get_many(self, embedder: str, texts: Iterable[str]) -> dict[str, list[float]]:
-        """Cached vectors by text (texts never embedded by this embedder are absent)."""
-        by_key = {text_key(t): t for t in texts}
-        keys = list(by_key)
-        found: dict[str, list[float]] = {}
+    def _select(self, query: str, owner: str, keys: list[str]) -> list[tuple[Any, ...]]:
+        """Rows of ``query AND text_sha IN (keys)``, asked _CHUNK keys at a time (SQLite's
+        variable limit); ``query`` selects text_sha first and takes the owner as its one parameter."""
+        rows: list[tuple[Any, ...]] = []
         for start in range(0, len(keys), _CHUNK):
             chunk = keys[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT text_sha, vector FROM vectors WHERE embedder = ? AND text_sha IN ({marks})",
-                (embedder, *chunk),
-            )
-            for key, blob in rows:
-                found[by_key[key]] = np.frombuffer(blob, dtype=np.float32).tolist()
-        return found
+            rows.extend(self._db.execute(f"{query} AND text_sha IN ({marks})", (owner, *chunk)))
+        return rows
+
+    def get_many(self, embedder: str, texts: Iterable[str]) -> dict[str, list[float]]:
+        """Cached vectors by text (texts never embedded by this embedder are absent)."""
+        by_key = {text_key(t): t for t in texts}
+        rows = self._select("SELECT text_sha, vector FROM vectors WHERE embedder = ?", embedder, list(by_key))
+        return {by_key[key]: np.frombuffer(blob, dtype=np.float32).tolist() for key, blob in rows}
 
     def known(self, embedder: str, texts: Iterable[str]) -> set[str]:
         """The texts this embedder's vectors are cached for (keys only: no vector is read)."""
         by_key = {text_key(t): t for t in texts}
-        keys = list(by_key)
-        found: set[str] = set()
-        for start in range(0, len(keys), _CHUNK):
-            chunk = keys[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT text_sha FROM vectors WHERE embedder = ? AND text_sha IN ({marks})",
-                (embedder, *chunk),
-            )
-            found.update(by_key[key] for (key,) in rows)
-        return found
+        rows = self._select("SELECT text_sha FROM vectors WHERE embedder = ?", embedder, list(by_key))
+        return {by_key[key] for (key,) in rows}
 
     def put_many(self, embedder: str, texts: Sequence[str], vectors: Sequence[Sequence[float]]) -> None:
         rows = [
@@ -91,16 +83,10 @@ class EmbeddingCache:
         """Each text's lexical tokens: cached ones read, the others computed and cached (jieba over
         the statute book takes minutes; a re-ingest that changed one law tokenizes only that law)."""
         by_key = {text_key(t): t for t in texts}
-        keys = list(by_key)
-        found: dict[str, list[str]] = {}
-        for start in range(0, len(keys), _CHUNK):
-            chunk = keys[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT text_sha, tokens FROM tokens WHERE tokenizer = ? AND text_sha IN ({marks})",
-                (tokenizer, *chunk),
-            )
-            found.update((by_key[key], json.loads(blob)) for key, blob in rows)
+        rows = self._select(
+            "SELECT text_sha, tokens FROM tokens WHERE tokenizer = ?", tokenizer, list(by_key)
+        )
+        found = {by_key[key]: json.loads(blob) for key, blob in rows}
         missing = [t for t in by_key.values() if t not in found]
         fresh = [(t, tokenize(t)) for t in missing]
         with self._db:
