@@ -347,7 +347,6 @@ def _build(
         "created_at": now,
         "max_tokens": max_tokens,
         "channels": channels,
-        "lexical": lexical_fingerprint(passages),
         **({"store": server.info()} if server is not None else {}),
     }
     write_files(tmp, passages, documents, info, previous, index_dir)

@@ -263,17 +263,18 @@ def write_files(
         for p in passages:
             fh.write(json.dumps(passage_to_dict(p), ensure_ascii=False) + "\n")
     _write_json(gen_dir / DOCUMENTS_FILE, list(documents))
-    if previous.generation is not None and previous.lexical == info.get("lexical"):
+    texts = [lexical_text(p) for p in passages]
+    fingerprint = _fingerprint([p.id for p in passages], texts)
+    if previous.generation is not None and previous.lexical == fingerprint:
         shutil.copytree(generation_dir(index_dir, previous.generation) / BM25_DIR, gen_dir / BM25_DIR)
     else:
-        texts = [lexical_text(p) for p in passages]
         cache = EmbeddingCache(index_dir / EMBCACHE)
         try:
             tokens = cache.tokens_many(tokenizer_fingerprint(), texts, tokenize)
         finally:
             cache.close()
         LexicalIndex.build([p.id for p in passages], texts, tokens).save(gen_dir / BM25_DIR)
-    _write_json(gen_dir / GENERATION_FILE, info)
+    _write_json(gen_dir / GENERATION_FILE, {**info, "lexical": fingerprint})
 
 
 def lexical_fingerprint(passages: Sequence[Passage]) -> str:
@@ -282,9 +283,13 @@ def lexical_fingerprint(passages: Sequence[Passage]) -> str:
     The lexical text carries each document's generated names (regkb.names), so a change in that
     code changes the index even when no passage changed: the fingerprint, not the passages,
     decides whether a previous generation's BM25 index can be reused."""
+    return _fingerprint([p.id for p in passages], [lexical_text(p) for p in passages])
+
+
+def _fingerprint(ids: Sequence[str], texts: Sequence[str]) -> str:
     digest = hashlib.sha256(tokenizer_fingerprint().encode("utf-8"))
-    for p in passages:
-        digest.update(f"\x1e{p.id}\x1f{lexical_text(p)}".encode())
+    for pid, text in zip(ids, texts, strict=True):
+        digest.update(f"\x1e{pid}\x1f{text}".encode())
     return digest.hexdigest()
 
 
