@@ -27,6 +27,7 @@ from regkb.force import (
     Clause,
     force_of,
 )
+from regkb.parties import asked_act, asker, belongs_elsewhere
 from regkb.types import Conclusion, Passage
 
 NO, YES, CONDITIONAL, DEPENDS = "不可以", "可以", "有条件可以", "视情况而定"
@@ -191,10 +192,12 @@ def permission_label(
     defining = [s for s in supports if DEFINING.search(s.clause.text) and s not in no]
     if defining and CLASSIFY_Q.search(question) and not _LEGALITY.search(question):
         return YES, defining[:1]  # 算不算 X (not 算不算违法): a defining sentence addresses it
-    yes = [s for s in supports if _is_yes(s.clause)]
-    if REMEDY_Q.search(question):
-        return _remedy_label(yes, no)
-    return _force_label(supports, yes, no, question)
+    asked = asker(question)  # a permission held by another side is a condition on the asker's act
+    others = [s for s in supports if _is_yes(s.clause) and belongs_elsewhere(s.clause.text, asked)]
+    yes = [s for s in supports if _is_yes(s.clause) and s not in others]
+    if REMEDY_Q.search(asked_act(question)):
+        return _remedy_label([*yes, *others], no)
+    return _force_label(supports, yes, no, question, others)
 
 
 def _draft_label(
@@ -215,17 +218,22 @@ def _draft_label(
 
 
 def _force_label(
-    supports: Sequence[Support], yes: Sequence[Support], no: Sequence[Support], question: str = ""
+    supports: Sequence[Support],
+    yes: Sequence[Support],
+    no: Sequence[Support],
+    question: str = "",
+    others: Sequence[Support] = (),
 ) -> tuple[str, list[Support]]:
-    """Weigh the clauses that permit the act against those that forbid or punish it."""
+    """Weigh the clauses that permit the act against those that forbid or punish it; the rights of
+    another side (个人有权拒绝, 继承人……可以不负……责任) bound the act, they do not permit it."""
     weight_no, weight_yes = sum(s.weight for s in no), sum(s.weight for s in yes)
     if weight_no == 0 and weight_yes == 0:
-        return DEPENDS, list(supports[:2])
+        return (CONDITIONAL, list(others[:2])) if others else (DEPENDS, list(supports[:2]))
     if weight_no >= 2 * weight_yes:
         return NO, list(no[:2])
     if weight_yes >= 2 * weight_no and not any(LAPSE in s.clause.kinds for s in no):
         conditional = [s for s in yes if EXCEPTION in s.clause.kinds]
-        conditional += [s for s in no if _manner_only(s.clause)]
+        conditional += [*others, *(s for s in no if _manner_only(s.clause))]
         conditional += [s for s in supports if EXCEPTION in s.clause.own and s not in yes and s not in no]
         return (CONDITIONAL, conditional[:2]) if conditional else (YES, list(yes[:2]))
     return _mixed(yes, no, bool(_ELAPSED.search(question)))

@@ -1,0 +1,109 @@
+"""Who holds a sentence's permission, who the question asks about, and what that does to the label.
+
+The sentences are written for the tests in the drafting style of Chinese statutes; none is copied
+from the shared corpus.
+"""
+
+from __future__ import annotations
+
+from regkb.conclusion import CONDITIONAL, NO, YES, Support, permission_label
+from regkb.force import analyse
+from regkb.parties import (
+    AUTHORITY,
+    COLLECTOR,
+    DEBTOR,
+    THIRD,
+    asked_act,
+    asker,
+    belongs_elsewhere,
+    holder,
+)
+from regkb.types import Passage
+
+
+def test_holder_is_the_subject_of_the_force_words_segment() -> None:
+    assert holder("债务人认为记录有误的，债务人有权要求更正。") == DEBTOR
+    assert holder("催收人员可以在工作时间联系债务人。") == COLLECTOR
+    assert holder("被执行人不履行判决的，人民法院可以冻结其存款。") == AUTHORITY
+
+
+def test_holder_falls_back_to_the_party_the_sentence_begins_with() -> None:
+    # 「继承人……的，对被继承人……可以不负……」: 被继承人 is the object of 对, the holder is the topic
+    assert holder("第九条 继承人放弃继承的，对被继承人的债务可以不负清偿责任。") == THIRD
+    assert holder("信息主体认为信息有误的，可以提出异议。") == DEBTOR
+
+
+def test_holder_is_none_without_a_permission_or_a_named_party() -> None:
+    assert holder("任何单位不得公开他人的欠款信息。") is None  # a prohibition holds no permission
+    assert holder("符合条件的，可以分期偿还。") is None
+
+
+def test_other_and_personal_information_are_no_parties() -> None:
+    # 其他 is no 他, 他人 is no 他, and 个人信息 is information, not the individual
+    assert holder("其他机构可以查询。") is None
+    assert holder("处理个人信息可以不经同意的情形由法律规定。") is None
+
+
+def test_asker_is_the_party_before_the_modal_collector_by_default() -> None:
+    assert asker("客户不接电话，我能打给他同事吗？") == COLLECTOR
+    assert asker("客户说要去投诉我们，他能这样投诉吗？") == DEBTOR
+    assert asker("判决生效了，法院能冻结他的存款吗？") == AUTHORITY
+    assert asker("这样催收合规吗？") == COLLECTOR
+
+
+def test_asked_act_runs_from_the_modal_to_the_end_of_its_sentence() -> None:
+    assert asked_act("案子还没起诉，我跟他说已经起诉了，行不行？") == "行不行？"
+    assert asked_act("他一直不还，我们能起诉他吗？还能做什么？") == "能起诉他吗？"
+    assert asked_act("这样做有问题没") == "这样做有问题没"
+
+
+def test_belongs_elsewhere_ignores_authorities() -> None:
+    assert belongs_elsewhere("债务人有权拒绝。", COLLECTOR)
+    assert not belongs_elsewhere("债务人有权拒绝。", DEBTOR)
+    assert not belongs_elsewhere("人民法院可以采取限制出境措施。", COLLECTOR)
+
+
+def _supports(*texts: str) -> list[Support]:
+    out = []
+    for i, text in enumerate(texts):
+        p = Passage(
+            id=Passage.make_id("law.md", f"第{i + 1}条", 0, text),
+            doc_id="law.md",
+            root="test",
+            title="示例法",
+            short_title="示例法",
+            level="法律",
+            article=f"第{i + 1}条",
+            text=text,
+        )
+        out.extend(Support(p, clause, 1.0) for clause in analyse(text).clauses)
+    return out
+
+
+def test_a_debtors_right_is_no_permission_for_the_collector() -> None:
+    supports = _supports("债务人有权要求催收人员说明欠款构成。", "催收人员不得在通话中宣读债务人的信用报告。")
+    label, decided = permission_label(supports, question="我能不能把他的信用报告念给他听？")
+    assert label == NO
+    assert "不得" in decided[0].clause.text
+
+
+def test_the_same_right_permits_the_debtor_who_asks() -> None:
+    supports = _supports("债务人有权要求催收人员说明欠款构成。")
+    assert permission_label(supports, question="客户问我，他能要求我们说明欠款构成吗？")[0] == YES
+
+
+def test_another_sides_exemption_alone_is_a_condition() -> None:
+    supports = _supports("继承人放弃继承的，对被继承人的债务可以不负清偿责任。")
+    label, decided = permission_label(supports, question="借款人去世了，我们能找他儿子要钱吗？")
+    assert label == CONDITIONAL
+    assert decided and "放弃继承" in decided[0].clause.text
+
+
+def test_a_remedy_word_outside_the_asked_act_is_no_remedy_question() -> None:
+    # 起诉 is what the collector would say, not what he asks to do: the prohibition decides
+    supports = _supports(
+        "债权人可以向人民法院起诉。",
+        "案件未被受理的，催收人员不得告知债务人已经起诉；催收人员不得以诉讼相威胁。",
+    )
+    question = "案子还没起诉，我跟客户说已经起诉了吓唬他，行不行？"
+    assert permission_label(supports, question=question)[0] == NO
