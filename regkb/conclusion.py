@@ -27,7 +27,7 @@ from regkb.force import (
     Clause,
     force_of,
 )
-from regkb.parties import asked_act, asker, belongs_elsewhere
+from regkb.parties import AUTHORITY, asked_act, asker, authority_acts, belongs_elsewhere, holder
 from regkb.types import Conclusion, Passage
 
 NO, YES, CONDITIONAL, DEPENDS = "不可以", "可以", "有条件可以", "视情况而定"
@@ -56,6 +56,7 @@ DEFINITION_Q = re.compile(r"什么是|什么叫|何为|定义|是指|指什么|�
 CLASSIFY_Q = re.compile(r"算不算|属不属于|属于[^？?]{0,20}吗|算[^？?]{0,10}吗")
 _LEGALITY = re.compile(r"违法|犯法|犯罪|违规|合法|合规|侵权")
 _LABEL = re.compile(r"^\s*第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?\s*")
+_LISTED = re.compile(r"(?:有|具有|符合)下列(?:情形|条件|情况)之一的")
 _COURT_RESTRAINT = re.compile(r"(?:人民法院|仲裁机构)[^，。；]{0,6}不得")
 _MANNER = re.compile(r"不得(?:以)?(?:非法|违法|擅自|过度|超出|超过|不正当)")
 _NEGATED = re.compile(r"(?:不得|不能|不可|禁止|严禁|不准|不许|只能)([^，。；！？,;]{2,30})")
@@ -232,11 +233,19 @@ def _force_label(
     if weight_no >= 2 * weight_yes:
         return NO, list(no[:2])
     if weight_yes >= 2 * weight_no and not any(LAPSE in s.clause.kinds for s in no):
-        conditional = [s for s in yes if EXCEPTION in s.clause.kinds]
+        conditional = [s for s in yes if EXCEPTION in s.clause.kinds or _bounded(s.clause, question)]
         conditional += [*others, *(s for s in no if _manner_only(s.clause))]
         conditional += [s for s in supports if EXCEPTION in s.clause.own and s not in yes and s not in no]
         return (CONDITIONAL, conditional[:2]) if conditional else (YES, list(yes[:2]))
     return _mixed(yes, no, bool(_ELAPSED.search(question)))
+
+
+def _bounded(clause: Clause, question: str) -> bool:
+    """A permission that holds only in listed circumstances (有下列情形之一的，……可以), or an
+    authority's power the question asks the authority to use (法院能……吗): it turns on conditions."""
+    if _LISTED.search(f"{clause.context}{clause.text}"):
+        return True
+    return holder(clause.text) == AUTHORITY and authority_acts(question)
 
 
 def _remedy_label(yes: Sequence[Support], no: Sequence[Support]) -> tuple[str, list[Support]]:

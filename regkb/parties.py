@@ -102,6 +102,7 @@ _PARTY = re.compile(
 _SIDE = dict(_NAMES)
 _FORCE = re.compile(r"(?<![不并])可以(?!并处)|有权|允许|准许|应予支持|予以支持|不负|不承担")
 _SEGMENT_END = re.compile(r"[，,：:；。]")
+_CAUSATIVE = set("让请叫由")
 _PREPOSITIONS = set("对向与给为将把被由")
 _LABEL = re.compile(r"^\s*第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?\s*")
 _MODAL = re.compile(r"能不能|能否|可不可以|可以|可否|能|行不行|是否")
@@ -159,6 +160,16 @@ def asker(question: str) -> str:
     )
     near = _last_party(question[segment_start : match.start()])
     return near if near in (COLLECTOR, DEBTOR, AUTHORITY) else COLLECTOR
+
+
+def authority_acts(question: str) -> bool:
+    """The act asked about is an authority's (法院能……吗, 能不能让法院……): what it does turns on its
+    own findings, so the asker can at most obtain it."""
+    act = asked_act(question)
+    return asker(question) == AUTHORITY or any(
+        _SIDE[m.group(0)] == AUTHORITY and act[max(0, m.start() - 1) : m.start()] in _CAUSATIVE
+        for m in _PARTY.finditer(act)
+    )
 
 
 def belongs_elsewhere(sentence: str, asked: str) -> bool:

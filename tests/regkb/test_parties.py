@@ -15,6 +15,7 @@ from regkb.parties import (
     THIRD,
     asked_act,
     asker,
+    authority_acts,
     belongs_elsewhere,
     holder,
 )
@@ -107,3 +108,31 @@ def test_a_remedy_word_outside_the_asked_act_is_no_remedy_question() -> None:
     )
     question = "案子还没起诉，我跟客户说已经起诉了吓唬他，行不行？"
     assert permission_label(supports, question=question)[0] == NO
+
+
+def test_authority_acts_when_the_authority_is_asked_to_act() -> None:
+    assert authority_acts("判决生效了，法院能冻结他的存款吗？")
+    assert authority_acts("他不还钱，能不能让法院限制他出境？")
+    # the court is only the forum: the collector sues
+    assert not authority_acts("他回国了，我们还能在国内法院起诉他吗？")
+    assert not authority_acts("判决后他不还，我们能申请限制他出境吗？")
+
+
+COURT_POWER = "被执行人不履行判决的，人民法院可以限制其出境。"
+
+
+def test_an_authoritys_power_asked_of_the_authority_is_conditional() -> None:
+    supports = _supports(COURT_POWER)
+    label, decided = permission_label(supports, question="他不还钱，法院能限制他出境吗？")
+    assert label == CONDITIONAL
+    assert decided[0].clause.text == COURT_POWER
+
+
+def test_an_authoritys_power_the_asker_applies_for_is_a_yes() -> None:
+    supports = _supports(COURT_POWER)
+    assert permission_label(supports, question="他不还钱，我们能申请限制他出境吗？")[0] == YES
+
+
+def test_a_permission_in_listed_circumstances_is_conditional() -> None:
+    supports = _supports("有下列情形之一的，债务人可以主张抵销：\n（一）债务已到期；\n（二）标的相同。")
+    assert permission_label(supports, question="客户要抵销欠款，他能这么做吗？")[0] == CONDITIONAL
