@@ -129,9 +129,10 @@ def compose(
     """The conclusion, the supporting provisions in hierarchy order, comparison and 相关条文."""
     wanted = content_bigrams(f"{question} {query_terms}")
     cited, related = select(evidence, wanted, lookup, bool(DEFINITION_Q.search(question)))
+    top = max((hit.score for hit, _, _ in cited), default=0.0)
     supports = [
-        Support(hit.passage, clause, max(support, 1.0) / (1 + 0.3 * rank))
-        for rank, (hit, clauses, support) in enumerate(cited)
+        Support(hit.passage, clause, relevance(hit, rank, top))
+        for rank, (hit, clauses, _) in enumerate(cited)
         for clause in clauses
     ]
     conclusion = conclude(question, supports, verdict)
@@ -146,6 +147,14 @@ def compose(
     ordered = order_by_hierarchy(cites)
     text = render(conclusion, ordered, comparison(supports), rel)
     return Composed(text, tuple(ordered), tuple(rel), conclusion, tuple(supports))
+
+
+def relevance(hit: Hit, rank: int, top: float) -> float:
+    """How much a cited provision's sentences weigh in the conclusion: the learned ranker's score
+    against the best cited one (a count of shared characters let a provision sharing many words
+    with the question, but not its act, outweigh the top-ranked rule); by rank where scores are
+    not positive (plain rank fusion)."""
+    return hit.score / top if top > 0 and hit.score > 0 else 1 / (1 + 0.3 * rank)
 
 
 def order_by_hierarchy(cites: Sequence[Citation]) -> list[Citation]:

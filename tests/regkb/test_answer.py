@@ -283,3 +283,16 @@ def test_a_draft_restating_a_prohibition_in_other_words_is_allowed() -> None:
     law = passage("第一百九十条 信息处理者不得泄露其收集的个人信息。", "第一百九十条")
     question = "草案：'联系紧急联系人时，不得向其透露借款人的欠款信息。'这条合规吗？"
     assert compose(hits(law), question, "", False, verdict="需复核").conclusion.label == "可以"
+
+
+def test_the_ranker_not_shared_words_weighs_the_cited_sentences() -> None:
+    # the top-ranked rule shares one word with the question; a lower-ranked permission shares many
+    rule = passage(
+        "第四十一条 异议核实期间，暂停对争议部分的催收。", "第四十一条", "示例催收办法", "内部制度"
+    )
+    loose = passage("第二十八条 出借人可以继续催收利息并主张利息。", "第二十八条")
+    evidence = [Hit(rule, 0.9, ("bm25",)), Hit(loose, 0.4, ("bm25",))]
+    composed = compose(evidence, "客户说利息算错了，我还能继续催收利息吗？", "", False)
+    assert {c.passage.article for c in composed.citations} == {"第四十一条", "第二十八条"}
+    assert composed.conclusion.label == "不可以"
+    assert "暂停" in composed.conclusion.text
