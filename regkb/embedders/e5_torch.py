@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -117,21 +118,57 @@ def source_key(path: Path) -> str:
     return f"v{FORMAT_VERSION}-{digest}"
 
 
-def load_encoder(src: E5File, source_path: Path, cache_dir: Path) -> E5Encoder:
-    """Build the fp32 encoder, converting once and caching under ``cache_dir``."""
+def load_state(src: E5File, source_path: Path, cache_dir: Path) -> dict[str, torch.Tensor]:
+    """The fp32 encoder state, converted once and cached under ``cache_dir``.
+
+    The cached file is memory-mapped copy-on-write (nothing is read until used, and writing
+    to a tensor never reaches the file). A cached file that does not load or does not hold
+    this encoder's tensors (truncated, foreign, an older layout) is converted again.
+    """
     cached = cache_dir / f"e5-small-encoder-{source_key(source_path)}.pt"
     if cached.is_file():
-        state = torch.load(cached, map_location="cpu", weights_only=True)
-    else:
-        log.info("converting %s -> %s (one-off)", source_path, cached)
-        state = convert_state(src)
+        try:
+            state = torch.load(cached, map_location="cpu", weights_only=True, mmap=True)
+            _check_state(state, src.config)
+            return state
+        except Exception as exc:  # a broken cache is rebuilt, never trusted
+            log.warning("e5 encoder cache %s unusable (%s): converting again", cached, exc)
+    log.info("converting %s -> %s (one-off)", source_path, cached)
+    state = convert_state(src)
+    try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp")
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
         torch.save(state, tmp)
         tmp.replace(cached)
-    model = E5Encoder(src.config)
-    model.load_state_dict(state)
+    except OSError as exc:
+        log.warning("e5 encoder cache %s not written (%s): converting again next time", cached, exc)
+    return state
+
+
+def _check_state(state: object, cfg: E5Config) -> None:
+    """Raise ValueError unless ``state`` holds exactly the encoder's tensors, shapes included."""
+    with torch.device("meta"):
+        expected = E5Encoder(cfg).state_dict()
+    if not isinstance(state, dict) or set(state) != set(expected):
+        raise ValueError("not this encoder's tensors")
+    for name, tensor in expected.items():
+        if not isinstance(state[name], torch.Tensor) or state[name].shape != tensor.shape:
+            raise ValueError(f"{name}: shape differs")
+
+
+def build_encoder(cfg: E5Config, state: dict[str, torch.Tensor]) -> E5Encoder:
+    """An encoder whose parameters ARE the given tensors (no copy): built on the meta device,
+    then the state assigned. Callers that change weights in place must pass their own copies."""
+    with torch.device("meta"):
+        model = E5Encoder(cfg)
+    model.load_state_dict(state, assign=True)
     return model.eval()
+
+
+def load_encoder(src: E5File, source_path: Path, cache_dir: Path) -> E5Encoder:
+    """Build the fp32 encoder, converting once and caching under ``cache_dir`` (its own
+    copy-on-write mapping of the cache: in-place changes stay in this encoder)."""
+    return build_encoder(src.config, load_state(src, source_path, cache_dir))
 
 
 def quantise_int8(model: E5Encoder) -> nn.Module:
