@@ -21,79 +21,28 @@ import re
 
 COLLECTOR, DEBTOR, THIRD, AUTHORITY = "collector", "debtor", "third", "authority"
 
-_ROLES: dict[str, tuple[str, ...]] = {
+# Role names by side, separated by spaces.
+_ROLES: dict[str, str] = {
     COLLECTOR: (
-        "本公司",
-        "公司",
-        "催收人员",
-        "催收员",
-        "催收机构",
-        "受托机构",
-        "委托方",
-        "债权人",
-        "出借人",
-        "贷款人",
-        "发卡行",
-        "发卡银行",
-        "抵押权人",
-        "质权人",
-        "个人信息处理者",
-        "信息使用者",
-        "信息提供者",
-        "主管",
-        "我们",
-        "我司",
-        "我",
+        "本公司 公司 催收人员 催收员 催收机构 受托机构 委托方 债权人 出借人 贷款人 发卡行 发卡银行"
+        " 抵押权人 质权人 个人信息处理者 信息使用者 信息提供者 主管 我们 我司 我"
     ),
     DEBTOR: (
-        "借款人",
-        "债务人",
-        "客户",
-        "催收对象",
-        "信息主体",
-        "被执行人",
-        "持卡人",
-        "消费者",
-        "抵押人",
-        "出质人",
-        "被继承人",
-        "个人",
-        "自然人",
-        "本人",
-        "他",
-        "她",
+        "借款人 债务人 客户 催收对象 信息主体 被执行人 持卡人 消费者 抵押人 出质人 被继承人 个人"
+        " 自然人 本人 他 她"
     ),
     THIRD: (
-        "近亲属",
-        "继承人",
-        "遗产管理人",
-        "紧急联系人",
-        "无关第三人",
-        "第三人",
-        "保证人",
-        "担保人",
-        "配偶",
-        "受让人",
-        "监护人",
-        "同事",
-        "邻居",
-        "家属",
+        "近亲属 继承人 遗产管理人 紧急联系人 无关第三人 第三人 保证人 担保人 配偶 受让人 监护人"
+        " 同事 邻居 家属"
     ),
     AUTHORITY: (
-        "人民法院",
-        "法院",
-        "仲裁机构",
-        "人民检察院",
-        "公安机关",
-        "国家机关",
-        "监督管理部门",
-        "主管部门",
-        "派出机构",
-        "行政机关",
+        "人民法院 法院 仲裁机构 人民检察院 公安机关 国家机关 监督管理部门 主管部门 派出机构 行政机关"
     ),
 }
 # Longer names first, so 个人信息处理者 is read before 个人 and 被执行人 before 执行.
-_NAMES = sorted(((name, side) for side, names in _ROLES.items() for name in names), key=lambda x: -len(x[0]))
+_NAMES = sorted(
+    ((name, side) for side, names in _ROLES.items() for name in names.split()), key=lambda x: -len(x[0])
+)
 # 其他 is no 他, and 个人信息 is information, not the individual.
 _GUARDS = {"他": ("(?<!其)", "(?!人)"), "她": ("(?<!其)", "(?!人)"), "个人": ("", "(?!信息)")}
 _PARTY = re.compile(
@@ -106,10 +55,6 @@ _CAUSATIVE = set("让请叫由")
 _PREPOSITIONS = set("对向与给为将把被由")
 _LABEL = re.compile(r"^\s*第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?\s*")
 _MODAL = re.compile(r"能不能|能否|可不可以|可以|可否|能|行不行|是否")
-
-
-def side_of(name: str) -> str | None:
-    return _SIDE.get(name)
 
 
 def _last_party(text: str) -> str | None:
