@@ -57,9 +57,12 @@ class ReferenceFinder:
 
     def find(self, text: str) -> list[ArticleRef]:
         clean = _with_di(without_state_prefix(text))
+        articles = list(ARTICLE_RE.finditer(clean))
+        if not any(match.start() > 0 for match in articles):
+            return []  # a document is named before its article: none can be (most passages open with their own label)
         docs = self.documents(clean)
         refs: list[ArticleRef] = []
-        for match in ARTICLE_RE.finditer(clean):
+        for match in articles:
             try:
                 number = to_int(match.group(1))
                 suffix = to_int(match.group(2)) if match.group(2) else None
