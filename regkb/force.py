@@ -2,7 +2,8 @@
 
 Chinese legal drafting marks force with a few words, and these rules read only those marks:
 
-- prohibition: 不得 / 禁止 / 严禁 / 不准 / 不许 / 不应当;
+- prohibition: 不得 / 禁止 / 严禁 / 不准 / 不许 / 不应当, and what the law denies effect (无效 / 不发生效力 /
+  视为没有 / 视为放弃 …);
 - duty: 应当 / 必须;
 - permission: 可以 / 有权 / 允许 (and exemptions: 不负……责任, 不承担……责任, 不属于……行为);
 - exception: 但是 / 但…… / ……除外 / 除……外 / 经……同意 / 另有规定;
@@ -40,7 +41,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     # 方可 / 只有……才: permitted only when the condition holds (an exception to an implied prohibition)
     PROHIBITION: re.compile(
-        r"不得|禁止|严禁|不准|不许|不应当|无效|不予支持|不予保护|暂停|(?<![一双对各另])方可(?!以)|只有[^。；]{1,40}?才"
+        r"不得|禁止|严禁|不准|不许|不应当|无效|不发生效力|视为(?:没有|拒绝|放弃|不同意)|不予支持|不予保护|暂停|(?<![一双对各另])方可(?!以)|只有[^。；]{1,40}?才"
     ),
     DUTY: re.compile(r"(?<!不)应当|必须|(?<!不)应予"),
     PERMISSION: re.compile(r"(?<![不并])可以(?!并处)|有权|允许|准许|应予支持|予以支持"),

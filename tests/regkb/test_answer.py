@@ -296,3 +296,10 @@ def test_the_ranker_not_shared_words_weighs_the_cited_sentences() -> None:
     assert {c.passage.article for c in composed.citations} == {"第四十一条", "第二十八条"}
     assert composed.conclusion.label == "不可以"
     assert "暂停" in composed.conclusion.text
+
+
+def test_a_denied_effect_is_a_prohibition() -> None:
+    # the law denies the act its effect: a claim resting on it fails, like one resting on 无效
+    assert kinds_of("亲友之间借款没有约定利息的，视为没有利息。") == {PROHIBITION}
+    assert kinds_of("未通知债务人的，该转让对债务人不发生效力。") == {PROHIBITION}
+    assert PROHIBITION not in kinds_of("租赁期限届满后继续使用的，视为不定期租赁。")
