@@ -45,6 +45,8 @@ REMEDY_Q = re.compile(
     r"(?<![转诉报劝])告(?:他|她|对方)|起诉|报警|报案|投诉|举报|索赔|追偿|追究|追他|撤销|撤吗"
     r"|申请(?:强制)?执行|要求赔偿"
 )
+_LIABILITY = re.compile(r"责任|处罚|刑|罪")
+_THRESHOLD = re.compile(r"情节(?:特别)?(?:严重|恶劣)|数额(?:较大|巨大)|造成严重后果")
 _DEFENCE = re.compile(r"抗辩|有权拒绝|可以拒绝")
 CONSEQUENCE_Q = re.compile(
     r"后果|怎么处罚|如何处罚|什么处罚|哪些处罚|怎么罚|罚多少|判几年|判多久|坐牢|什么责任|哪些责任|"
@@ -197,7 +199,7 @@ def permission_label(
     others = [s for s in supports if _is_yes(s.clause) and belongs_elsewhere(s.clause.text, asked)]
     yes = [s for s in supports if _is_yes(s.clause) and s not in others]
     if REMEDY_Q.search(asked_act(question)):
-        return _remedy_label([*yes, *others], no)
+        return _remedy_label([*yes, *others], no, asked_act(question))
     return _force_label(supports, yes, no, question, others)
 
 
@@ -248,9 +250,10 @@ def _bounded(clause: Clause, question: str) -> bool:
     return holder(clause.text) == AUTHORITY and authority_acts(question)
 
 
-def _remedy_label(yes: Sequence[Support], no: Sequence[Support]) -> tuple[str, list[Support]]:
+def _remedy_label(yes: Sequence[Support], no: Sequence[Support], act: str = "") -> tuple[str, list[Support]]:
     """能告他吗 / 能报警吗: what the law forbids or punishes the other side is the asker's remedy; a right
-    that may have lapsed turns on the facts; the other side's defence (抗辩, 有权拒绝) is a condition."""
+    that may have lapsed turns on the facts; the other side's defence (抗辩, 有权拒绝) is a condition, and so
+    is the threshold (情节严重, 数额较大) of the liability the remedy rests on."""
     lapsed = [s for s in no if LAPSE in s.clause.kinds]
     grounds = [*yes, *(s for s in no if s not in lapsed)]
     if lapsed and grounds:
@@ -260,6 +263,10 @@ def _remedy_label(yes: Sequence[Support], no: Sequence[Support]) -> tuple[str, l
     if not grounds:
         return DEPENDS, []
     defences = [s for s in grounds if _DEFENCE.search(s.clause.text)]
+    if _LIABILITY.search(act):  # the remedy sought is a liability: 情节严重的，处…… holds past a threshold
+        defences = [
+            s for s in grounds if SANCTION in s.clause.kinds and _THRESHOLD.search(s.clause.text)
+        ] + defences
     return (CONDITIONAL, defences[:2]) if defences else (YES, grounds[:2])
 
 

@@ -136,3 +136,18 @@ def test_an_authoritys_power_the_asker_applies_for_is_a_yes() -> None:
 def test_a_permission_in_listed_circumstances_is_conditional() -> None:
     supports = _supports("有下列情形之一的，债务人可以主张抵销：\n（一）债务已到期；\n（二）标的相同。")
     assert permission_label(supports, question="客户要抵销欠款，他能这么做吗？")[0] == CONDITIONAL
+
+
+REFUSAL_TO_PAY = "对判决有能力执行而拒不执行，情节严重的，处三年以下有期徒刑。"
+
+
+def test_a_liability_sought_past_a_threshold_is_conditional() -> None:
+    supports = _supports(REFUSAL_TO_PAY)
+    label, decided = permission_label(supports, question="他有钱就是不还，能追究他刑事责任吗？")
+    assert label == CONDITIONAL
+    assert "情节严重" in decided[0].clause.text
+
+
+def test_a_complaint_needs_no_threshold() -> None:
+    supports = _supports("债务人有权向监督管理部门投诉。", REFUSAL_TO_PAY)
+    assert permission_label(supports, question="客户说要投诉我们，他能投诉吗？")[0] == YES
