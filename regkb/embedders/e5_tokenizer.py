@@ -77,7 +77,7 @@ class E5Tokenizer:
         """A Unigram over the pieces occurring in these texts, and its ids -> vocabulary ids."""
         vocab = self._vocab
         if self._ids is None:
-            self._ids = {piece: i for i, piece in enumerate(vocab.pieces)}
+            self._ids = dict(zip(vocab.pieces, range(len(vocab.pieces)), strict=True))
         lookup, longest = self._ids.get, self._longest
         found = dict.fromkeys([vocab.unk, int(vocab.scores.argmin())])
         for text in normalised:
