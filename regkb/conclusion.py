@@ -6,6 +6,11 @@ label: 不可以 when the clauses addressing the act prohibit or punish it, 可�
 are named), and 视情况而定 when the clauses point both ways or do not settle it (the deciding facts,
 the 「……的」 conditions of those clauses, are named). It never guesses.
 
+Whose force it is matters (regkb.parties): a permission held by another side than the asker's
+(「个人有权拒绝」 when the collector asks) bounds the asker's act instead of permitting it; an
+authority's power the question asks the authority to use, a permission in listed circumstances and a
+liability past a threshold (情节严重) are conditional.
+
 Consequence questions get the sanctions with their basis; every other question gets the governing
 sentence with its numbers.
 """
