@@ -15,7 +15,7 @@ import bm25s
 import jieba
 import numpy as np
 
-from regkb.derived_cache import cache_root, load_or_build, source_key
+from regkb.derived_cache import StringTable, cache_root, load_or_build, source_key
 from regkb.numerals import ARTICLE_RE, normalize_article_refs
 
 log = logging.getLogger(__name__)
@@ -27,65 +27,15 @@ STOPWORDS = DATA_DIR / "stopwords.txt"
 _IDS_FILE = "ids.json"
 
 JIEBA_DICT = Path(jieba.__file__).resolve().parent / jieba.DEFAULT_DICT_NAME
-WORDS_FORMAT = "jieba-words-1"
+WORDS_FORMAT = "jieba-words-2"
 FULL_AFTER_CHARS = 20_000  # text tokenised with the on-demand table before the whole one loads
 
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None  # jieba with its whole dictionary and the user dictionary
 _stopwords: frozenset[str] | None = None
-_words: _WordTable | None = None  # the same table, read on demand (see _tokenizer_for)
+_words: StringTable | None = None  # the same table, read on demand (see _tokenizer_for)
 _lazy: jieba.Tokenizer | None = None  # jieba over the entries read so far
 _lazy_chars = 0
-
-
-class _WordTable:
-    """jieba's word-frequency table (after the user dictionary) as an sqlite file under
-    ~/.cache/regkb/jieba, keyed by a sha256 of jieba's dictionary, the user dictionary and
-    jieba's version. Loading the whole table (jieba's own marshal cache) costs about a second;
-    a short text needs only the entries for its own substrings, and jieba never looks up
-    anything else (its DAG, route and search grams are all substrings of the text), so a
-    tokenizer holding just those entries and the same total cuts exactly as the whole one."""
-
-    def __init__(self, path: Path) -> None:
-        expected = (path / "words.sha256").read_text(encoding="ascii").strip()
-        if hashlib.sha256((path / "words.sqlite").read_bytes()).hexdigest() != expected:
-            raise ValueError("words.sqlite does not match its digest")
-        self.db = sqlite3.connect(f"file:{path / 'words.sqlite'}?mode=ro", uri=True, check_same_thread=False)
-        meta = dict(self.db.execute("SELECT key, value FROM meta"))
-        self.total, self.longest = int(meta["total"]), int(meta["longest"])
-        self.force_split: list[str] = json.loads(meta["force_split"])
-        self._absent: set[str] = set()
-
-    @staticmethod
-    def write(tokenizer: jieba.Tokenizer, path: Path) -> None:
-        path.mkdir()
-        db = sqlite3.connect(path / "words.sqlite")
-        with db:
-            db.execute("CREATE TABLE freq (word TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID")
-            db.executemany("INSERT INTO freq VALUES (?, ?)", tokenizer.FREQ.items())
-            db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            meta = {
-                "total": str(tokenizer.total),
-                "longest": str(max(map(len, tokenizer.FREQ), default=1)),
-                "force_split": json.dumps(sorted(jieba.finalseg.Force_Split_Words)),
-            }
-            db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-        db.close()
-        digest = hashlib.sha256((path / "words.sqlite").read_bytes()).hexdigest()
-        (path / "words.sha256").write_text(digest, encoding="ascii")
-
-    def cover(self, freq: dict[str, int], text: str) -> None:
-        """Add to ``freq`` the table's entries for every substring of ``text`` it lacks."""
-        longest, n = self.longest, len(text)
-        wanted = {text[i:j] for i in range(n) for j in range(i + 1, min(i + longest, n) + 1)}
-        wanted.difference_update(freq, self._absent)
-        missing = list(wanted)
-        for start in range(0, len(missing), 500):
-            chunk = missing[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            found = dict(self.db.execute(f"SELECT word, n FROM freq WHERE word IN ({marks})", chunk))
-            freq.update(found)
-            self._absent.update(w for w in chunk if w not in found)
 
 
 def _full_tokenizer() -> jieba.Tokenizer:
@@ -100,7 +50,14 @@ def _full_tokenizer() -> jieba.Tokenizer:
 
 
 def _open_table() -> None:
-    """Open the on-demand table (building it, and so loading the whole dictionary, once)."""
+    """Open jieba's word table on demand (building it, and so loading it whole, once).
+
+    The table (jieba's dictionary after the user dictionary) is an sqlite file under
+    ~/.cache/regkb/jieba, keyed by a sha256 of both dictionaries and jieba's version. Loading
+    it whole (jieba's own marshal cache) costs about a second; jieba looks up nothing but
+    substrings of the text it cuts (its DAG, route and search grams), so a tokenizer holding
+    the entries for those substrings and the same total cuts exactly as the whole one does.
+    """
     global _tokenizer, _words, _lazy
     key = source_key(JIEBA_DICT, USERDICT, jieba.__version__, WORDS_FORMAT)
     loaded: list[jieba.Tokenizer] = []
@@ -109,15 +66,20 @@ def _open_table() -> None:
         loaded.append(_full_tokenizer())
         return loaded[0]
 
-    table = load_or_build(cache_root() / "jieba" / f"words-{key}", _WordTable, build, _WordTable.write)
+    def save(tokenizer: jieba.Tokenizer, directory: Path) -> None:
+        force_split = json.dumps(sorted(jieba.finalseg.Force_Split_Words))
+        meta = {"total": str(tokenizer.total), "force_split": force_split}
+        StringTable.write(directory, tokenizer.FREQ.items(), meta)
+
+    table = load_or_build(cache_root() / "jieba" / f"words-{key}", StringTable, build, save)
     if loaded:
         _tokenizer = loaded[0]  # the whole dictionary is in memory now: use it
         return
-    assert isinstance(table, _WordTable)
-    for word in table.force_split:  # what the user dictionary's zero-frequency words do
+    assert isinstance(table, StringTable)
+    for word in json.loads(table.meta["force_split"]):  # what zero-frequency user words do
         jieba.finalseg.add_force_split(word)
     lazy = jieba.Tokenizer()
-    lazy.total, lazy.initialized = table.total, True
+    lazy.total, lazy.initialized = int(table.meta["total"]), True
     _words, _lazy = table, lazy
 
 

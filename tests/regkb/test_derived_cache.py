@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from regkb.derived_cache import load_or_build, source_key
+from regkb.derived_cache import StringTable, load_or_build, source_key
 
 
 class _Counter:
@@ -93,6 +93,26 @@ def test_a_directory_entry_is_replaced_whole(tmp_path: Path) -> None:
     got = load_or_build(path, load, lambda: np.arange(5), save)
     assert got.tolist() == [0, 1, 2, 3, 4]
     assert sorted(p.name for p in path.iterdir()) == ["a.npy"]
+
+
+def test_string_table_covers_exactly_the_substrings_it_holds(tmp_path: Path) -> None:
+    entries = {"催": 1, "催收": 7, "催收员": 3, "收": 2, "员工": 5, "法": 0, "无关词": 9}
+    StringTable.write(tmp_path / "t", iter(entries.items()), {"total": "27"})
+    table = StringTable(tmp_path / "t")
+    assert table.meta["total"] == "27" and table.longest == 3
+    got: dict[str, int] = {}
+    table.cover(got, "催收员工")
+    assert got == {"催": 1, "催收": 7, "催收员": 3, "收": 2, "员工": 5}
+    table.cover(got, "法")
+    assert got["法"] == 0 and "无关词" not in got
+
+
+def test_string_table_refuses_a_file_that_differs_from_its_digest(tmp_path: Path) -> None:
+    StringTable.write(tmp_path / "t", [("催收", 1)], {})
+    data = (tmp_path / "t" / "table.sqlite").read_bytes()
+    (tmp_path / "t" / "table.sqlite").write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    with pytest.raises(ValueError, match="digest"):
+        StringTable(tmp_path / "t")
 
 
 # ------------------------------------------------------------- USE through the cache

@@ -1,4 +1,4 @@
-"""jieba's word table read on demand (regkb.lexical._WordTable): tokens identical to the whole
+"""jieba's word table read on demand (regkb.derived_cache.StringTable): tokens identical to the whole
 dictionary's, the cache rebuilt when missing or corrupt, the whole table loaded after enough text."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def test_on_demand_table_cuts_exactly_as_the_whole_dictionary(
     texts = _texts()
     expected = [tokenize(t) for t in texts]  # first start: builds the table, uses the whole dictionary
     assert lexical._tokenizer is not None
-    assert len(list((fresh / "jieba").glob("words-*/words.sqlite"))) == 1
+    assert len(list((fresh / "jieba").glob("words-*/table.sqlite"))) == 1
     _reset(monkeypatch)  # next start: reads the table on demand
     monkeypatch.setattr(lexical, "FULL_AFTER_CHARS", 10**9)
     got = [tokenize(t) for t in texts]
@@ -77,11 +77,11 @@ def test_damaged_table_is_rebuilt(fresh: Path, monkeypatch: pytest.MonkeyPatch, 
     expected = tokenize(question)
     entry = next((fresh / "jieba").glob("words-*"))
     if damage == "garbage":
-        (entry / "words.sqlite").write_bytes(b"not sqlite at all")
+        (entry / "table.sqlite").write_bytes(b"not sqlite at all")
     elif damage == "digest":
-        (entry / "words.sha256").write_text("0" * 64, encoding="ascii")
+        (entry / "table.sha256").write_text("0" * 64, encoding="ascii")
     else:
-        (entry / "words.sha256").unlink()
+        (entry / "table.sha256").unlink()
     _reset(monkeypatch)
     assert tokenize(question) == expected
     assert lexical._tokenizer is not None  # rebuilt: the whole dictionary was loaded for it
