@@ -12,7 +12,8 @@ embeds a few short texts (a query) never builds it: their Viterbi runs in a Unig
 just the pieces that occur in them, plus the <unk> piece and the lowest-scoring piece
 (``tokenizers`` scores an unknown char ``min(score) - 10`` over the whole vocabulary).
 The Viterbi lattice only ever holds pieces that occur in the text, so the segmentation is
-the same, ids mapped back. Long inputs, or many calls (ingest), build the full model once.
+the same, ids mapped back. Long inputs, or 20,000 chars of short ones (ingest), build the full
+model once.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from regkb.embedders.e5_weights import E5Vocab
 META = "\u2581"
 _SPACES = re.compile(" {2,}")
 SMALL_CHARS = 1024  # inputs up to this many normalised chars use a Unigram of their own pieces
-SMALL_CALLS = 64  # after this many such inputs, the full model is built (cheaper per text)
+FULL_AFTER_CHARS = 20_000  # after this much such text (ingest), the full model is built once
 PASSAGE_PREFIX = "passage: "
 QUERY_PREFIX = "query: "
 
@@ -42,7 +43,7 @@ class E5Tokenizer:
         self._full: Any = None  # the Unigram over every piece, built when first needed
         self._ids: dict[str, int] | None = None  # piece -> id, for the small models
         self._longest = max(map(len, vocab.pieces))
-        self._small_calls = 0
+        self._small_chars = 0
         self._lock = threading.Lock()
 
     def normalise(self, text: str) -> str:
@@ -55,9 +56,9 @@ class E5Tokenizer:
         """Token ids without <s>/</s>, no truncation (long texts are windowed later)."""
         normalised = [self.normalise(t) for t in texts]
         with self._lock:
-            small = self._full is None and self._small_calls < SMALL_CALLS
-            if small and sum(map(len, normalised)) <= SMALL_CHARS:
-                self._small_calls += 1
+            size = sum(map(len, normalised))
+            if self._full is None and size <= SMALL_CHARS and self._small_chars + size <= FULL_AFTER_CHARS:
+                self._small_chars += size
                 tokenizer, ids = self._small(normalised)
             else:
                 tokenizer, ids = self._whole(), None

@@ -46,7 +46,7 @@ def _texts() -> list[str]:
 def test_short_inputs_segment_exactly_as_the_full_vocabulary(
     vocab: E5Vocab, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(e5_tokenizer, "SMALL_CALLS", 10**9)
+    monkeypatch.setattr(e5_tokenizer, "FULL_AFTER_CHARS", 10**9)
     small, full = E5Tokenizer(vocab), E5Tokenizer(vocab)
     full._whole()  # built up front: every call takes the full model
     texts = _texts()
@@ -57,17 +57,23 @@ def test_short_inputs_segment_exactly_as_the_full_vocabulary(
     assert sum(vocab.unk in ids for ids in expected) > 50  # the unknown-char path was exercised
 
 
-def test_the_full_model_is_built_for_long_inputs_and_after_many_calls(vocab: E5Vocab) -> None:
+def test_the_full_model_is_built_for_long_inputs_and_after_enough_text(
+    vocab: E5Vocab, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tokenizer = E5Tokenizer(vocab)
     assert tokenizer.count(QUESTION) > 10 and tokenizer._full is None
     long_text = QUESTION * (e5_tokenizer.SMALL_CHARS // len(QUESTION) + 1)
     assert tokenizer.count(long_text) > tokenizer.count(QUESTION)
     assert tokenizer._full is not None
+    monkeypatch.setattr(e5_tokenizer, "FULL_AFTER_CHARS", 200)
     busy = E5Tokenizer(vocab)
-    for i in range(e5_tokenizer.SMALL_CALLS):
+    for i in range(10):  # "passage: 第i条" normalised: 14 chars each
         busy.count(f"第{i}条")
     assert busy._full is None
-    assert busy.count("第1条") == tokenizer.count("第1条") and busy._full is not None
+    for i in range(10):
+        busy.count(f"第{i}条")
+    assert busy._full is not None
+    assert busy.count("第1条") == tokenizer.count("第1条")
 
 
 # ------------------------------------------------------------- encoder cache
