@@ -1,0 +1,107 @@
+"""Where an engine cold start goes: wall seconds per loading stage, in fresh processes.
+
+    python bench/cold_stages.py [--index .regkb-eval] [--runs 3]
+
+Each run is a fresh process that imports regkb.engine (not timed, as in query_bench), then
+imports torch (its own stage, with the collector paused as Engine.open pauses it), opens the
+engine and asks a first question with a timer around each loading step; "other" is the rest
+of Engine.open plus that first answer (planning, ranking, composing, every smaller load). The
+medians over the runs are printed. The index is only read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+
+# (label, module, attribute path): wrapped steps; none of them runs inside another
+STAGES = [
+    ("e5 runtime after torch (shared base, encoder, bf16)", "regkb.embedders.e5", "E5Embedder._load"),
+    ("USE (cached tokenizer tables, mapped weights)", "regkb.embedders.use", "UseEmbedder._load"),
+    ("jieba (on-demand word table)", "regkb.lexical", "_tokenizer_for"),
+    ("index (passages, BM25, generation)", "regkb.index", "IndexReader.open"),
+    ("dense vectors read from chroma", "regkb.store", "DenseStore._everything"),
+    ("conduct patterns + situation vectors", "regkb.situations", "SituationIndex.build"),
+    ("red lines", "regkb.clauses", "ClauseChecker.load"),
+    ("cross-reference graph", "regkb.retrieval", "Retriever.cited_by"),
+    ("ranker model", "regkb.retrieval", "load_model"),
+]
+
+
+def _timed(spent: dict[str, float], label: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            spent[label] = spent.get(label, 0.0) + time.perf_counter() - start
+
+    return wrapper
+
+
+def _wrap(spent: dict[str, float], label: str, module: str, path: str) -> None:
+    import importlib
+
+    owner: Any = importlib.import_module(module)
+    *parents, name = path.split(".")
+    for parent in parents:
+        owner = getattr(owner, parent)
+    raw = vars(owner)[name] if isinstance(owner, type) else getattr(owner, name)
+    if isinstance(raw, classmethod):
+        setattr(owner, name, classmethod(_timed(spent, label, raw.__func__)))
+    else:
+        setattr(owner, name, _timed(spent, label, raw))
+
+
+def child(index: Path) -> int:
+    from regkb.engine import Engine, _collector_paused
+    from regkb.settings import Settings
+
+    spent: dict[str, float] = {}
+    for label, module, path in STAGES:
+        _wrap(spent, label, module, path)
+    start = time.perf_counter()
+    with _collector_paused():  # as inside Engine.open, where the e5 runtime imports torch
+        import torch  # noqa: F401
+
+    spent["torch import"] = time.perf_counter() - start
+    engine = Engine.open(Settings(index_dir=index))
+    engine.ask("预热")
+    total = time.perf_counter() - start
+    spent["other"] = total - sum(spent.values())
+    print(json.dumps({"total": total, **spent}))
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", type=Path, default=REPO / ".regkb-eval")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args.index)
+    command = [sys.executable, __file__, "--index", str(args.index), "--child"]
+    runs = [
+        json.loads(subprocess.run(command, check=True, capture_output=True, text=True, cwd=REPO).stdout)
+        for _ in range(args.runs)
+    ]
+    for label in ["total", "torch import", *(s[0] for s in STAGES), "other"]:
+        values = [r.get(label, 0.0) for r in runs]
+        print(f"{label:55s} {statistics.median(values):5.2f} s  [{' '.join(f'{v:.2f}' for v in values)}]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
