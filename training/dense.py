@@ -71,14 +71,16 @@ def evaluate(index: Path, out: Path, shared: Path, threads: int, splits: tuple[s
 def fit(args: argparse.Namespace) -> dict[str, Any]:
     """Build the pairs, train, write the adapter; returns its metadata."""
     from regkb.embedders.e5_lora import save_adapter
+    from training.data import RETRIEVAL_SETS, train_questions
     from training.dense_data import build_pairs, data_hashes
     from training.dense_model import TrainConfig, to_adapter, train
 
     start = time.perf_counter()
     questions = REPO / "evals" / "questions"
+    held = frozenset(q.id for q in train_questions(args.shared))
     reader = IndexReader.open(args.index)
     try:
-        pairs = build_pairs(reader, args.shared, questions, args.seed)
+        pairs = build_pairs(reader, args.shared, questions, args.seed, held)
     finally:
         reader.close()
     counts = dict(sorted(collections.Counter(p.source for p in pairs).items()))
@@ -97,6 +99,7 @@ def fit(args: argparse.Namespace) -> dict[str, Any]:
         "data_sha256": data_hashes(args.shared, questions),
         "pairs": counts,
         "splits": "train only (evals/splits.py split_of(id) == 'train') + pairs mined from the index",
+        "held_out": f"the {len(held)} train questions the ranker trains on ({', '.join(RETRIEVAL_SETS)})",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "train": {**figures, "seconds": round(time.perf_counter() - start, 1), "threads": args.threads},
         "command": "python -m training.dense " + " ".join(sys.argv[1:]),

@@ -15,7 +15,14 @@ Sources (``Pair.source``):
   project's spotter recognises -> the provisions it maps to.
 
 Every pair gets one hard negative: the best BM25 passage of the index that is not a gold
-article of the pair.
+article of the pair and sits at the positive's level (a public statute for a text the index does
+not hold), so the negatives teach meaning, not "internal rules are never the answer".
+
+The adapter never trains on a question the ranker trains on (``held``: the train questions of
+training/data.py RETRIEVAL_SETS). The ranker learns how far to trust the adapted channel from
+its scores on those questions; had the adapter seen them, those scores would be better than
+anything it gives a new question, and the ranker would learn to over-trust it. So STARD teaches
+the adapter through its questions outside the corpus set, the rest through mined pairs.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import hashlib
 import json
 import random
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -36,6 +43,7 @@ from regkb.names import normalize_name
 from regkb.numerals import normalize_article_refs
 from regkb.types import Passage
 
+INTERNAL = "内部制度"
 ARTICLE_TAIL = re.compile(r"(第[〇零一二三四五六七八九十百千万\d]+条(?:之[一二三四五六七八九十\d]+)?)$")
 CITATION = re.compile(
     r"《([^》]{2,40})》(第[〇零一二三四五六七八九十百千万\d]+条(?:之[一二三四五六七八九十\d]+)?)"
@@ -88,14 +96,14 @@ def _pairs_for(source: str, query: str, golds: list[list[Passage]]) -> list[Pair
     return [Pair(source, query, ps[0].embed_text, ps[0].id, gold_ids) for ps in golds if ps]
 
 
-def stard_pairs(path: Path, articles: Articles) -> list[Pair]:
-    """pairs-train.jsonl, train split: indexed passage when found, else the given text."""
+def stard_pairs(path: Path, articles: Articles, held: frozenset[str] = frozenset()) -> list[Pair]:
+    """pairs-train.jsonl, train split but ``held``: indexed passage when found, else the given text."""
     out: list[Pair] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         row = json.loads(line)
-        if split_of(str(row["id"])) != "train":
+        if split_of(str(row["id"])) != "train" or str(row["id"]) in held:
             continue
         positives: list[tuple[str, str]] = []
         for art in row["articles"]:
@@ -111,11 +119,13 @@ def stard_pairs(path: Path, articles: Articles) -> list[Pair]:
     return out
 
 
-def question_pairs(source: str, path: Path, articles: Articles) -> list[Pair]:
-    """An eval-format set: answerable train-split questions, gold refs -> indexed passages."""
+def question_pairs(
+    source: str, path: Path, articles: Articles, held: frozenset[str] = frozenset()
+) -> list[Pair]:
+    """An eval-format set: answerable train-split questions but ``held``, gold refs -> indexed passages."""
     out: list[Pair] = []
     for q in load_questions(path):
-        if not q.answerable or split_of(q.id) != "train":
+        if not q.answerable or split_of(q.id) != "train" or q.id in held:
             continue
         golds = [articles.by_doc(r.doc, r.article) or articles.by_name(r.title, r.article) for r in q.gold]
         out.extend(_pairs_for(source, q.question, golds))
@@ -185,19 +195,31 @@ def jargon_pairs(articles: Articles) -> list[Pair]:
     return out
 
 
+def _same_level(positive_id: str, reader: IndexReader) -> Callable[[Passage], bool]:
+    """Whether a candidate negative sits at the positive's level (a text outside the index is a
+    public statute: any level but 内部制度)."""
+    positive = reader.by_id.get(positive_id)
+    if positive is None:
+        return lambda p: p.level != INTERNAL
+    return lambda p: p.level == positive.level
+
+
 def with_negatives(pairs: Iterable[Pair], reader: IndexReader, depth: int = 30) -> list[Pair]:
-    """Give each pair the best BM25 passage that is not one of its gold articles."""
+    """Give each pair the best BM25 passage at its positive's level that is not one of its gold
+    articles."""
     out: list[Pair] = []
     for pair in pairs:
         gold_articles = {
             (reader.by_id[i].doc_id, reader.by_id[i].article) for i in pair.gold if i in reader.by_id
         }
+        level_ok = _same_level(pair.positive_id, reader)
         for pid, _score in reader.lexical.search(pair.query, depth):
             p = reader.by_id[pid]
             if (
                 pid not in pair.gold
                 and (p.doc_id, p.article) not in gold_articles
                 and p.embed_text != pair.positive
+                and level_ok(p)
             ):
                 out.append(replace(pair, negative=p.embed_text, negative_id=pid))
                 break
@@ -206,14 +228,17 @@ def with_negatives(pairs: Iterable[Pair], reader: IndexReader, depth: int = 30) 
     return out
 
 
-def build_pairs(reader: IndexReader, shared: Path, questions_dir: Path, seed: int) -> list[Pair]:
-    """Every training pair, deduplicated, with hard negatives; deterministic for a seed."""
+def build_pairs(
+    reader: IndexReader, shared: Path, questions_dir: Path, seed: int, held: frozenset[str] = frozenset()
+) -> list[Pair]:
+    """Every training pair but those of ``held`` questions, deduplicated, with hard negatives;
+    deterministic for a seed."""
     articles = Articles(reader.passages)
     rng = random.Random(seed)
-    pairs = stard_pairs(shared / "evals" / "stard" / "pairs-train.jsonl", articles)
-    pairs += question_pairs("dev", shared / "evals" / "dev.jsonl", articles)
+    pairs = stard_pairs(shared / "evals" / "stard" / "pairs-train.jsonl", articles, held)
+    pairs += question_pairs("dev", shared / "evals" / "dev.jsonl", articles, held)
     for path in sorted(questions_dir.glob("*.jsonl")):
-        pairs += question_pairs(path.stem, path, articles)
+        pairs += question_pairs(path.stem, path, articles, held)
     pairs += citation_pairs(reader.passages, articles)
     pairs += heading_pairs(reader.passages, rng)
     pairs += conduct_pairs(articles) + jargon_pairs(articles)
