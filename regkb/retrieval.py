@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 
 import numpy as np
 
@@ -177,11 +177,20 @@ class Retriever:
             scores = np.array([1.0 / (1 + fused.get(pid, len(fused))) for pid in found.ids])
         else:
             scores = self.model.scores(found.matrix)
-        order = sorted(range(len(found.ids)), key=lambda i: (-scores[i], found.ids[i]))
+        named = {pid for pid, _ in ranked.lists.get("lookup", [])}
+        order = named_first(found.ids, scores, named)
         hits = [
             Hit(self.reader.by_id[found.ids[i]], float(scores[i]), found.channels[i]) for i in order[: k * 3]
         ]
         return ranked, merge_parts(hits)[:k]
+
+
+def named_first(ids: Sequence[str], scores: np.ndarray, named: Set[str]) -> list[int]:
+    """Candidate positions, best first: the articles the question names (《X》第N条 resolved by the
+    lookup channel) before the rest, each group by score. A question that names an article asks
+    about that article; on the train splits the named article was relevant in 27 of 27 questions,
+    yet the ranker put it first in only 18 (lookups are rare in its data)."""
+    return sorted(range(len(ids)), key=lambda i: (ids[i] not in named, -scores[i], ids[i]))
 
 
 def dense_slot(channel: str) -> str:

@@ -99,3 +99,13 @@ def test_scoring_does_not_import_scikit_learn_or_pandas_yet_leaves_them_importab
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("ok sklearn pandas")
+
+
+def test_named_articles_come_first_then_the_rest_by_score() -> None:
+    from regkb.retrieval import named_first
+
+    ids = ["a", "b", "named2", "c", "named1"]
+    scores = np.array([0.9, 0.8, 0.1, 0.7, 0.2])
+    order = named_first(ids, scores, {"named1", "named2"})
+    assert [ids[i] for i in order] == ["named1", "named2", "a", "b", "c"]
+    assert named_first(ids, scores, set()) == [0, 1, 3, 4, 2]
