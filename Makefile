@@ -42,7 +42,7 @@ check: lint typecheck test
 # Ingest, engine and app figures of the README's "Measured figures" table (query_bench builds or
 # reuses .regkb-eval; app_bench times app.py through AppTest over that index, read only).
 bench: $(STAMP)
-	$(BIN)/python bench/ingest_bench.py --corpus $(SHARED)/corpus
+	$(BIN)/python bench/ingest_bench.py --corpus corpus $(SHARED)/corpus
 	$(BIN)/python bench/query_bench.py --shared $(SHARED)
 	$(BIN)/python bench/app_bench.py --index .regkb-eval --shared $(SHARED)
 

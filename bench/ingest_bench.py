@@ -1,8 +1,9 @@
 """Ingest speed and footprint on a corpus, printed as figures (never a timed test).
 
-    python bench/ingest_bench.py --corpus ../shared/corpus [--dense e5,use]
+    python bench/ingest_bench.py [--corpus corpus ../shared/corpus] [--dense e5,use]
 
-Copies the corpus to a temporary directory, then runs `python -m ingest` in child processes:
+Copies the corpus roots (default: the project's corpus/ and ../shared/corpus, what `make run`
+and the evals index) to a temporary directory, then runs `python -m ingest` in child processes:
 a cold ingest (empty index, empty embedding cache), a no-change re-ingest, and a re-ingest
 after one file was edited. Prints files, passages, seconds, passages/s, the peak RSS of each
 child (os.wait4) and the index size on disk.
@@ -24,9 +25,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 
 
-def run_ingest(corpus: Path, index: Path, dense: str | None) -> tuple[dict[str, Any], float, float]:
+def run_ingest(roots: list[Path], index: Path, dense: str | None) -> tuple[dict[str, Any], float, float]:
     """One `python -m ingest --json` child: (report, wall seconds, peak RSS in MB)."""
-    cmd = [sys.executable, "-m", "ingest", str(corpus), "--index", str(index), "--json"]
+    cmd = [sys.executable, "-m", "ingest", *map(str, roots), "--index", str(index), "--json"]
     if dense:
         cmd += ["--dense", dense]
     with tempfile.TemporaryFile() as out:
@@ -57,22 +58,30 @@ def disk_mb(path: Path) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
+    parser.add_argument(
+        "--corpus", type=Path, nargs="+", default=[REPO / "corpus", REPO.parent / "shared" / "corpus"]
+    )
     parser.add_argument("--dense", help="dense channels, comma-separated (default: settings' dense)")
     args = parser.parse_args()
-    if not args.corpus.is_dir():
-        raise SystemExit(f"{args.corpus}: no such corpus directory (pass --corpus)")
+    for root in args.corpus:
+        if not root.is_dir():
+            raise SystemExit(f"{root}: no such corpus directory (pass --corpus DIR [DIR ...])")
     with tempfile.TemporaryDirectory(prefix="regkb-bench-") as tmp:
-        corpus, index = Path(tmp) / args.corpus.name, Path(tmp) / "index"
-        shutil.copytree(args.corpus, corpus)
+        index = Path(tmp) / "index"
+        roots = [
+            Path(tmp) / f"{i}-{root.resolve().parent.name}" / root.name for i, root in enumerate(args.corpus)
+        ]
+        for root, copy in zip(args.corpus, roots, strict=True):
+            shutil.copytree(root, copy)
+        corpus = roots[-1]  # the root one file of is edited
         rows = []
         for label in ("cold ingest", "no-change re-ingest", "one-file-changed re-ingest"):
             if label.startswith("one-file"):
                 edited = edit_one_file(corpus)
-            report, wall, rss = run_ingest(corpus, index, args.dense)
+            report, wall, rss = run_ingest(roots, index, args.dense)
             rows.append((label, report, wall, rss))
         generation = index / "generations" / report["generation"]
-        print(f"corpus      {args.corpus} ({len(rows[0][1]['files_ok'])} files ok, "
+        print(f"corpus      {' + '.join(map(str, args.corpus))} ({len(rows[0][1]['files_ok'])} files ok, "
               f"{len(rows[0][1]['files_failed'])} failed), passages {rows[0][1]['passages']}")  # fmt: skip
         print(f"channels    {', '.join(rows[0][1]['channels'])}")
         print(
