@@ -186,7 +186,8 @@ class E5Embedder:
             words = torch.from_numpy(_word_vectors(loaded, ids))
             bf16 = self.quantisation == "bf16"
             with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                pooled[batch] = loaded.encoder(words, torch.from_numpy(lengths)).float().numpy()
+                out = loaded.encoder(words, torch.from_numpy(lengths))
+            pooled[batch] = out[: len(batch)].float().numpy()  # the filler rows are dropped
 
         if len(batches) == 1:
             run(batches[0])
@@ -218,13 +219,30 @@ def _windows(loaded: _Loaded, prefixed: list[str]) -> list[_Window]:
     return windows
 
 
+# The lengths a batch is padded to. Each distinct (rows, length) shape a batch runs with costs
+# the torch runtime new oneDNN primitives and allocator arenas that stay for the process (the
+# statute book's ~26k passages padded to their own lengths reached 3.5 GB), so batches run in a
+# few shapes only: these lengths, and a power of two of rows.
+PADDED_LENGTHS = (16, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+
+
+def _padded_length(longest: int) -> int:
+    """The padded length of a batch whose longest window has ``longest`` ids."""
+    return next((n for n in PADDED_LENGTHS if n >= longest), longest)
+
+
+def _capacity(length: int, budget: int) -> int:
+    """Rows a batch of this padded length may hold: the largest power of two within ``budget``."""
+    return 1 << max(budget // length, 1).bit_length() - 1
+
+
 def _batches(order: list[int], windows: list[_Window], budget: int) -> list[list[int]]:
-    """Consecutive runs of the length-sorted windows whose padded size fits ``budget``."""
+    """Consecutive runs of the length-sorted windows whose padded shape fits ``budget``."""
     batches: list[list[int]] = []
     current: list[int] = []
     for i in order:
-        longest = len(windows[i].ids)  # sorted ascending: the newest is the longest
-        if current and longest * (len(current) + 1) > budget:
+        length = _padded_length(len(windows[i].ids))  # sorted ascending: the newest is the longest
+        if current and len(current) + 1 > _capacity(length, budget):
             batches.append(current)
             current = []
         current.append(i)
@@ -234,8 +252,13 @@ def _batches(order: list[int], windows: list[_Window], budget: int) -> list[list
 
 
 def _pad(rows: list[list[int]], filler: int) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, lengths) of a batch in its padded shape: PADDED_LENGTHS columns and a power of two of
+    rows; the filler rows repeat the last row (the encoder masks every position past a row's
+    length, and the caller drops the filler rows' vectors)."""
+    count = 1 << (len(rows) - 1).bit_length()
+    rows = rows + [rows[-1]] * (count - len(rows))
     lengths = np.array([len(r) for r in rows], dtype=np.int64)
-    ids = np.full((len(rows), int(lengths.max())), filler, dtype=np.int64)
+    ids = np.full((count, _padded_length(int(lengths.max()))), filler, dtype=np.int64)
     for r, row in enumerate(rows):
         ids[r, : len(row)] = row
     return ids, lengths
