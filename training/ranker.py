@@ -31,7 +31,7 @@ from regkb import gbm
 from regkb.embedders import make_embedder
 from regkb.index import IndexReader
 from regkb.memory import MEMORY_JSON, MEMORY_VECTORS
-from regkb.ranker import MODEL_PATH, RankerModel
+from regkb.ranker import FEATURES, MODEL_PATH, RankerModel
 from regkb.retrieval import dense_slot
 from regkb.settings import Settings
 from training.data import TrainQuestion, fold_of, train_questions
@@ -119,11 +119,13 @@ def fit_platt(raw: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def ranking_metrics(rows: Rows, scores: np.ndarray, mask: np.ndarray) -> dict[str, float]:
-    """R@5 (any relevant article in the top 5) and MRR@10 over the questions selected by mask."""
+    """R@5 (any relevant article in the top 5) and MRR@10 over the questions selected by mask,
+    in the engine's order: the articles the question names first (regkb.retrieval.named_first)."""
     hits5, rr = [], []
+    named = rows.x[:, FEATURES.index("in_lookup")] > 0
     for g in np.unique(rows.group[mask]):
         idx = np.flatnonzero(rows.group == g)
-        order = idx[np.argsort(-scores[idx], kind="stable")]
+        order = idx[np.lexsort((-scores[idx], ~named[idx]))]
         seen: list[tuple[str, str]] = []
         first = None
         for i in order:
