@@ -145,6 +145,11 @@ class DenseStore:
         millisecond for this corpus): chroma's approximate index answered one generation
         differently from one open to the next, and a knowledge base must answer the same
         question the same way.
+
+        The scores are row-by-row dot products on the calling thread (``np.vecdot``), not a BLAS
+        matrix-vector product: OpenBLAS splits that over its threads, and waking them cost 8-12 ms
+        a query on this 2-core machine whatever the size (measured with 4,800 and 26,000 rows),
+        where one thread scans the book's 25,000 rows in 2-3 ms.
         """
         if k <= 0 or (ids_allowed is not None and not ids_allowed):
             return []
@@ -152,7 +157,7 @@ class DenseStore:
         if not ids:
             return []
         query = np.asarray(vector, dtype=np.float32)
-        scores = matrix @ (query / max(float(np.linalg.norm(query)), 1e-12))
+        scores = np.vecdot(matrix, query / max(float(np.linalg.norm(query)), 1e-12))
         n = min(k, len(ids))
         if ids_allowed is not None:
             admitted = self._admitted(ids, ids_allowed)
