@@ -100,12 +100,17 @@ def fit(args: argparse.Namespace) -> dict[str, Any]:
         "pairs": counts,
         "splits": "train only (evals/splits.py split_of(id) == 'train') + pairs mined from the index",
         "held_out": f"the {len(held)} train questions the ranker trains on ({', '.join(RETRIEVAL_SETS)})",
+        "train": {**figures, "threads": args.threads},
+    }
+    # The adapter file holds only what the data and settings decide, so a rerun writes the same
+    # bytes (the same adapter_key: no re-embedding); when and how long goes to the sidecar.
+    save_adapter(to_adapter(encoder, cfg, meta), args.out)
+    return {
+        **meta,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "train": {**figures, "seconds": round(time.perf_counter() - start, 1), "threads": args.threads},
+        "seconds": round(time.perf_counter() - start, 1),
         "command": "python -m training.dense " + " ".join(sys.argv[1:]),
     }
-    save_adapter(to_adapter(encoder, cfg, meta), args.out)
-    return meta
 
 
 def main(argv: Sequence[str] | None = None) -> int:

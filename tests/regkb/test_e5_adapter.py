@@ -99,9 +99,18 @@ def test_shipped_adapter_is_small_and_records_how_it_was_made() -> None:
     assert SHIPPED_ADAPTER.stat().st_size <= 20_000_000
     adapter = e5_lora.load_adapter(SHIPPED_ADAPTER)
     meta = adapter.meta
-    assert {"base_model", "config", "data_sha256", "seed", "created", "train"} <= set(meta)
+    assert {"base_model", "config", "data_sha256", "seed", "held_out", "train"} <= set(meta)
     assert meta["config"]["rank"] == adapter.rank and meta["splits"].startswith("train only")
     assert adapter.modules() and all(m.rsplit(".", 1)[1] in e5_lora.TARGETS for m in adapter.modules())
+    # nothing of one run (date, duration, command line): a rerun of make train writes the same bytes
+    assert not {"created", "seconds", "command"} & (set(meta) | set(meta["train"]))
+
+
+def test_saving_an_adapter_again_writes_the_same_bytes(tmp_path: Path) -> None:
+    adapter = e5_lora.load_adapter(SHIPPED_ADAPTER)
+    (tmp_path / "a").mkdir()
+    e5_lora.save_adapter(adapter, tmp_path / "a" / SHIPPED_ADAPTER.name)
+    assert (tmp_path / "a" / SHIPPED_ADAPTER.name).read_bytes() == SHIPPED_ADAPTER.read_bytes()
 
 
 def test_engine_side_check_refuses_an_index_embedded_with_another_adapter(tmp_path: Path) -> None:
