@@ -32,6 +32,7 @@ TOLERANCES: dict[str, float] = {
 }
 PER_QUESTION = ("recall@5", "mrr@10")  # tolerance 0.5 / n_answerable when n is known
 FLOORS: dict[str, float] = {"citation_validity": 1.0}
+CITATION_METRICS = ("citation_validity",)  # undefined when a run shows no citation
 _EPS = 1e-9
 
 
@@ -88,7 +89,16 @@ def compare(old_doc: dict[str, Any], new_doc: dict[str, Any], system: str = "reg
     names = list(TOLERANCES) + sorted(
         k for k in {*old, *new} - set(TOLERANCES) if _informational(k) and _number(new.get(k, old.get(k)))
     )
-    return [check_metric(name, _num(old.get(name)), _num(new.get(name)), limits.get(name)) for name in names]
+    return [_check(name, old, new, limits.get(name)) for name in names]
+
+
+def _check(name: str, old: dict[str, Any], new: dict[str, Any], tolerance: float | None) -> Check:
+    """check_metric, except that a citation metric of a run that showed no citation (every question
+    refused) is undefined rather than missing: there was nothing to validate."""
+    new_value = _num(new.get(name))
+    if new_value is None and name in CITATION_METRICS and new.get("citations") == 0:
+        return Check(name, _num(old.get(name)), None, tolerance, True, "no citations shown")
+    return check_metric(name, _num(old.get(name)), new_value, tolerance)
 
 
 def _informational(name: str) -> bool:

@@ -52,6 +52,14 @@ def test_validity_floor_and_missing_metric():
     assert not compare.passed(checks) and "missing" in by_metric(checks)["citation_validity"].reason
 
 
+def test_validity_of_a_run_without_citations_is_undefined_not_missing():
+    # every out-of-scope question refused: no citation shown, so none to validate
+    checks = compare.compare(doc(citations=1), doc(citation_validity=None, citations=0))
+    assert compare.passed(checks) and by_metric(checks)["citation_validity"].reason == "no citations shown"
+    checks = compare.compare(doc(citations=1), doc(citation_validity=None, citations=3))
+    assert not compare.passed(checks)
+
+
 def test_informational_drop_does_not_fail():
     assert compare.passed(compare.compare(doc(), doc(**{"ndcg@10": 0.1})))
 
