@@ -112,6 +112,8 @@ def query_latency(index: Path, questions: list[str]) -> tuple[float, float, floa
 
 def retrieval_parts(index: Path, questions: list[str]) -> list[str]:
     """Where a retrieval's time goes: mean ms per question in each timed step (--parts)."""
+    from timing import wrap
+
     from regkb.embedders.e5 import E5Embedder
     from regkb.embedders.use import UseEmbedder
     from regkb.engine import Engine
@@ -121,26 +123,13 @@ def retrieval_parts(index: Path, questions: list[str]) -> list[str]:
     from regkb.store import DenseStore
 
     spent: dict[str, float] = {}
-
-    def timed(owner: Any, name: str, label: str) -> None:
-        inner = getattr(owner, name)
-
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return inner(*args, **kwargs)
-            finally:
-                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
-
-        setattr(owner, name, wrapper)
-
     engine = Engine.open(Settings(index_dir=index))
     for kind in (E5Embedder, UseEmbedder):  # the default channels' classes: every instance is timed
-        timed(kind, "embed_query", f"embed query ({kind.__name__})")
-    timed(DenseStore, "query", "dense search (all channels)")
-    timed(LexicalIndex, "search", "BM25 search")
-    timed(Retriever, "rank", "every channel's proposals (the lines above included)")
-    timed(Retriever, "candidates", "candidate features")
+        wrap(spent, f"embed query ({kind.__name__})", kind, "embed_query")
+    wrap(spent, "dense search (all channels)", DenseStore, "query")
+    wrap(spent, "BM25 search", LexicalIndex, "search")
+    wrap(spent, "every channel's proposals (the lines above included)", Retriever, "rank")
+    wrap(spent, "candidate features", Retriever, "candidates")
     for question in questions[:5]:
         engine.retrieve(question, k=10)
     spent.clear()

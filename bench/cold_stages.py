@@ -12,15 +12,15 @@ medians over the runs are printed. The index is only read.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from timing import wrap
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -38,18 +38,6 @@ STAGES = [
 ]
 
 
-def _timed(spent: dict[str, float], label: str, func: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            spent[label] = spent.get(label, 0.0) + time.perf_counter() - start
-
-    return wrapper
-
-
 def _wrap(spent: dict[str, float], label: str, module: str, path: str) -> None:
     import importlib
 
@@ -57,11 +45,7 @@ def _wrap(spent: dict[str, float], label: str, module: str, path: str) -> None:
     *parents, name = path.split(".")
     for parent in parents:
         owner = getattr(owner, parent)
-    raw = vars(owner)[name] if isinstance(owner, type) else getattr(owner, name)
-    if isinstance(raw, classmethod):
-        setattr(owner, name, classmethod(_timed(spent, label, raw.__func__)))
-    else:
-        setattr(owner, name, _timed(spent, label, raw))
+    wrap(spent, label, owner, name)
 
 
 def child(index: Path) -> int:
