@@ -41,9 +41,9 @@ from regkb import vocab
 from regkb.index import IndexReader
 from regkb.names import normalize_name
 from regkb.numerals import normalize_article_refs
+from regkb.ranker import INTERNAL
 from regkb.types import Passage
 
-INTERNAL = "内部制度"
 ARTICLE_TAIL = re.compile(r"(第[〇零一二三四五六七八九十百千万\d]+条(?:之[一二三四五六七八九十\d]+)?)$")
 CITATION = re.compile(
     r"《([^》]{2,40})》(第[〇零一二三四五六七八九十百千万\d]+条(?:之[一二三四五六七八九十\d]+)?)"
@@ -136,7 +136,7 @@ def citation_pairs(passages: Sequence[Passage], articles: Articles) -> list[Pair
     """Internal rule (citations removed) -> each law article it cites."""
     out: list[Pair] = []
     for p in passages:
-        if p.level != "内部制度":
+        if p.level != INTERNAL:
             continue
         cited = [articles.by_name(m.group(1), m.group(2)) for m in CITATION.finditer(p.text)]
         query = CITATION.sub("", p.text).strip()
