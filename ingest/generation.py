@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from ingest.checkpoints import checkpoint
 from regkb.errors import RegkbError
 from regkb.index import CURRENT, GENERATIONS, generation_dir
 
@@ -120,14 +121,18 @@ def commit(index_dir: Path, gen_id: str, tmp: Path) -> Path:
     index_dir = Path(index_dir)
     final = generation_dir(index_dir, gen_id)
     fsync_tree(tmp)
+    checkpoint("fsynced")
     os.rename(tmp, final)
     _fsync_path(final.parent)
+    checkpoint("renamed")
     pending = index_dir / f"{CURRENT}.tmp"
     with open(pending, "w", encoding="utf-8") as fh:
         fh.write(gen_id + "\n")
         fh.flush()
         os.fsync(fh.fileno())
+    checkpoint("switch-pending")
     os.replace(pending, index_dir / CURRENT)
+    checkpoint("switched")
     _fsync_path(index_dir)
     return final
 

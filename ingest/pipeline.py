@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingest.checkpoints import checkpoint
 from ingest.discover import Root, discover
 from ingest.embcache import EmbeddingCache
 from ingest.generation import IndexLock, clean_stale, collect_garbage, commit, new_generation
@@ -329,16 +330,19 @@ def _build(
     passages = _unique([p for s in slots for p in s.passages], warnings)
     diff = diff_passages(previous.passages, passages)
     gen_id, tmp = new_generation(index_dir)
+    checkpoint("generation-created")
     if server is not None:
         server = dataclasses.replace(server, namespace=server_namespace(gen_id))
     cache = EmbeddingCache(index_dir / EMBCACHE)
     try:
         with open_chroma(tmp / CHROMA_DIR, previous, index_dir, server) as chroma:
+            checkpoint("dense-copied")
             channels, embedded = write_dense(
                 chroma, embedders, max_tokens, passages, diff, previous, cache, progress
             )
     finally:
         cache.close()
+    checkpoint("dense-written")
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     documents = _documents(slots, previous, {p.id for p in diff.upsert}, now, max_tokens)
     info = {
@@ -388,12 +392,14 @@ def ingest_paths(
     server = Server(chroma_url, "", chroma_token) if chroma_url else None
     release = _releaser(server)
     with IndexLock(index_dir):
+        checkpoint("locked")
         clean_stale(index_dir, release)
         current = IndexReader.current_generation(index_dir)
         previous = Previous() if rebuild else read_previous(index_dir, current)
         slots, superseded, warnings = _read(
             roots, stages, max_tokens, progress or _no_progress, max_file_mb, previous, statutes
         )
+        checkpoint("read")
         if strict and any(s.failure for s in slots):
             built = None
         else:
@@ -484,7 +490,9 @@ def _commit(
 ) -> None:
     assert built.tmp is not None  # only a new generation is committed
     (built.tmp / REPORT_FILE).write_text(report.to_json(), encoding="utf-8")
+    checkpoint("report-written")
     commit(index_dir, built.gen_id, built.tmp)
     keep = {built.gen_id} | ({previous_gen} if previous_gen else set())
     removed = collect_garbage(index_dir, keep, release)
+    checkpoint("collected")
     log.info("generation %s is current; removed old generations: %s", built.gen_id, removed or "none")

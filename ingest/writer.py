@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ingest.checkpoints import checkpoint
 from ingest.embcache import EmbeddingCache
 from ingest.embedding import channels_of, stream
 from regkb.embedders import Embedder
@@ -262,7 +263,9 @@ def write_files(
     with open(gen_dir / PASSAGES_FILE, "w", encoding="utf-8") as fh:
         for p in passages:
             fh.write(json.dumps(passage_to_dict(p), ensure_ascii=False) + "\n")
+    checkpoint("passages-written")
     _write_json(gen_dir / DOCUMENTS_FILE, list(documents))
+    checkpoint("documents-written")
     texts = [lexical_text(p) for p in passages]
     fingerprint = _fingerprint([p.id for p in passages], texts)
     if previous.generation is not None and previous.lexical == fingerprint:
@@ -274,7 +277,9 @@ def write_files(
         finally:
             cache.close()
         LexicalIndex.build([p.id for p in passages], texts, tokens).save(gen_dir / BM25_DIR)
+    checkpoint("lexical-written")
     _write_json(gen_dir / GENERATION_FILE, {**info, "lexical": fingerprint})
+    checkpoint("manifest-written")
 
 
 def lexical_fingerprint(passages: Sequence[Passage]) -> str:
