@@ -133,7 +133,7 @@ def compose(
     supports = [
         Support(hit.passage, clause, relevance(hit, rank, top))
         for rank, (hit, clauses, _) in enumerate(cited)
-        for clause in clauses
+        for clause in governed(hit.passage, clauses)
     ]
     conclusion = conclude(question, supports, verdict)
     cites = [Citation(hit.passage, _quote(hit.passage, clauses, lookup)) for hit, clauses, _ in cited]
@@ -147,6 +147,21 @@ def compose(
     ordered = order_by_hierarchy(cites)
     text = render(conclusion, ordered, comparison(supports), rel)
     return Composed(text, tuple(ordered), tuple(rel), conclusion, tuple(supports))
+
+
+def governed(passage: Passage, clauses: Sequence[Clause]) -> list[Clause]:
+    """The chosen clauses, and for one that carries no force the 款 that governs its situation by
+    referring back to it (「接听人不是借款人本人的，推荐话术为……」 then 「前款情形下禁止……」)."""
+    out = list(clauses)
+    for clause in clauses:
+        if clause.kinds:
+            continue
+        out += [
+            c
+            for c in force_of(passage).clauses
+            if c.paragraph > clause.paragraph and c.kinds and clause.text in c.context and c not in out
+        ]
+    return out
 
 
 def relevance(hit: Hit, rank: int, top: float) -> float:

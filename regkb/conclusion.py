@@ -32,7 +32,7 @@ from regkb.force import (
     Clause,
     force_of,
 )
-from regkb.parties import AUTHORITY, asked_act, asker, authority_acts, belongs_elsewhere, holder
+from regkb.parties import AUTHORITY, asked_act, asker, authority_acts, bearer, belongs_elsewhere, holder
 from regkb.types import Conclusion, Passage
 
 NO, YES, CONDITIONAL, DEPENDS = "不可以", "可以", "有条件可以", "视情况而定"
@@ -50,6 +50,9 @@ REMEDY_Q = re.compile(
     r"(?<![转诉报劝])告(?:他|她|对方)|起诉|报警|报案|投诉|举报|索赔|追偿|追究|追他|撤销|撤吗"
     r"|申请(?:强制)?执行|要求赔偿"
 )
+# Questions whether the asker may demand performance (催 / 追 / 讨 / 主张 / 找……要), and duties to perform.
+_DEMAND = re.compile(r"催|追|讨|索要|主张|请求|收回|找[^，。？?]{1,8}要|要(?:回|钱|债|账)")
+_PERFORM = re.compile(r"偿还|清偿|支付|返还|归还|履行")
 _LIABILITY = re.compile(r"责任|处罚|刑|罪")
 _THRESHOLD = re.compile(r"情节(?:特别)?(?:严重|恶劣)|数额(?:较大|巨大)|造成严重后果")
 _DEFENCE = re.compile(r"抗辩|有权拒绝|可以拒绝")
@@ -236,7 +239,10 @@ def _force_label(
     another side (个人有权拒绝, 继承人……可以不负……责任) bound the act, they do not permit it."""
     weight_no, weight_yes = sum(s.weight for s in no), sum(s.weight for s in yes)
     if weight_no == 0 and weight_yes == 0:
-        return (CONDITIONAL, list(others[:2])) if others else (DEPENDS, list(supports[:2]))
+        if others:
+            return CONDITIONAL, list(others[:2])
+        owed = owed_to_asker(supports, question)
+        return (YES, owed[:2]) if owed else (DEPENDS, list(supports[:2]))
     if weight_no >= 2 * weight_yes:
         return NO, list(no[:2])
     if weight_yes >= 2 * weight_no and not any(LAPSE in s.clause.kinds for s in no):
@@ -245,6 +251,19 @@ def _force_label(
         conditional += [s for s in supports if EXCEPTION in s.clause.own and s not in yes and s not in no]
         return (CONDITIONAL, conditional[:2]) if conditional else (YES, list(yes[:2]))
     return _mixed(yes, no, bool(_ELAPSED.search(question)))
+
+
+def owed_to_asker(supports: Sequence[Support], question: str) -> list[Support]:
+    """When the question asks whether the asker may demand performance, the duties to perform
+    (偿还 / 清偿 / 支付 …) that another side than the asker's bears: a duty owed is a claim to demand it."""
+    if not _DEMAND.search(asked_act(question)):
+        return []
+    asked = asker(question)
+    return [
+        s
+        for s in supports
+        if DUTY in s.clause.own and _PERFORM.search(s.clause.text) and bearer(s.clause.text) != asked
+    ]
 
 
 def _bounded(clause: Clause, question: str) -> bool:

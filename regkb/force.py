@@ -59,6 +59,8 @@ _ITEM = re.compile(r"^\s*[（(][一二三四五六七八九十]+[）)]")
 _CHAPEAU_END = re.compile(r"[：:]\s*$")
 _REFERS_BACK = re.compile(r"^\s*(?:第[^条\s]{1,6}条\s*)?(?:违反)?前[一二三两四]?款")
 _LABEL = re.compile(r"^\s*第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?\s*")
+# A defining 款 (「前款所称……，是指……」) says what a word means: it takes no force from the 款 it explains.
+_DEFINES = re.compile(r"所称|是指")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +138,7 @@ def analyse(text: str) -> ProvisionForce:
     paragraphs = _paragraphs(text)
     for index, (offset, line) in enumerate(paragraphs):
         context = _context_of(index, paragraphs)
-        inherited = kinds_of(context) if context else frozenset()
+        inherited = kinds_of(context) if context and not _DEFINES.search(line) else frozenset()
         found = []
         for match in _SENTENCE.finditer(line):
             sentence = match.group(0).strip()

@@ -50,6 +50,7 @@ _PARTY = re.compile(
 )
 _SIDE = dict(_NAMES)
 _FORCE = re.compile(r"(?<![不并])可以(?!并处)|有权|允许|准许|应予支持|予以支持|不负|不承担")
+_DUTY = re.compile(r"(?<!不)应当|必须")
 _SEGMENT_END = re.compile(r"[，,：:；。]")
 _CAUSATIVE = set("让请叫由")
 _PREPOSITIONS = set("对向与给为将把被由")
@@ -70,10 +71,10 @@ def _subject(segment: str) -> str | None:
     return None
 
 
-def holder(sentence: str) -> str | None:
+def holder(sentence: str, force: re.Pattern[str] = _FORCE) -> str | None:
     """The side that holds the sentence's permission: the subject of its force word's segment, else
     the party the sentence begins with (「信息主体认为……的，可以……」); None when neither names one."""
-    match = _FORCE.search(sentence)
+    match = force.search(sentence)
     if match is None:
         return None
     segment_start = max((m.end() for m in _SEGMENT_END.finditer(sentence, 0, match.start())), default=0)
@@ -82,6 +83,11 @@ def holder(sentence: str) -> str | None:
         return near
     topic = _PARTY.match(_LABEL.sub("", sentence))
     return _SIDE[topic.group(0)] if topic else None
+
+
+def bearer(sentence: str) -> str | None:
+    """The side that bears the sentence's duty (「借款人应当……支付」), read as ``holder`` reads a permission."""
+    return holder(sentence, _DUTY)
 
 
 def asked_act(question: str) -> str:

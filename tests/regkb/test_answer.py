@@ -303,3 +303,34 @@ def test_a_denied_effect_is_a_prohibition() -> None:
     assert kinds_of("亲友之间借款没有约定利息的，视为没有利息。") == {PROHIBITION}
     assert kinds_of("未通知债务人的，该转让对债务人不发生效力。") == {PROHIBITION}
     assert PROHIBITION not in kinds_of("租赁期限届满后继续使用的，视为不定期租赁。")
+
+
+def test_a_defining_kuan_takes_no_force_from_the_kuan_it_explains() -> None:
+    text = (
+        "第二十五条 出借人请求按照约定利率支付利息的，人民法院应予支持，但是超过法定上限的除外。\n\n"
+        "前款所称“法定上限”，是指合同成立时一年期市场利率的四倍。"
+    )
+    defining = next(c for c in analyse(text).clauses if c.text.startswith("前款所称"))
+    assert defining.kinds == frozenset()
+    assert defining.context.startswith("第二十五条")  # still quoted with the 款 it explains
+
+
+def test_a_situation_without_force_takes_it_from_the_kuan_that_refers_back() -> None:
+    text = (
+        "第九条 接听人不是债务人本人的，推荐话术为：“请转告他回电。”\n\n"
+        "前款情形下禁止使用下列话术：\n\n（一）“你帮他把钱还了。”"
+    )
+    rule = passage(text, "第九条", "示例话术规范", "内部制度")
+    composed = compose(hits(rule), "接电话的不是债务人本人，我能说欠款的事吗？", "接听人 本人", False)
+    assert composed.conclusion.label == "不可以"
+    assert any(s.clause.text.startswith("前款情形下禁止") for s in composed.supports)
+
+
+def test_a_duty_to_pay_another_side_bears_lets_the_asker_demand_it() -> None:
+    law = passage("第八十九条 离婚时，夫妻共同债务应当共同偿还。", "第八十九条")
+    demand = compose(hits(law), "他们离婚了，这笔共同债务我们还能找他前妻要吗？", "", False)
+    assert demand.conclusion.label == "可以"
+    assert "共同偿还" in demand.conclusion.text
+    # not a demand: the duty alone does not settle whether the asker may do something else
+    other = compose(hits(law), "他们离婚了，这笔共同债务我能上门拜访吗？", "", False)
+    assert other.conclusion.label == "视情况而定"

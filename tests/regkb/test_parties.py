@@ -16,6 +16,7 @@ from regkb.parties import (
     asked_act,
     asker,
     authority_acts,
+    bearer,
     belongs_elsewhere,
     holder,
 )
@@ -151,3 +152,9 @@ def test_a_liability_sought_past_a_threshold_is_conditional() -> None:
 def test_a_complaint_needs_no_threshold() -> None:
     supports = _supports("债务人有权向监督管理部门投诉。", REFUSAL_TO_PAY)
     assert permission_label(supports, question="客户说要投诉我们，他能投诉吗？")[0] == YES
+
+
+def test_bearer_is_the_subject_of_the_duty() -> None:
+    assert bearer("借款人应当按照约定的期限返还借款。") == DEBTOR
+    assert bearer("催收人员应当记录并转交。") == COLLECTOR
+    assert bearer("借款人可以提前还款。") is None  # a permission is borne by no one
