@@ -26,8 +26,10 @@ from pathlib import Path
 
 import pytest
 
+from ingest import checkpoints
 from ingest.checkpoints import ENV
 from regkb.embedders import make_embedder
+from regkb.errors import ConfigError
 from regkb.index import GENERATIONS, IndexReader
 from tests.ingest.factory import entry, write_law, write_manifest
 
@@ -284,3 +286,9 @@ def test_two_ingests_at_once_one_fails_clearly_and_the_index_stays_whole(tmp_pat
     assert first.finish() == 0
     ids, _answers = _passage_ids(index)
     assert len(ids) == FILES * ARTICLES and not _partials(index)
+
+
+def test_a_malformed_checkpoint_setting_names_the_variable_and_the_fix() -> None:
+    assert checkpoints._pipes(None) is None and checkpoints._pipes("") is None  # off: no pipes
+    with pytest.raises(ConfigError, match=f"{checkpoints.ENV}='3'.*unset it"):
+        checkpoints._pipes("3")
