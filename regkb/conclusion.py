@@ -206,6 +206,10 @@ def permission_label(
     asked = asker(question)  # a permission held by another side is a condition on the asker's act
     others = [s for s in supports if _is_yes(s.clause) and belongs_elsewhere(s.clause.text, asked)]
     yes = [s for s in supports if _is_yes(s.clause) and s not in others]
+    if authority_acts(
+        question
+    ):  # 法院能……吗: the other side's default is the ground, the court's findings the condition
+        return _authority_label([*yes, *others], no)
     if REMEDY_Q.search(asked_act(question)):
         return _remedy_label([*yes, *others], no, asked_act(question))
     return _force_label(supports, yes, no, question, others)
@@ -292,6 +296,18 @@ def _remedy_label(yes: Sequence[Support], no: Sequence[Support], act: str = "") 
             s for s in grounds if SANCTION in s.clause.kinds and _THRESHOLD.search(s.clause.text)
         ] + defences
     return (CONDITIONAL, defences[:2]) if defences else (YES, grounds[:2])
+
+
+def _authority_label(yes: Sequence[Support], no: Sequence[Support]) -> tuple[str, list[Support]]:
+    """法院能冻结他的存款吗 / 能不能让法院……: an authority's act is a remedy sought from it. What the law
+    forbids or punishes the other side (拒不履行) is its ground, not a bar to it; the authority acts on
+    its own findings, so with a ground or a power of its own the answer is conditional on them."""
+    powers = [s for s in yes if holder(s.clause.text) == AUTHORITY]
+    grounds = [*powers, *(s for s in yes if s not in powers), *(s for s in no if LAPSE not in s.clause.kinds)]
+    lapsed = [s for s in no if LAPSE in s.clause.kinds]
+    if lapsed and not grounds:
+        return NO, lapsed[:2]
+    return (CONDITIONAL, grounds[:2]) if grounds else (DEPENDS, [])
 
 
 def _mixed(yes: Sequence[Support], no: Sequence[Support], elapsed: bool = False) -> tuple[str, list[Support]]:

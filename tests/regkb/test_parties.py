@@ -158,3 +158,13 @@ def test_bearer_is_the_subject_of_the_duty() -> None:
     assert bearer("借款人应当按照约定的期限返还借款。") == DEBTOR
     assert bearer("催收人员应当记录并转交。") == COLLECTOR
     assert bearer("借款人可以提前还款。") is None  # a permission is borne by no one
+
+
+def test_the_other_sides_punished_default_is_the_courts_ground_not_a_bar() -> None:
+    # the sanction punishes the debtor's refusal; asked whether the court may act, it is no 不可以
+    supports = _supports(REFUSAL_TO_PAY, COURT_POWER)
+    label, decided = permission_label(supports, question="判决生效了他还不给，法院能冻结他的存款吗？")
+    assert label == CONDITIONAL
+    assert decided[0].clause.text == COURT_POWER  # the court's own power first
+    # the same sanction asked about the collector's own act still forbids it
+    assert permission_label(supports[:1], question="他不还，我能拒不执行判决吗？")[0] == NO
