@@ -1,12 +1,13 @@
 """Where an engine cold start goes: wall seconds per loading stage, in fresh processes.
 
-    python bench/cold_stages.py [--index .regkb-eval] [--runs 3]
+    python bench/cold_stages.py [--index .regkb-eval] [--runs 3] [--e5-queries torch|onnx]
 
-Each run is a fresh process that imports regkb.engine (not timed, as in query_bench), then
-imports torch (its own stage, with the collector paused as Engine.open pauses it), opens the
-engine and asks a first question with a timer around each loading step; "other" is the rest
-of Engine.open plus that first answer (planning, ranking, composing, every smaller load). The
-medians over the runs are printed. The index is only read.
+Each run is a fresh process that imports regkb.engine (not timed, as in query_bench), opens
+the engine and asks a first question with a timer around each loading step; "other" is the
+rest of Engine.open plus that first answer (planning, ranking, composing, every smaller load).
+The medians over the runs are printed, and in how many runs torch was imported (with
+``--e5-queries onnx``, only to embed documents, e.g. situation vectors not yet cached). The
+index is only read.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 # (label, module, attribute path): wrapped steps; none of them runs inside another
 STAGES = [
-    ("e5 runtime after torch (shared base, encoder, bf16)", "regkb.embedders.e5", "E5Embedder._load"),
+    ("e5 query graph (onnxruntime import + session)", "regkb.embedders.e5", "E5Embedder._query_encoder"),
+    ("e5 torch runtime (torch import, encoder)", "regkb.embedders.e5", "E5Embedder._load"),
     ("USE (cached tokenizer tables, mapped weights)", "regkb.embedders.use", "UseEmbedder._load"),
     ("jieba (on-demand word table)", "regkb.lexical", "_tokenizer_for"),
     ("index (passages, BM25, generation)", "regkb.index", "IndexReader.open"),
@@ -48,23 +50,19 @@ def _wrap(spent: dict[str, float], label: str, module: str, path: str) -> None:
     wrap(spent, label, owner, name)
 
 
-def child(index: Path) -> int:
-    from regkb.engine import Engine, _collector_paused
+def child(index: Path, e5_queries: str) -> int:
+    from regkb.engine import Engine
     from regkb.settings import Settings
 
     spent: dict[str, float] = {}
     for label, module, path in STAGES:
         _wrap(spent, label, module, path)
     start = time.perf_counter()
-    with _collector_paused():  # as inside Engine.open, where the e5 runtime imports torch
-        import torch  # noqa: F401
-
-    spent["torch import"] = time.perf_counter() - start
-    engine = Engine.open(Settings(index_dir=index))
+    engine = Engine.open(Settings(index_dir=index, e5_queries=e5_queries))
     engine.ask("预热")
     total = time.perf_counter() - start
     spent["other"] = total - sum(spent.values())
-    print(json.dumps({"total": total, **spent}))
+    print(json.dumps({"total": total, **spent, "torch": "torch" in sys.modules}))
     return 0
 
 
@@ -72,18 +70,28 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, default=REPO / ".regkb-eval")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--e5-queries", choices=("torch", "onnx"), default="torch")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return child(args.index)
-    command = [sys.executable, __file__, "--index", str(args.index), "--child"]
+        return child(args.index, args.e5_queries)
+    command = [
+        sys.executable,
+        __file__,
+        "--index",
+        str(args.index),
+        "--e5-queries",
+        args.e5_queries,
+        "--child",
+    ]
     runs = [
         json.loads(subprocess.run(command, check=True, capture_output=True, text=True, cwd=REPO).stdout)
         for _ in range(args.runs)
     ]
-    for label in ["total", "torch import", *(s[0] for s in STAGES), "other"]:
+    for label in ["total", *(s[0] for s in STAGES), "other"]:
         values = [r.get(label, 0.0) for r in runs]
         print(f"{label:55s} {statistics.median(values):5.2f} s  [{' '.join(f'{v:.2f}' for v in values)}]")
+    print(f"torch imported in {sum(r['torch'] for r in runs)} of {len(runs)} runs")
     return 0
 
 

