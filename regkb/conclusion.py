@@ -53,6 +53,7 @@ REMEDY_Q = re.compile(
 # Questions whether the asker may demand performance (催 / 追 / 讨 / 主张 / 找……要), and duties to perform.
 _DEMAND = re.compile(r"催|追|讨|索要|主张|请求|收回|找[^，。？?]{1,8}要|要(?:回|钱|债|账)")
 _PERFORM = re.compile(r"偿还|清偿|支付|返还|归还|履行")
+_GRANTS = re.compile(r"应予支持|予以支持")  # a court granting a party's claim
 _LIABILITY = re.compile(r"责任|处罚|刑|罪")
 _THRESHOLD = re.compile(r"情节(?:特别)?(?:严重|恶劣)|数额(?:较大|巨大)|造成严重后果")
 _DEFENCE = re.compile(r"抗辩|有权拒绝|可以拒绝")
@@ -206,13 +207,14 @@ def permission_label(
     asked = asker(question)  # a permission held by another side is a condition on the asker's act
     others = [s for s in supports if _is_yes(s.clause) and belongs_elsewhere(s.clause.text, asked)]
     yes = [s for s in supports if _is_yes(s.clause) and s not in others]
-    if authority_acts(
-        question
-    ):  # 法院能……吗: the other side's default is the ground, the court's findings the condition
+    # 法院能……吗: the other side's default is the ground, the court's findings the condition
+    if authority_acts(question):
         return _authority_label([*yes, *others], no)
     if REMEDY_Q.search(asked_act(question)):
         return _remedy_label([*yes, *others], no, asked_act(question))
-    return _force_label(supports, yes, no, question, others)
+    # the asker's own conduct: what a court grants a claim (人民法院应予支持) does not permit a way of acting
+    granted = [s for s in yes if _GRANTS.search(s.clause.text) and holder(s.clause.text) == AUTHORITY]
+    return _force_label(supports, [s for s in yes if s not in granted], no, question, [*others, *granted])
 
 
 def _draft_label(

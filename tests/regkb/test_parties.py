@@ -168,3 +168,15 @@ def test_the_other_sides_punished_default_is_the_courts_ground_not_a_bar() -> No
     assert decided[0].clause.text == COURT_POWER  # the court's own power first
     # the same sanction asked about the collector's own act still forbids it
     assert permission_label(supports[:1], question="他不还，我能拒不执行判决吗？")[0] == NO
+
+
+def test_a_court_granting_a_claim_does_not_permit_the_askers_conduct() -> None:
+    supports = _supports(
+        "出借人请求借款人按照约定利率支付利息的，人民法院应予支持。",
+        "借款人对欠款金额提出异议的，暂停对争议部分的催收。",
+    )
+    label, decided = permission_label(supports, question="客户说利息算错了，我还能继续催他还那部分吗？")
+    assert label == NO
+    assert "暂停" in decided[0].clause.text
+    # a court's own power the asker applies for still answers yes
+    assert permission_label(_supports(COURT_POWER), question="他不还钱，我们能申请限制他出境吗？")[0] == YES
