@@ -223,6 +223,8 @@ def _draft_label(
     """A quoted draft clause: the review's red line, a restated or waived rule, or nothing against it."""
     if verdict == "违规风险":
         return NO, list(no[:2]) or list(supports[:1])
+    # a right that lapses (保证人不再承担保证责任) says what follows if a term runs out, it forbids no term
+    no = [s for s in no if s.clause.kinds & {PROHIBITION, SANCTION}]
     kept = [s for s in no if respected(question, s.clause)]
     if kept and sum(s.weight for s in kept) >= 0.5 * sum(s.weight for s in no):
         return YES, kept[:2]  # the draft restates the prohibitions that mostly address it

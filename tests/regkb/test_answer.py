@@ -334,3 +334,20 @@ def test_a_duty_to_pay_another_side_bears_lets_the_asker_demand_it() -> None:
     # not a demand: the duty alone does not settle whether the asker may do something else
     other = compose(hits(law), "他们离婚了，这笔共同债务我能上门拜访吗？", "", False)
     assert other.conclusion.label == "视情况而定"
+
+
+def test_a_lapse_does_not_forbid_a_draft_term() -> None:
+    # the lapse says what follows when the period runs out; it forbids no period the draft sets
+    term = passage("第九十二条 债权人与保证人可以约定保证期间。", "第九十二条")
+    lapse = passage(
+        "第九十三条 债权人未在保证期间请求保证人承担责任的，保证人不再承担保证责任。", "第九十三条"
+    )
+    question = "保证合同草案：'保证期间为主债务履行期限届满之日起三年。'这条有没有问题？"
+    composed = compose(hits(term, lapse), question, "保证期间 保证人", False, verdict="需复核")
+    assert composed.conclusion.label == "可以"
+    # a prohibition still makes the draft a no
+    banned = passage("第九十四条 保证合同不得约定保证期间超过二年。", "第九十四条")
+    assert (
+        compose(hits(banned, lapse), question, "保证期间", False, verdict="需复核").conclusion.label
+        == "不可以"
+    )
