@@ -93,6 +93,7 @@ class ProvisionForce:
 
 
 _EXCEPTED = re.compile(r"(?:但是|但)[^。；]*?除外|除[^。；]{1,40}?外")
+_PROHIBITIVE_PROVISO = re.compile(r"[，,](?:但是|但)(?=[^。；]*?(?:不得|禁止))[^。；]*")
 
 
 def kinds_of(sentence: str) -> frozenset[str]:
@@ -103,6 +104,12 @@ def kinds_of(sentence: str) -> frozenset[str]:
     """
     rule = _EXCEPTED.sub("", sentence)
     found = {kind for kind, pattern in _PATTERNS.items() if pattern.search(rule)}
+    if PERMISSION in found and PROHIBITION in found and _PROHIBITIVE_PROVISO.search(rule):
+        # 可以……，但不得……: the proviso bounds the permission, it is no prohibition of the act
+        unbounded = _PROHIBITIVE_PROVISO.sub("", rule)
+        if not _PATTERNS[PROHIBITION].search(unbounded) and _PATTERNS[PERMISSION].search(unbounded):
+            found.discard(PROHIBITION)
+            found.add(EXCEPTION)
     if rule != sentence:
         found.add(EXCEPTION)
     return frozenset(found)

@@ -351,3 +351,16 @@ def test_a_lapse_does_not_forbid_a_draft_term() -> None:
         compose(hits(banned, lapse), question, "保证期间", False, verdict="需复核").conclusion.label
         == "不可以"
     )
+
+
+def test_a_prohibitive_proviso_bounds_a_permission() -> None:
+    # 可以……，但不得……: a permission with its bound, not a prohibition of the act
+    assert kinds_of("当事人可以书面协议选择管辖法院，但不得违反专属管辖的规定。") == {PERMISSION, EXCEPTION}
+    assert kinds_of("债权人可以催收，但是应当告知。") == {PERMISSION, DUTY, EXCEPTION}
+    # a prohibition whose proviso permits stays a prohibition
+    assert PROHIBITION in kinds_of("不得上门催收，但可以寄送通知。")
+    law = passage("第三十五条 当事人可以书面协议选择管辖法院，但不得违反专属管辖的规定。", "第三十五条")
+    composed = compose(hits(law), "我们能在合同里约定由上海的法院管辖吗？", "管辖 法院", False)
+    assert composed.conclusion.label == "有条件可以"  # read as a prohibition too, it was 视情况而定
+    sued = compose(hits(law), "合同里选了上海的法院，我们能在上海起诉他吗？", "管辖 法院", False)
+    assert sued.conclusion.label == "可以"  # the forum the parties chose is the suit's ground
