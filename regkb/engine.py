@@ -96,12 +96,8 @@ class Engine:
 
     # ---- loading -----------------------------------------------------------------------
     def _embedder(self, spec: str) -> Embedder:
-        if (
-            self.settings.e5_queries == "onnx"
-            and spec.partition(":")[0] == "e5"
-            and not spec.endswith(":onnx")
-        ):
-            spec += ":onnx"  # the same documents' embedder: queries on onnxruntime
+        if spec.partition(":")[0] == "e5" and spec.rpartition(":")[2] not in ("onnx", "torch"):
+            spec += f":{self.settings.e5_queries}"  # the same documents' embedder, this query runtime
         if spec not in self._embedders:
             self._embedders[spec] = make_embedder(spec, threads=self.settings.threads)
         return self._embedders[spec]

