@@ -1,12 +1,12 @@
 """Where an engine cold start goes: wall seconds per loading stage, in fresh processes.
 
-    python bench/cold_stages.py [--index .regkb-eval] [--runs 3] [--e5-queries torch|onnx]
+    python bench/cold_stages.py [--index .regkb-eval] [--runs 3] [--e5-queries onnx|torch]
 
 Each run is a fresh process that imports regkb.engine (not timed, as in query_bench), opens
 the engine and asks a first question with a timer around each loading step; "other" is the
 rest of Engine.open plus that first answer (planning, ranking, composing, every smaller load).
 The medians over the runs are printed, and in how many runs torch was imported (with
-``--e5-queries onnx``, only to embed documents, e.g. situation vectors not yet cached). The
+the default ``--e5-queries onnx``, only to embed documents, e.g. situation vectors not yet cached). The
 index is only read.
 """
 
@@ -70,7 +70,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, default=REPO / ".regkb-eval")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--e5-queries", choices=("torch", "onnx"), default="torch")
+    parser.add_argument("--e5-queries", choices=("onnx", "torch"), default="onnx")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
