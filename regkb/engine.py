@@ -130,7 +130,7 @@ class Engine:
         retriever = Retriever(reader, embedders, resolver, finder)
         retriever.curated = self.settings.curated
         retriever.situations = self._situations(embedders)
-        retriever.memory = self._memory(embedders)
+        retriever.memory = _held(self._memory(embedders), resolver)
         return _State(reader, retriever, resolver, finder)
 
     def _situations(self, embedders: dict[str, Embedder]) -> SituationIndex | None:
@@ -153,7 +153,7 @@ class Engine:
 
     def use_memory(self, memory: QuestionMemory | None) -> None:
         """Swap the question memory (training builds features with out-of-fold memories)."""
-        self._state.retriever.memory = memory
+        self._state.retriever.memory = _held(memory, self._state.resolver)
 
     def reload_if_changed(self) -> bool:
         current = IndexReader.current_generation(Path(self.settings.index_dir))
@@ -345,6 +345,13 @@ def _with(answer: Answer, timings: dict[str, float], verdict: str | None) -> Ans
     from dataclasses import replace
 
     return replace(answer, timings_ms={k: round(v, 2) for k, v in timings.items()}, verdict=verdict)
+
+
+def _held(memory: QuestionMemory | None, resolver: ProvisionResolver) -> QuestionMemory | None:
+    """The memory's questions whose gold articles this index holds (QuestionMemory.held)."""
+    if memory is None:
+        return None
+    return memory.held(lambda p: bool(resolver.find(p.title, p.article)))
 
 
 def _e5(embedders: dict[str, Embedder]) -> Embedder | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -50,6 +50,17 @@ class QuestionMemory:
             if self.ids[i] != exclude:
                 out.append((self.refs[i], float(scores[i])))
         return out
+
+    def held(self, holds: Callable[[Provenance], bool]) -> QuestionMemory:
+        """Only the past questions whose every gold article this index holds: a question answered
+        from articles the index lacks (a statute-book question on an index of a few laws) proposes
+        nothing here and would only crowd the matches the index can use."""
+        keep = [i for i, refs in enumerate(self.refs) if refs and all(holds(p) for p in refs)]
+        if len(keep) == len(self.ids):
+            return self
+        rows = np.asarray(keep, dtype=np.int64)
+        ids = tuple(self.ids[i] for i in keep)
+        return QuestionMemory(self.embedder, ids, tuple(self.refs[i] for i in keep), self.vectors[rows])
 
     def save(
         self, json_path: Path = MEMORY_JSON, vectors_path: Path = MEMORY_VECTORS, **meta: object

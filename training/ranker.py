@@ -38,6 +38,11 @@ from training.data import TrainQuestion, fold_of, train_questions
 from training.memory import build_memory, embed_questions, fold_memories
 
 log = logging.getLogger(__name__)
+# The shipped memory also holds STARD's statute-book train questions: on an index of a few laws
+# they are dropped (QuestionMemory.held: their articles are not there), on the statute book they
+# propose the articles that answered them. The ranker's rows never see them (fold memories hold
+# the ranker's questions only).
+BOOK_MEMORY_SETS = ("stard-book",)
 # (num_leaves, rounds) tried, the best by cross-validated MRR@10 kept. (31, 300) was tried too
 # and cross-validated lower on the train splits (MRR@10 0.635 against 0.653), so it is no longer run.
 SETTINGS = ((15, 200),)
@@ -198,11 +203,16 @@ def train(index: Path, shared: Path, folds: int, out: Path) -> dict:
     }
     model = RankerModel(booster, platt, meta)
     out.write_text(json.dumps(model.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    build_memory(embedder, questions, vectors).save(  # beside the model (regkb/data/ by default)
+    known = {q.id for q in questions}
+    book = [q for q in train_questions(shared, sets=BOOK_MEMORY_SETS) if q.id not in known]
+    remembered = [*questions, *book]
+    build_memory(
+        embedder, remembered, np.concatenate([vectors, embed_questions(embedder, book)])
+    ).save(  # beside the model
         out.parent / MEMORY_JSON.name,
         out.parent / MEMORY_VECTORS.name,
         trained_by="python -m training.ranker",
-        questions_sha=digest(questions),
+        questions_sha=digest(remembered),
     )
     return meta
 

@@ -42,3 +42,38 @@ def test_memory_round_trips_and_rejects_mismatched_files(tmp_path: Path) -> None
     with pytest.raises(ConfigError, match="make train"):
         load_memory(json_path, vectors_path)
     assert load_memory(tmp_path / "absent.json", vectors_path) is None
+
+
+def test_only_questions_whose_every_article_the_index_holds_are_kept() -> None:
+    memory = QuestionMemory(
+        "e5-test",
+        ("held", "half", "elsewhere"),
+        (
+            (Provenance("民法典", "第一条"),),
+            (Provenance("民法典", "第三条"), Provenance("劳动合同法", "第十条")),
+            (Provenance("劳动合同法", "第十条"),),
+        ),
+        np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.6, 0.0, 0.8]], dtype=np.float32),
+    )
+    kept = memory.held(lambda p: p.title == "民法典")
+    assert kept.ids == ("held",) and kept.refs == memory.refs[:1]
+    assert np.array_equal(kept.vectors, memory.vectors[:1])
+    # a question the index cannot answer no longer crowds the one it can
+    query = np.array([0.85, 0.0, (1 - 0.85**2) ** 0.5], dtype=np.float32)  # cosine 0.85 and 0.93
+    assert [refs[0].title for refs, _ in memory.match(query, top=1)] == ["劳动合同法"]
+    assert [refs[0].title for refs, _ in kept.match(query, top=1)] == ["民法典"]
+    assert memory.held(lambda p: True) is memory
+
+
+def test_the_engine_keeps_only_what_its_index_holds(hash_engine) -> None:
+    memory = QuestionMemory(
+        "e5-test",
+        ("pipl", "labour"),
+        ((Provenance("个人信息保护法", "第十三条"),), (Provenance("中华人民共和国劳动合同法", "第十条"),)),
+        np.eye(2, dtype=np.float32),
+    )
+    hash_engine.use_memory(memory)
+    try:
+        assert hash_engine._state.retriever.memory.ids == ("pipl",)  # the index holds no labour law
+    finally:
+        hash_engine.use_memory(None)
