@@ -151,6 +151,11 @@ class Engine:
             return None
         return memory
 
+    @property
+    def memory(self) -> QuestionMemory | None:
+        """The question memory in use: the past questions whose gold articles this index holds."""
+        return self._state.retriever.memory
+
     def use_memory(self, memory: QuestionMemory | None) -> None:
         """Swap the question memory (training builds features with out-of-fold memories)."""
         self._state.retriever.memory = _held(memory, self._state.resolver)

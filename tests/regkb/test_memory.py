@@ -74,6 +74,6 @@ def test_the_engine_keeps_only_what_its_index_holds(hash_engine) -> None:
     )
     hash_engine.use_memory(memory)
     try:
-        assert hash_engine._state.retriever.memory.ids == ("pipl",)  # the index holds no labour law
+        assert hash_engine.memory.ids == ("pipl",)  # the index holds no labour law
     finally:
         hash_engine.use_memory(None)
