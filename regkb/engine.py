@@ -96,10 +96,9 @@ class Engine:
 
     # ---- loading -----------------------------------------------------------------------
     def _embedder(self, spec: str) -> Embedder:
-        if spec.partition(":")[0] == "e5" and spec.rpartition(":")[2] not in ("onnx", "torch"):
-            spec += f":{self.settings.e5_queries}"  # the same documents' embedder, this query runtime
         if spec not in self._embedders:
-            self._embedders[spec] = make_embedder(spec, threads=self.settings.threads)
+            settings = self.settings
+            self._embedders[spec] = make_embedder(spec, settings.threads, settings.e5_queries)
         return self._embedders[spec]
 
     def _load(self) -> _State:

@@ -173,7 +173,7 @@ def train(index: Path, shared: Path, folds: int, out: Path) -> dict:
     engine = Engine(settings)
     questions = train_questions(shared)
     e5_spec = next(spec for name, spec in specs.items() if dense_slot(name) == "e5")
-    embedder = make_embedder(e5_spec, threads=settings.threads)
+    embedder = make_embedder(e5_spec, settings.threads, settings.e5_queries)  # as the engine's
     vectors = embed_questions(embedder, questions)
     rows = collect(engine, questions, fold_memories(embedder, questions, vectors, folds), folds)
     log.info("%d questions, %d rows, %d relevant", len(rows.questions), len(rows.y), int(rows.y.sum()))

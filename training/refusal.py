@@ -64,10 +64,11 @@ def train(index: Path, shared: Path, out: Path) -> dict:
     from regkb.engine import Engine
 
     specs = IndexReader.open(index).embedder_specs
-    engine = Engine(Settings(index_dir=index, dense=list(specs)))
+    settings = Settings(index_dir=index, dense=list(specs))
+    engine = Engine(settings)
     questions = [q for q in train_questions(shared) if not q.question.answerable or q.question.gold]
     e5_spec = next(spec for name, spec in specs.items() if dense_slot(name) == "e5")
-    embedder = make_embedder(e5_spec)
+    embedder = make_embedder(e5_spec, settings.threads, settings.e5_queries)  # as the engine's
     memories = fold_memories(embedder, questions, embed_questions(embedder, questions), FOLDS)
     rows = []
     for q in questions:

