@@ -72,8 +72,18 @@ def test_the_engine_keeps_only_what_its_index_holds(hash_engine) -> None:
         ((Provenance("个人信息保护法", "第十三条"),), (Provenance("中华人民共和国劳动合同法", "第十条"),)),
         np.eye(2, dtype=np.float32),
     )
-    hash_engine.use_memory(memory)
+    other = QuestionMemory(
+        "e5-test", ("civil",), ((Provenance("民法典", "第一条"),),), np.eye(1, 2, dtype=np.float32)
+    )
     try:
+        hash_engine.use_memory(memory)
         assert hash_engine.memory.ids == ("pipl",)  # the index holds no labour law
+        first = hash_engine.memory
+        hash_engine.use_memory(other)  # training swaps among fold memories, question by question
+        assert hash_engine.memory.ids == ("civil",)
+        hash_engine.use_memory(memory)
+        assert hash_engine.memory is first  # filtered once, not again
+        hash_engine.use_memory(None)
+        assert hash_engine.memory is None
     finally:
         hash_engine.use_memory(None)
