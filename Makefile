@@ -79,13 +79,15 @@ load: $(STAMP)
 		--clients $(LOAD_CLIENTS) --requests $(LOAD_REQUESTS) --seconds $(LOAD_SECONDS) $(if $(URL),--url $(URL))
 
 # Fit everything that decides rankings on the train splits (evals/splits/), deterministically:
-# the e5 adapter (opt-in spec e5:lora), the ranker + question memory (on the default dense
-# channels), then the refusal calibration.
+# the e5 adapter (the e5:lora channel, which rescores candidates), the ranker + question memory
+# (on the default dense channels), then the refusal calibration. The second ingest re-embeds the
+# e5:lora channel when the adapter changed (a no-op when it did not).
 # Writes regkb/data/{e5-adapter.pt,ranker.json,memory.*,refusal.json}.
 train: $(STAMP)
 	$(BIN)/python -m evals.splits $(SHARED) >/dev/null
 	$(BIN)/regkb ingest corpus $(SHARED)/corpus --index .regkb-eval
 	$(BIN)/python -m training.dense --index .regkb-eval --out regkb/data/e5-adapter.pt
+	$(BIN)/regkb ingest corpus $(SHARED)/corpus --index .regkb-eval
 	$(BIN)/python -m training.ranker --index .regkb-eval --shared $(SHARED)
 	$(BIN)/python -m training.refusal --index .regkb-eval --shared $(SHARED)
 

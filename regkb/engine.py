@@ -41,7 +41,7 @@ from regkb.query import QueryPlan, plan_query
 from regkb.questions import prepare_question
 from regkb.ranker import Candidates
 from regkb.refusal import RefusalPolicy, evidence
-from regkb.retrieval import SITUATION_EMBEDDER, Retriever, dense_slot
+from regkb.retrieval import SITUATION_EMBEDDER, Retriever, dense_slots
 from regkb.settings import Settings
 from regkb.situations import SituationIndex
 from regkb.types import (
@@ -115,6 +115,13 @@ class Engine:
         }
         for name, embedder in embedders.items():
             reader.check_embedder(name, embedder.name)  # e.g. the e5 adapter changed since ingest
+        if missing := sorted(wanted - set(embedders)):
+            log.warning(
+                "%s: no dense channel %s (settings field 'dense'); the ranker reads their features as "
+                "absent: run `regkb ingest` to add them",
+                settings.index_dir,
+                ", ".join(missing),
+            )
         aliases = vocab.load_aliases()
         own = {
             name: d.short_title
@@ -131,7 +138,7 @@ class Engine:
         held = [n for n in aliases.names(include_not_indexed=True) if n not in own and resolve(n)]
         finder = ReferenceFinder([*held, *own], resolve, FuzzyNames(own.items()))
         resolver = ProvisionResolver(reader.passages, resolve)
-        retriever = Retriever(reader, embedders, resolver, finder)
+        retriever = Retriever(reader, embedders, resolver, finder, fitted=self.settings.ranker)
         retriever.curated = self.settings.curated
         retriever.situations = self._situations(embedders)
         memory = self._memory(embedders)
@@ -374,4 +381,5 @@ def _holds(resolver: ProvisionResolver) -> Callable[[Provenance], bool]:
 
 def _e5(embedders: dict[str, Embedder]) -> Embedder | None:
     """The index's e5-family embedder (what the situations and the question memory compare with)."""
-    return next((e for name, e in embedders.items() if dense_slot(name) == SITUATION_EMBEDDER), None)
+    slots = dense_slots(embedders)
+    return next((e for name, e in embedders.items() if slots[name] == SITUATION_EMBEDDER), None)

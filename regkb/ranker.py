@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 RRF_K = 10  # reciprocal-rank features: RRF_K / (RRF_K + rank), rank counted from 1
 CHANNELS = ("lookup", "conduct", "bm25", "e5", "use", "situation", "memory", "votes", "xref", "cited_by")
 SCORED = ("bm25", "e5", "use", "situation", "memory", "votes")  # channels whose scores carry meaning
+# Channels that rescore every candidate instead of proposing: the e5 model with the domain
+# adapter (regkb/retrieval.py). Its cosine, gap to the best passage and rank (passages closer).
+RESCORING = ("e5a",)
 INTERNAL = "内部制度"
 # The question speaks of the company's own rules.
 _OWN_RULES = re.compile(r"公司|制度|我们|咱们|本司|规定|流程|内部|办法|规范|规程|细则")
@@ -48,6 +51,7 @@ def feature_names() -> tuple[str, ...]:
     names += ["named_doc", "named_other", "own_rules", "internal", "internal_x_own", "internal_x_named"]
     names += [f"level_{level}" for level in LEVEL_ORDER]
     names += ["log_len", "n_channels", "first_part"]
+    names += [f"{what}_{c}" for c in RESCORING for what in ("cos", "gap", "rank")]
     return tuple(names)
 
 
@@ -80,8 +84,10 @@ def build_candidates(
     lists: Mapping[str, Sequence[tuple[str, float]]],
     passages: Mapping[str, Passage],
     context: QueryContext,
+    rescored: Mapping[str, Mapping[str, tuple[float, float, float]]] | None = None,
 ) -> Candidates:
-    """One row per passage any channel proposed (lists: channel -> ranked (id, score))."""
+    """One row per passage any channel proposed (lists: channel -> ranked (id, score)); rescored:
+    channel -> passage id -> (cosine, gap, rank) for the rescoring channels (RESCORING)."""
     ranks: dict[str, dict[str, tuple[int, float]]] = {}
     tops: dict[str, float] = {}
     for channel, items in lists.items():
@@ -95,6 +101,11 @@ def build_candidates(
     matrix = np.zeros((len(ids), len(FEATURES)), dtype=np.float32)
     for row, pid in enumerate(ids):
         _fill(matrix[row], ranks[pid], tops, passages[pid], context)
+    for channel, scores in (rescored or {}).items():
+        if channel in RESCORING:
+            start = _INDEX[f"cos_{channel}"]
+            for row, pid in enumerate(ids):
+                matrix[row, start : start + 3] = scores[pid]
     return Candidates(ids, matrix, [tuple(ranks[pid]) for pid in ids])
 
 

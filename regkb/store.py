@@ -31,6 +31,7 @@ import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
 from regkb.errors import ConfigError
+from regkb.similarity import Similarities
 from regkb.types import SCHEMA_VERSION, short_hash
 
 log = logging.getLogger(__name__)
@@ -153,17 +154,29 @@ class DenseStore:
         """
         if k <= 0 or (ids_allowed is not None and not ids_allowed):
             return []
-        ids, matrix = self._everything()
+        ids, scores = self._cosines(vector)
         if not ids:
             return []
-        query = np.asarray(vector, dtype=np.float32)
-        scores = np.vecdot(matrix, query / max(float(np.linalg.norm(query)), 1e-12))
         n = min(k, len(ids))
         if ids_allowed is not None:
             admitted = self._admitted(ids, ids_allowed)
             scores = np.where(admitted, scores, -np.inf)
             n = min(k, int(admitted.sum()))
         return [(ids[i], float(scores[i])) for i in _top(scores, n)]
+
+    def similarities(self, vector: Sequence[float], ids_allowed: Set[str] | None = None) -> Similarities:
+        """The question's cosine to every passage, for looking up candidates (ranks among the admitted)."""
+        ids, scores = self._cosines(vector)
+        admitted = self._admitted(ids, ids_allowed) if ids_allowed is not None and ids else None
+        return Similarities(ids, scores, admitted)
+
+    def _cosines(self, vector: Sequence[float]) -> tuple[list[str], np.ndarray]:
+        """Every id (in id order) and its cosine to the vector (see query for why vecdot)."""
+        ids, matrix = self._everything()
+        if not ids:
+            return ids, np.zeros(0, dtype=np.float32)
+        query = np.asarray(vector, dtype=np.float32)
+        return ids, np.vecdot(matrix, query / max(float(np.linalg.norm(query)), 1e-12))
 
     def _everything(self) -> tuple[list[str], np.ndarray]:
         """Every record's id and unit vector, in id order (read once, thread-safe)."""

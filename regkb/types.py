@@ -6,6 +6,7 @@ Frozen dataclasses only; use ``dataclasses.replace`` to derive a changed copy.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 SCHEMA_VERSION = 1
@@ -268,6 +269,8 @@ class Ranked:
     question's words: what the ranker scores and the refusal rule reads."""
 
     lists: dict[str, list[tuple[str, float]]] = field(default_factory=dict)  # filled by the retriever
+    # rescoring channels (the adapted e5): passage id -> (cosine, gap to the best, passages closer)
+    rescored: dict[str, Mapping[str, tuple[float, float, float]]] = field(default_factory=dict)
     words: int = 0  # the question's words (two characters or more)
     unknown: tuple[str, ...] = ()  # those no indexed passage contains
 

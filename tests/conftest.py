@@ -55,7 +55,7 @@ def hash_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def real_index() -> Path:
     """The full index with the real embedders, shared with `make eval-gate` (.regkb-eval)."""
-    return _ingest(REPO / ".regkb-eval", "e5,use")
+    return _ingest(REPO / ".regkb-eval", "e5,e5:lora,use")
 
 
 @pytest.fixture(scope="session")

@@ -56,8 +56,10 @@ def train_questions(
     return out
 
 
-def fold_of(question_id: str, folds: int) -> int:
-    """A stable cross-validation fold for a question (independent of the train/val hash)."""
+def fold_of(question_id: str, folds: int, salt: str = "") -> int:
+    """A stable cross-validation fold for a question (independent of the train/val hash); another
+    salt gives another assignment (training/compare.py repeats a comparison over several)."""
     import hashlib
 
-    return int.from_bytes(hashlib.sha256(f"fold:{question_id}".encode()).digest()[:4], "big") % folds
+    key = f"fold{salt}:{question_id}".encode()
+    return int.from_bytes(hashlib.sha256(key).digest()[:4], "big") % folds

@@ -28,11 +28,11 @@ from pathlib import Path
 import numpy as np
 
 from regkb import gbm
-from regkb.embedders import make_embedder
+from regkb.embedders import Embedder, make_embedder
 from regkb.index import IndexReader
 from regkb.memory import MEMORY_JSON, MEMORY_VECTORS
 from regkb.ranker import FEATURES, MODEL_PATH, RankerModel
-from regkb.retrieval import dense_slot
+from regkb.retrieval import dense_slots
 from regkb.settings import Settings
 from training.data import TrainQuestion, fold_of, train_questions
 from training.memory import build_memory, embed_questions, fold_memories
@@ -146,9 +146,9 @@ def ranking_metrics(rows: Rows, scores: np.ndarray, mask: np.ndarray) -> dict[st
     return {"recall@5": float(np.mean(hits5)), "mrr@10": float(np.mean(rr)), "questions": len(hits5)}
 
 
-def cross_validate(rows: Rows, setting: tuple[int, int], folds: int) -> np.ndarray:
-    """Out-of-fold tree scores for every row."""
-    fold = np.array([fold_of(rows.questions[g].id, folds) for g in rows.group])
+def cross_validate(rows: Rows, setting: tuple[int, int], folds: int, salt: str = "") -> np.ndarray:
+    """Out-of-fold tree scores for every row (folds by a hash of the id; another salt, another assignment)."""
+    fold = np.array([fold_of(rows.questions[g].id, folds, salt) for g in rows.group])
     scores = np.zeros(len(rows.y))
     for f in range(folds):
         test = fold == f
@@ -165,18 +165,35 @@ def digest(questions: Sequence[TrainQuestion]) -> str:
     return hashlib.sha256("\n".join(q.id for q in questions).encode()).hexdigest()[:16]
 
 
-def train(index: Path, shared: Path, folds: int, out: Path) -> dict:
+@dataclass(slots=True)
+class Collected:
+    """The train questions' rows, with the e5 embedder and question vectors the memory is built from."""
+
+    rows: Rows
+    embedder: Embedder
+    questions: list[TrainQuestion]
+    vectors: np.ndarray
+
+
+def collect_rows(index: Path, shared: Path, folds: int) -> Collected:
+    """Every train question through the engine on `index` (every dense channel it holds)."""
     from regkb.engine import Engine
 
     specs = IndexReader.open(index).embedder_specs
-    settings = Settings(index_dir=index, memory=False, dense=list(specs))
+    settings = Settings(index_dir=index, memory=False, dense=list(specs), ranker=False)
     engine = Engine(settings)
     questions = train_questions(shared)
-    e5_spec = next(spec for name, spec in specs.items() if dense_slot(name) == "e5")
+    e5_spec = next(spec for name, spec in specs.items() if dense_slots(specs)[name] == "e5")
     embedder = make_embedder(e5_spec, settings.threads, settings.e5_queries)  # as the engine's
     vectors = embed_questions(embedder, questions)
     rows = collect(engine, questions, fold_memories(embedder, questions, vectors, folds), folds)
     log.info("%d questions, %d rows, %d relevant", len(rows.questions), len(rows.y), int(rows.y.sum()))
+    return Collected(rows, embedder, questions, vectors)
+
+
+def train(index: Path, shared: Path, folds: int, out: Path) -> dict:
+    got = collect_rows(index, shared, folds)
+    rows, embedder, questions, vectors = got.rows, got.embedder, got.questions, got.vectors
     everything = np.ones(len(rows.y), dtype=bool)
     oof = {setting: cross_validate(rows, setting, folds) for setting in SETTINGS}
     results = {setting: ranking_metrics(rows, oof[setting], everything) for setting in SETTINGS}

@@ -24,7 +24,7 @@ import numpy as np
 from regkb.embedders import make_embedder
 from regkb.index import IndexReader
 from regkb.refusal import EVIDENCE, MODEL_PATH, Calibration
-from regkb.retrieval import dense_slot
+from regkb.retrieval import dense_slots
 from regkb.settings import Settings
 from training.data import fold_of, train_questions
 from training.memory import embed_questions, fold_memories
@@ -67,7 +67,7 @@ def train(index: Path, shared: Path, out: Path) -> dict:
     settings = Settings(index_dir=index, dense=list(specs))
     engine = Engine(settings)
     questions = [q for q in train_questions(shared) if not q.question.answerable or q.question.gold]
-    e5_spec = next(spec for name, spec in specs.items() if dense_slot(name) == "e5")
+    e5_spec = next(spec for name, spec in specs.items() if dense_slots(specs)[name] == "e5")
     embedder = make_embedder(e5_spec, settings.threads, settings.e5_queries)  # as the engine's
     memories = fold_memories(embedder, questions, embed_questions(embedder, questions), FOLDS)
     rows = []

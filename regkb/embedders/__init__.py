@@ -77,12 +77,20 @@ def make_embedder(spec: str, threads: int = 2, e5_queries: str = "onnx") -> Embe
     )
 
 
+def is_adapted_e5(spec: str) -> bool:
+    """Whether a spec names the e5 model with the shipped domain adapter (``e5:lora``, ``e5:fp32:lora``)."""
+    kind, _, arg = spec.strip().partition(":")
+    options = _e5_options(arg) if kind == "e5" else None
+    return options is not None and options[1]
+
+
 def _e5_options(arg: str) -> tuple[str, bool, str | None] | None:
     """``[<precision>][:base|:lora][:onnx|:torch]`` -> (precision, with the shipped adapter?,
     query runtime or None when the spec names none); None when malformed.
 
-    The base model is the default: the learned ranker cross-validated better with it than with
-    the shipped adapter (see README); ``:lora`` opts in to the adapter.
+    The base model is the default e5 channel: the learned ranker cross-validated better with it
+    than with the adapter in its place (see README); ``:lora`` names the adapter, which the
+    default settings add as a channel of its own that rescores the candidates.
     """
     parts = [p for p in arg.split(":") if p] if arg else []
     queries = parts.pop() if parts and parts[-1] in ("onnx", "torch") else None

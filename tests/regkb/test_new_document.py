@@ -31,7 +31,7 @@ def engine(real_index: Path, tmp_path_factory: pytest.TempPathFactory):
 
     index = tmp_path_factory.mktemp("newdoc") / "index"
     shutil.copytree(real_index, index)  # the corpus is embedded already: only the new policy is
-    report = ingest_paths([*index_roots(), POLICY], index, dense=["e5", "use"], max_tokens=480)
+    report = ingest_paths([*index_roots(), POLICY], index, dense=["e5", "e5:lora", "use"], max_tokens=480)
     assert not report.files_failed, report.files_failed
     return Engine.open(Settings(index_dir=index))
 
