@@ -39,7 +39,7 @@ from regkb.names import FuzzyNames, natural_names
 from regkb.provisions import ProvisionResolver
 from regkb.query import QueryPlan, plan_query
 from regkb.questions import prepare_question
-from regkb.ranker import Candidates
+from regkb.ranker import Candidates, RankerModel
 from regkb.refusal import RefusalPolicy, evidence
 from regkb.retrieval import SITUATION_EMBEDDER, Retriever, dense_slots
 from regkb.settings import Settings
@@ -181,6 +181,11 @@ class Engine:
                 self._held_memories.clear()
             self._held_memories[key] = (memory, state.resolver, memory.held(_holds(state.resolver)))
         state.retriever.memory = self._held_memories[key][2]
+
+    def use_ranker(self, model: RankerModel | None) -> None:
+        """Swap the ranker model (training's refusal calibration reads each train question's
+        evidence from a ranker fitted without it, as a new question's is)."""
+        self._state.retriever.model = model
 
     def reload_if_changed(self) -> bool:
         current = IndexReader.current_generation(Path(self.settings.index_dir))
