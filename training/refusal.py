@@ -30,7 +30,7 @@ from regkb.ranker import RankerModel, load_model
 from regkb.refusal import EVIDENCE, MODEL_PATH, Calibration
 from regkb.retrieval import dense_slots
 from regkb.settings import Settings
-from training.data import fold_of, train_questions
+from training.data import TrainQuestion, fold_of, train_questions
 from training.memory import embed_questions, fold_memories
 from training.ranker import collect_rows, digest, fit_booster
 
@@ -85,13 +85,13 @@ def fold_rankers(index: Path, shared: Path) -> list[RankerModel]:
     ]
 
 
-def train(index: Path, shared: Path, out: Path) -> dict:
+def evidence_rows(index: Path, shared: Path, questions: Sequence[TrainQuestion]) -> np.ndarray:
+    """Each question's evidence row, read with an out-of-fold question memory and ranker."""
     from regkb.engine import Engine
 
     specs = IndexReader.open(index).embedder_specs
     settings = Settings(index_dir=index, dense=list(specs))
     engine = Engine(settings)
-    questions = [q for q in train_questions(shared) if not q.question.answerable or q.question.gold]
     e5_spec = next(spec for name, spec in specs.items() if dense_slots(specs)[name] == "e5")
     embedder = make_embedder(e5_spec, settings.threads, settings.e5_queries)  # as the engine's
     memories = fold_memories(embedder, questions, embed_questions(embedder, questions), FOLDS)
@@ -101,7 +101,12 @@ def train(index: Path, shared: Path, out: Path) -> dict:
         engine.use_memory(memories[fold_of(q.id, FOLDS)])
         engine.use_ranker(rankers[fold_of(q.id, FOLDS)])
         rows.append(engine.refusal_evidence(q.question.question))
-    x = np.vstack(rows)
+    return np.vstack(rows)
+
+
+def train(index: Path, shared: Path, out: Path) -> dict:
+    questions = [q for q in train_questions(shared) if not q.question.answerable or q.question.gold]
+    x = evidence_rows(index, shared, questions)
     y = np.array([q.question.answerable for q in questions], dtype=np.int8)
     folds = np.array([fold_of(q.id, FOLDS) for q in questions])
     oof = out_of_fold(x, y, folds)

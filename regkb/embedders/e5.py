@@ -286,6 +286,19 @@ class E5Embedder:
             pooled[batch] = encoder.pooled(base.word_vectors(ids), lengths)[: len(batch)]
         return pooled
 
+    def _shared_with(self, loaded: _Loaded, partner: Any) -> tuple[Any, int]:
+        """The partner's torch encoder and how many lower layers it shares with this one's
+        (None, 0 when there is no partner or nothing is shared: each then runs alone)."""
+        if partner is None:
+            return None, 0
+        from regkb.embedders import e5_torch
+
+        other = partner._load().encoder
+        if partner.name not in self._shared_layers:
+            self._shared_layers[partner.name] = e5_torch.first_difference(loaded.encoder, other)
+        split = self._shared_layers[partner.name]
+        return (other, split) if split > 0 else (None, 0)
+
     def _run_torch(self, windows: list[_Window], partner: Any = None) -> np.ndarray:
         """Mean-pooled vector per window. Batches run single-threaded in torch, one per
         worker thread: no OpenMP barriers between cores, so a busy neighbour process
@@ -298,11 +311,7 @@ class E5Embedder:
 
         from regkb.embedders import e5_torch
 
-        other = partner._load().encoder if partner is not None else None
-        if other is not None and partner.name not in self._shared_layers:
-            self._shared_layers[partner.name] = e5_torch.first_difference(loaded.encoder, other)
-        split = self._shared_layers.get(partner.name, 0) if partner is not None else 0
-        other = other if split > 0 else None  # nothing shared: each runs alone
+        other, split = self._shared_with(loaded, partner)
         torch.set_num_threads(1)
         width = self.dim * (2 if other is not None else 1)
         pooled = np.zeros((len(windows), width), dtype=np.float32)

@@ -95,20 +95,8 @@ def build_model(
     output is the two pooled vectors side by side (B, 2H), ``arrays``' first.
     """
     g = _Graph()
-    heads, h = cfg.heads, cfg.hidden
-    g.weight("qkv_shape", np.array([0, 0, 3, heads, h // heads], dtype=np.int64))
-    g.weight("hidden_shape", np.array([0, 0, h], dtype=np.int64))
-    for n in range(3):
-        g.weight(f"index{n}", np.array(n, dtype=np.int64))
-    length = g.op("Shape", "words", start=1, end=2)
-    positions = g.op(
-        "Slice", g.weight("pos", arrays["pos"]), g.weight("zero", np.array([0], dtype=np.int64)), length
-    )
-    x = g.op("Add", g.op("Add", "words", positions), g.weight("type0", arrays["type0"]))
-    x = g.norm(x, arrays, "eln", cfg.eps)
-    keep = g.op("Unsqueeze", "keep", g.weight("axes12", np.array([1, 2], dtype=np.int64)))  # (B, 1, 1, L)
-    padded = g.op("Sub", g.weight("one", np.array(1.0, dtype=np.float32)), keep)
-    mask = g.op("Mul", padded, g.weight("masked", np.array(_MASKED, dtype=np.float32)))  # 0 where kept
+    h = cfg.hidden
+    x, mask = _embeddings(g, arrays, cfg)
     split = first_difference(cfg, arrays, adapted) if adapted is not None else cfg.layers
     for i in range(split):
         x = _layer(g, x, mask, arrays, i, cfg)
@@ -136,6 +124,24 @@ def build_model(
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = 10  # what onnxruntime 1.32 reads
     return model
+
+
+def _embeddings(g: _Graph, arrays: dict[str, np.ndarray], cfg: E5Config) -> tuple[str, str]:
+    """The graph's constants, the normalised input embeddings and the attention mask."""
+    heads, h = cfg.heads, cfg.hidden
+    g.weight("qkv_shape", np.array([0, 0, 3, heads, h // heads], dtype=np.int64))
+    g.weight("hidden_shape", np.array([0, 0, h], dtype=np.int64))
+    for n in range(3):
+        g.weight(f"index{n}", np.array(n, dtype=np.int64))
+    length = g.op("Shape", "words", start=1, end=2)
+    positions = g.op(
+        "Slice", g.weight("pos", arrays["pos"]), g.weight("zero", np.array([0], dtype=np.int64)), length
+    )
+    x = g.op("Add", g.op("Add", "words", positions), g.weight("type0", arrays["type0"]))
+    x = g.norm(x, arrays, "eln", cfg.eps)
+    keep = g.op("Unsqueeze", "keep", g.weight("axes12", np.array([1, 2], dtype=np.int64)))  # (B, 1, 1, L)
+    padded = g.op("Sub", g.weight("one", np.array(1.0, dtype=np.float32)), keep)
+    return x, g.op("Mul", padded, g.weight("masked", np.array(_MASKED, dtype=np.float32)))  # 0 where kept
 
 
 def _upper(
