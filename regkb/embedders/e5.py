@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import logging
 import threading
+import zipfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -339,10 +341,22 @@ class E5Embedder:
 
 
 def adapter_key(path: Path) -> str:
-    """An adapter file's identity: 12 hex digits of the sha256 of its bytes (no torch needed)."""
+    """An adapter file's identity, read without torch: 12 hex digits of a sha256 over what the
+    file holds. A ``torch.save`` file is a zip whose ``.data/serialization_id`` is random on
+    every save, so the hash covers every other record (name below the archive's root, then
+    content, in name order): saving the same tensors and metadata again keeps the key."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    except OSError as exc:
+        data = path.read_bytes()
+        digest = hashlib.sha256()
+        if not zipfile.is_zipfile(io.BytesIO(data)):
+            return hashlib.sha256(data).hexdigest()[:12]
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name in sorted(archive.namelist()):
+                inner = name.partition("/")[2]
+                if inner != ".data/serialization_id":
+                    digest.update(inner.encode() + b"\0" + archive.read(name) + b"\0")
+        return digest.hexdigest()[:12]
+    except (OSError, zipfile.BadZipFile) as exc:
         raise ConfigError(
             f"e5 adapter {path} not readable ({exc}): run `python -m training.dense --index DIR "
             f"--out {path}` or use the base model (embedder spec 'e5')"

@@ -11,13 +11,15 @@ The adapter file (``regkb/data/e5-adapter.pt``) is a ``torch.save`` of plain dat
      "tensors": {"layers.3.qkv.A": fp16 (r, in), "layers.3.qkv.B": fp16 (out, r), ...},
      "meta": {base model key, training data hashes, seed, date, train/val figures ...}}
 
-Its identity (``regkb.embedders.e5.adapter_key``) is a hash of the file's bytes, read
-without loading torch, so building an embedder stays cheap; any rewrite of the file
+Its identity (``regkb.embedders.e5.adapter_key``) is a hash of what the file holds (every
+record but torch's random serialization id), read without loading torch, so building an
+embedder stays cheap; saving the same tensors and metadata again keeps it, any other change
 re-embeds the index.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,10 +103,17 @@ def save_adapter(adapter: Adapter, path: Path) -> None:
         "rank": adapter.rank,
         "alpha": adapter.alpha,
         "tensors": adapter.tensors,
-        "meta": adapter.meta,
+        # a JSON copy: the pickle's memo follows object identity, so equal metadata built
+        # another way (the training run's own strings) would otherwise pickle to other bytes
+        "meta": json.loads(json.dumps(adapter.meta)),
     }
     tmp = path.with_suffix(".tmp")
     torch.save(payload, tmp)
+    from regkb.embedders.e5 import adapter_key
+
+    if path.is_file() and adapter_key(path) == adapter_key(tmp):
+        tmp.unlink()  # the same adapter: the file (and its bytes) stay as they are
+        return
     tmp.replace(path)
 
 

@@ -164,3 +164,29 @@ def test_changed_adapter_forces_reembedding_in_a_real_ingest(tmp_path: Path) -> 
     assert changed.embedded == {"e5:lora": 12}  # a new adapter re-embeds everything, the cache included
     assert after["embedder"].endswith(adapter_key(adapter_file)) and after["embedder"] != before["embedder"]
     assert after["collection"] != before["collection"]
+
+
+def test_saving_the_same_adapter_again_keeps_its_key_and_any_change_moves_it(tmp_path: Path) -> None:
+    """torch.save writes a random serialization id each time: the key covers everything else."""
+    enc = _tiny_encoder()
+    adapter = dataclasses.replace(
+        _random_adapter(enc, seed=5, layers=range(1, 2)), meta={"seed": 3, "rank": 2}
+    )
+    first, second = tmp_path / "a.pt", tmp_path / "b.pt"
+    e5_lora.save_adapter(adapter, first)
+    # the same content built another way (other string objects: the pickle memo differs without care)
+    built = {"".join(["se", "ed"]): 3, "".join(["ra", "nk"]): 2}  # equal keys, not the interned ones
+    e5_lora.save_adapter(dataclasses.replace(adapter, meta=built), second)
+    assert first.read_bytes() != second.read_bytes()  # the serialization ids differ ...
+    assert adapter_key(first) == adapter_key(second)  # ... the key does not
+    before = first.read_bytes()
+    e5_lora.save_adapter(dataclasses.replace(adapter, meta=built), first)
+    assert first.read_bytes() == before  # saving the same adapter over its file leaves the file be
+    changed = dict(adapter.tensors)
+    name = sorted(changed)[0]
+    changed[name] = changed[name].clone()
+    changed[name].view(-1)[0] += 1
+    e5_lora.save_adapter(dataclasses.replace(adapter, tensors=changed), tmp_path / "c.pt")
+    e5_lora.save_adapter(dataclasses.replace(adapter, meta={"seed": 4, "rank": 2}), tmp_path / "d.pt")
+    keys = {adapter_key(tmp_path / f"{n}.pt") for n in "acd"}
+    assert len(keys) == 3
