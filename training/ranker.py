@@ -24,18 +24,22 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from regkb import gbm
 from regkb.embedders import Embedder, make_embedder
 from regkb.index import IndexReader
-from regkb.memory import MEMORY_JSON, MEMORY_VECTORS
+from regkb.memory import MEMORY_JSON, MEMORY_VECTORS, QuestionMemory
 from regkb.ranker import FEATURES, MODEL_PATH, RankerModel
 from regkb.retrieval import dense_slots
 from regkb.settings import Settings
 from training.data import TrainQuestion, fold_of, train_questions
 from training.memory import build_memory, embed_questions, fold_memories
+
+if TYPE_CHECKING:
+    from regkb.engine import Engine
 
 log = logging.getLogger(__name__)
 # The shipped memory also holds STARD's statute-book train questions: on an index of a few laws
@@ -167,12 +171,15 @@ def digest(questions: Sequence[TrainQuestion]) -> str:
 
 @dataclass(slots=True)
 class Collected:
-    """The train questions' rows, with the e5 embedder and question vectors the memory is built from."""
+    """The train questions' rows, with what produced them: the engine (no ranker model), the e5
+    embedder, the question vectors the memory is built from and the out-of-fold memories."""
 
     rows: Rows
     embedder: Embedder
     questions: list[TrainQuestion]
     vectors: np.ndarray
+    engine: Engine
+    memories: list[QuestionMemory]
 
 
 def collect_rows(index: Path, shared: Path, folds: int) -> Collected:
@@ -183,12 +190,14 @@ def collect_rows(index: Path, shared: Path, folds: int) -> Collected:
     settings = Settings(index_dir=index, memory=False, dense=list(specs), ranker=False)
     engine = Engine(settings)
     questions = train_questions(shared)
-    e5_spec = next(spec for name, spec in specs.items() if dense_slots(specs)[name] == "e5")
+    slots = dense_slots(specs)
+    e5_spec = next(spec for name, spec in specs.items() if slots[name] == "e5")
     embedder = make_embedder(e5_spec, settings.threads, settings.e5_queries)  # as the engine's
     vectors = embed_questions(embedder, questions)
-    rows = collect(engine, questions, fold_memories(embedder, questions, vectors, folds), folds)
+    memories = fold_memories(embedder, questions, vectors, folds)
+    rows = collect(engine, questions, memories, folds)
     log.info("%d questions, %d rows, %d relevant", len(rows.questions), len(rows.y), int(rows.y.sum()))
-    return Collected(rows, embedder, questions, vectors)
+    return Collected(rows, embedder, questions, vectors, engine, memories)
 
 
 def train(index: Path, shared: Path, folds: int, out: Path) -> dict:

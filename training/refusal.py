@@ -23,16 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from regkb.embedders import make_embedder
 from regkb.errors import ConfigError
-from regkb.index import IndexReader
 from regkb.ranker import RankerModel, load_model
 from regkb.refusal import EVIDENCE, MODEL_PATH, Calibration
-from regkb.retrieval import dense_slots
-from regkb.settings import Settings
 from training.data import TrainQuestion, fold_of, train_questions
-from training.memory import embed_questions, fold_memories
-from training.ranker import collect_rows, digest, fit_booster
+from training.ranker import Rows, collect_rows, digest, fit_booster
 
 log = logging.getLogger(__name__)
 MAX_FALSE_REFUSALS = 0.03
@@ -64,9 +59,10 @@ def pick_threshold(p: np.ndarray, y: np.ndarray) -> float:
     return float(answerable[allowed]) if len(answerable) else 0.5
 
 
-def fold_rankers(index: Path, shared: Path) -> list[RankerModel]:
-    """The committed ranker refitted without each fold (its own settings and Platt scaling, the
-    ranker's cross-validation folds), so a train question's evidence holds out-of-sample scores."""
+def fold_rankers(rows: Rows) -> list[RankerModel]:
+    """The committed ranker refitted on the train rows without each fold (its own settings and
+    Platt scaling, the ranker's cross-validation folds), so a train question's evidence holds
+    out-of-sample scores."""
     committed = load_model()
     if committed is None:
         raise ConfigError(
@@ -78,7 +74,6 @@ def fold_rankers(index: Path, shared: Path) -> list[RankerModel]:
             "regkb/data/ranker.json: no fitted settings in meta.params; run `python -m training.ranker`"
         )
     setting = (int(params["num_leaves"]), int(params["rounds"]))
-    rows = collect_rows(index, shared, FOLDS).rows
     fold = np.array([fold_of(rows.questions[g].id, FOLDS) for g in rows.group])
     return [
         RankerModel(fit_booster(rows, fold != f, setting), committed.platt, {"fold": f}) for f in range(FOLDS)
@@ -86,21 +81,15 @@ def fold_rankers(index: Path, shared: Path) -> list[RankerModel]:
 
 
 def evidence_rows(index: Path, shared: Path, questions: Sequence[TrainQuestion]) -> np.ndarray:
-    """Each question's evidence row, read with an out-of-fold question memory and ranker."""
-    from regkb.engine import Engine
-
-    specs = IndexReader.open(index).embedder_specs
-    settings = Settings(index_dir=index, dense=list(specs))
-    engine = Engine(settings)
-    e5_spec = next(spec for name, spec in specs.items() if dense_slots(specs)[name] == "e5")
-    embedder = make_embedder(e5_spec, settings.threads, settings.e5_queries)  # as the engine's
-    memories = fold_memories(embedder, questions, embed_questions(embedder, questions), FOLDS)
-    rankers = fold_rankers(index, shared)
+    """Each question's evidence row, read with an out-of-fold question memory and ranker (the
+    ranker's training engine and memories: one engine and one e5 embedder load for both)."""
+    got = collect_rows(index, shared, FOLDS)
+    rankers = fold_rankers(got.rows)
     rows = []
     for q in questions:
-        engine.use_memory(memories[fold_of(q.id, FOLDS)])
-        engine.use_ranker(rankers[fold_of(q.id, FOLDS)])
-        rows.append(engine.refusal_evidence(q.question.question))
+        got.engine.use_memory(got.memories[fold_of(q.id, FOLDS)])
+        got.engine.use_ranker(rankers[fold_of(q.id, FOLDS)])
+        rows.append(got.engine.refusal_evidence(q.question.question))
     return np.vstack(rows)
 
 

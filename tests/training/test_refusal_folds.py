@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -12,7 +10,7 @@ from regkb.errors import ConfigError
 from regkb.ranker import FEATURES, RankerModel
 from training import refusal
 from training.data import TrainQuestion, fold_of
-from training.ranker import Collected, Rows
+from training.ranker import Rows
 
 
 def _rows(n: int = 40) -> Rows:
@@ -33,13 +31,10 @@ def test_each_fold_model_is_fitted_without_that_folds_questions(monkeypatch: pyt
     fitted: list[tuple[np.ndarray, tuple[int, int]]] = []
     monkeypatch.setattr(refusal, "load_model", lambda: committed)
     monkeypatch.setattr(
-        refusal, "collect_rows", lambda index, shared, folds: Collected(rows, None, [], np.zeros(0))
-    )  # type: ignore[arg-type]
-    monkeypatch.setattr(
         refusal, "fit_booster", lambda r, mask, setting: fitted.append((mask, setting)) or "trees"
     )
     monkeypatch.setattr(refusal, "RankerModel", lambda booster, platt, meta: (booster, platt, meta))
-    models = refusal.fold_rankers(Path("idx"), Path("shared"))
+    models = refusal.fold_rankers(rows)
     assert len(models) == refusal.FOLDS == len(fitted)
     folds = np.array([fold_of(rows.questions[g].id, refusal.FOLDS) for g in rows.group])
     for f, (mask, setting) in enumerate(fitted):
@@ -51,4 +46,4 @@ def test_each_fold_model_is_fitted_without_that_folds_questions(monkeypatch: pyt
 def test_without_a_fitted_ranker_the_refusal_cannot_be_trained(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(refusal, "load_model", lambda: None)
     with pytest.raises(ConfigError, match=r"training\.ranker"):
-        refusal.fold_rankers(Path("idx"), Path("shared"))
+        refusal.fold_rankers(_rows(4))
