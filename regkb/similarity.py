@@ -14,11 +14,14 @@ import numpy as np
 
 
 class Similarities(Mapping[str, tuple[float, float, float]]):
-    """passage id -> (cosine, cosine less the best admitted one, admitted passages closer)."""
+    """passage id -> (cosine, cosine less the best admitted one, admitted passages closer).
+
+    ``ids`` come in sorted order, as DenseStore keeps them (it sorts them once when it reads the
+    vectors); they are looked up by bisection, not checked per question (0.5 ms on the book)."""
 
     def __init__(self, ids: Sequence[str], scores: np.ndarray, admitted: np.ndarray | None = None) -> None:
-        if list(ids) != sorted(ids) or len(ids) != len(scores):
-            raise ValueError("Similarities: ids must be sorted and match the scores one to one")
+        if len(ids) != len(scores):
+            raise ValueError("Similarities: ids and scores must match one to one")
         self._ids = ids
         self._scores = scores
         pool = scores if admitted is None else scores[admitted]
