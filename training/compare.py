@@ -1,6 +1,7 @@
 """Compare the ranker with and without some features, paired over several fold assignments.
 
     python -m training.compare --index .regkb-eval --without cos_e5a,gap_e5a,rank_e5a [--assignments 5]
+        [--book-index DIR]
 
 One cross-validated figure moves with the fold assignment and with the features' last digits
 (refitting on query vectors that moved by cosine 1e-5 moved MRR@10 between 0.654 and 0.664), so
@@ -9,6 +10,12 @@ train splits' rows (training/ranker.py) under `assignments` other fold assignmen
 each with every feature and with the named ones zeroed (a constant column is never split on, as
 if removed), and prints each pair's cross-validated figures, the MRR@10 gains and each set's mean
 hit@5. Train-split figures: tuning figures, not validation.
+
+With --book-index (an index built by `regkb ingest --statutes all corpus ../shared/corpus`), the
+STARD train questions are also run on the statute book (sets `book:stard-corpus`, and
+`book:stard-book` for those whose articles are outside ../shared/corpus), each with a question
+memory of every train question outside its fold, and scored by the models fitted on the usual
+rows only: how a change carries to the book the committed ranker never trains on.
 """
 
 from __future__ import annotations
@@ -24,7 +31,19 @@ import numpy as np
 
 from regkb.errors import ConfigError
 from regkb.ranker import FEATURES
-from training.ranker import SETTINGS, Rows, collect_rows, cross_validate, per_set, ranking_metrics
+from training.data import RETRIEVAL_SETS, TrainQuestion, train_questions
+from training.ranker import (
+    BOOK_MEMORY_SETS,
+    SETTINGS,
+    Rows,
+    collect,
+    collect_rows,
+    cross_validate,
+    per_set,
+    ranking_metrics,
+)
+
+STARD_SETS = ("stard-corpus", *BOOK_MEMORY_SETS)
 
 
 def without(rows: Rows, names: Sequence[str]) -> Rows:
@@ -39,18 +58,63 @@ def without(rows: Rows, names: Sequence[str]) -> Rows:
     return replace(rows, x=x)
 
 
-def figures(rows: Rows, salt: str, folds: int) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
-    scores = cross_validate(rows, SETTINGS[0], folds, salt)
-    return ranking_metrics(rows, scores, np.ones(len(rows.y), dtype=bool)), per_set(rows, scores)
+def book_rows(index: Path, shared: Path, folds: int) -> Rows:
+    """The STARD train questions run on a statute-book index (sets prefixed `book:`), each with a
+    question memory of every train question, the statute-book ones too, outside its fold."""
+    from regkb.embedders import make_embedder
+    from regkb.engine import Engine
+    from regkb.index import IndexReader
+    from regkb.retrieval import dense_slots
+    from regkb.settings import Settings
+    from training.memory import embed_questions, fold_memories
+
+    specs = IndexReader.open(index).embedder_specs
+    settings = Settings(index_dir=index, memory=False, dense=list(specs), ranker=False)
+    engine = Engine(settings)
+    questions = train_questions(shared, sets=RETRIEVAL_SETS + BOOK_MEMORY_SETS)
+    slots = dense_slots(specs)
+    e5_spec = next(spec for name, spec in specs.items() if slots[name] == "e5")
+    embedder = make_embedder(e5_spec, settings.threads, settings.e5_queries)
+    memories = fold_memories(embedder, questions, embed_questions(embedder, questions), folds)
+    asked = [TrainQuestion(f"book:{q.set}", q.question) for q in questions if q.set in STARD_SETS]
+    return collect(engine, asked, memories, folds)
 
 
-def compare(rows: Rows, names: Sequence[str], assignments: int, folds: int) -> list[str]:
-    """Report lines: each assignment's pair, the MRR@10 gains, each set's mean hit@5 both ways."""
+def joined(first: Rows, second: Rows) -> Rows:
+    """Both sets of rows as one (question indices of the second moved past the first's)."""
+    return Rows(
+        np.vstack([first.x, second.x]),
+        np.concatenate([first.y, second.y]),
+        np.concatenate([first.group, second.group + len(first.questions)]),
+        first.article + second.article,
+        first.questions + second.questions,
+    )
+
+
+def figures(
+    rows: Rows, salt: str, folds: int, fitted: np.ndarray | None = None
+) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Cross-validated figures over the rows models are fitted on, and per set over every row."""
+    scores = cross_validate(rows, SETTINGS[0], folds, salt, fitted)
+    overall = np.ones(len(rows.y), dtype=bool) if fitted is None else fitted
+    sets = per_set(rows, scores)
+    book = np.array([rows.questions[g].set.startswith("book:") for g in rows.group])
+    if book.any():
+        sets["book: every STARD question"] = ranking_metrics(rows, scores, book)
+    return ranking_metrics(rows, scores, overall), sets
+
+
+def compare(
+    rows: Rows, names: Sequence[str], assignments: int, folds: int, fitted: np.ndarray | None = None
+) -> list[str]:
+    """Report lines: each assignment's pair, the MRR@10 gains, each set's mean hit@5 both ways
+    (fitted: the rows models are fitted on and the overall figures cover; default all)."""
     base = without(rows, names)
     lines, gains = [], []
     means: dict[str, list[tuple[float, float]]] = {}
     for salt in (str(i) for i in range(1, assignments + 1)):
-        (b_all, b_sets), (f_all, f_sets) = figures(base, salt, folds), figures(rows, salt, folds)
+        b_all, b_sets = figures(base, salt, folds, fitted)
+        f_all, f_sets = figures(rows, salt, folds, fitted)
         gains.append(f_all["mrr@10"] - b_all["mrr@10"])
         lines.append(
             f"assignment {salt}: hit@5 {b_all['recall@5']:.4f} -> {f_all['recall@5']:.4f}, "
@@ -74,11 +138,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--without", required=True, help="feature names, comma-separated")
     parser.add_argument("--assignments", type=int, default=5)
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument(
+        "--book-index", type=Path, help="a statute-book index: report its STARD questions too"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
-    rows = collect_rows(args.index, args.shared, args.folds).rows
     names = [n.strip() for n in args.without.split(",") if n.strip()]
-    print("\n".join(compare(rows, names, args.assignments, args.folds)))
+    without(Rows(np.zeros((0, len(FEATURES))), np.zeros(0), np.zeros(0), [], []), names)  # names first
+    rows = collect_rows(args.index, args.shared, args.folds).rows
+    fitted = None
+    if args.book_index is not None:
+        usual = len(rows.y)
+        rows = joined(rows, book_rows(args.book_index, args.shared, args.folds))
+        fitted = np.arange(len(rows.y)) < usual
+    print("\n".join(compare(rows, names, args.assignments, args.folds, fitted)))
     return 0
 
 

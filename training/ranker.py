@@ -21,7 +21,7 @@ import hashlib
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,15 +80,22 @@ class Rows:
     questions: list[TrainQuestion]
 
 
-def collect(engine, questions: Sequence[TrainQuestion], memories: Sequence, folds: int) -> Rows:
-    """Run each answerable question through the engine's channels with its out-of-fold memory."""
+def collect(
+    engine,
+    questions: Sequence[TrainQuestion],
+    memories: Sequence,
+    folds: int,
+    assigned: Mapping[str, int] | None = None,
+) -> Rows:
+    """Run each answerable question through the engine's channels with its out-of-fold memory
+    (memories[f] for a question of fold f: by fold_of, or by `assigned`, question id -> fold)."""
     xs, ys, groups = [], [], []
     articles: list[tuple[str, str]] = []
     kept: list[TrainQuestion] = []
     for q in questions:
         if not (q.question.answerable and q.question.gold):
             continue
-        engine.use_memory(memories[fold_of(q.id, folds)])
+        engine.use_memory(memories[assigned[q.id] if assigned is not None else fold_of(q.id, folds)])
         found, passages = engine.candidates(q.question.question)
         if not len(found.ids):
             continue
@@ -150,13 +157,17 @@ def ranking_metrics(rows: Rows, scores: np.ndarray, mask: np.ndarray) -> dict[st
     return {"recall@5": float(np.mean(hits5)), "mrr@10": float(np.mean(rr)), "questions": len(hits5)}
 
 
-def cross_validate(rows: Rows, setting: tuple[int, int], folds: int, salt: str = "") -> np.ndarray:
-    """Out-of-fold tree scores for every row (folds by a hash of the id; another salt, another assignment)."""
+def cross_validate(
+    rows: Rows, setting: tuple[int, int], folds: int, salt: str = "", fitted: np.ndarray | None = None
+) -> np.ndarray:
+    """Out-of-fold tree scores for every row (folds by a hash of the id; another salt, another
+    assignment). fitted: the rows a model may be fitted on (default all); the others are scored only."""
     fold = np.array([fold_of(rows.questions[g].id, folds, salt) for g in rows.group])
+    usable = np.ones(len(rows.y), dtype=bool) if fitted is None else fitted
     scores = np.zeros(len(rows.y))
     for f in range(folds):
         test = fold == f
-        scores[test] = gbm.predictor(fit_booster(rows, ~test, setting))(rows.x[test])
+        scores[test] = gbm.predictor(fit_booster(rows, ~test & usable, setting))(rows.x[test])
     return scores
 
 

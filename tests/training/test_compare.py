@@ -10,7 +10,7 @@ import pytest
 from evals.dataset import EvalQuestion
 from regkb.errors import ConfigError
 from regkb.ranker import FEATURES
-from training.compare import compare, without
+from training.compare import compare, figures, joined, without
 from training.data import TrainQuestion, fold_of
 from training.ranker import Rows
 
@@ -59,3 +59,25 @@ def test_the_default_fold_assignment_is_the_committed_one_and_salts_give_others(
     expected = [int.from_bytes(hashlib.sha256(f"fold:{q}".encode()).digest()[:4], "big") % 5 for q in ids]
     assert [fold_of(q, 5) for q in ids] == expected
     assert [fold_of(q, 5, "1") for q in ids] != expected
+
+
+def test_book_rows_are_scored_by_models_fitted_on_the_usual_rows_only() -> None:
+    """--book-index: the statute book's rows are scored, never fitted on. Here they follow the
+    opposite rule (the relevant candidate has the lowest cos_e5a), so a model fitted on the usual
+    rows alone misses them, and the overall figures cover the usual rows only."""
+    usual = _rows(questions=40)
+    book = _rows(questions=40, seed=1)
+    book.x[:, FEATURES.index("cos_e5a")] = 1.0 - book.x[:, FEATURES.index("cos_e5a")]
+    book.questions[:] = [
+        TrainQuestion(
+            f"book:{q.set}", EvalQuestion(id=f"b{q.id}", question="问", type="colloquial", answerable=True)
+        )
+        for q in book.questions
+    ]
+    rows = joined(usual, book)
+    assert len(rows.questions) == 80 and rows.group.max() == 79
+    fitted = np.arange(len(rows.y)) < len(usual.y)
+    overall, sets = figures(rows, "1", 3, fitted)
+    assert overall["questions"] == 40 and overall["recall@5"] > 0.9
+    assert sets["book: every STARD question"]["recall@5"] < 0.5
+    assert sets["book:stard-corpus"]["questions"] == 20
