@@ -1,0 +1,146 @@
+"""Cross-validation in which each fold's company policies are documents no training question cites.
+
+    python -m training.unseen --index .regkb-eval [--without FEATURES] [--assignments 3]
+
+The usual cross-validation (training/ranker.py) folds questions by a hash of their id, so a
+question about 示例催收作业管理办法 meets, in the question memory and in the ranker's data, other
+questions about the same policy. A customer's own policy has no such questions. Here every policy
+(a document under the `internal/` root of the question sets' gold) belongs to one fold; a fold's
+questions are those citing its policies (the rest by the usual hash), and neither the question
+memory its features are read with nor the ranker that scores it holds any question citing them.
+The figures for internal questions are then those of a policy the project has never met.
+
+With --without, each assignment is also run with the named features zeroed, paired, as
+training.compare does. Train-split figures: tuning figures, not validation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from regkb import gbm
+from training.data import TrainQuestion, fold_of
+from training.memory import build_memory
+from training.ranker import (
+    SETTINGS,
+    Collected,
+    Rows,
+    collect,
+    collect_rows,
+    fit_booster,
+    per_set,
+    ranking_metrics,
+)
+
+POLICY_ROOT = "internal/"  # where the question sets' gold names company policies
+
+
+def policies(question: TrainQuestion) -> list[str]:
+    """The company policies a question's gold or acceptable articles are in, sorted."""
+    return sorted({ref.doc for ref in question.expected if ref.doc.startswith(POLICY_ROOT)})
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyFolds:
+    """Each question's fold, and per fold the questions its memory and ranker must not see."""
+
+    fold: dict[str, int]  # question id -> fold
+    hidden: list[frozenset[str]]  # fold -> ids of questions in it or citing any of its policies
+
+
+def policy_folds(questions: Sequence[TrainQuestion], folds: int, salt: str = "") -> PolicyFolds:
+    """Policies dealt round-robin to folds in an order set by a hash (another salt, another deal);
+    a question citing policies belongs to its first policy's fold, any other by the usual hash."""
+    docs = sorted(
+        {doc for q in questions for doc in policies(q)},
+        key=lambda doc: hashlib.sha256(f"policy{salt}:{doc}".encode()).hexdigest(),
+    )
+    dealt = {doc: i % folds for i, doc in enumerate(docs)}
+    fold = {q.id: dealt[policies(q)[0]] if policies(q) else fold_of(q.id, folds, salt) for q in questions}
+    hidden = [
+        frozenset(q.id for q in questions if fold[q.id] == f or any(dealt[d] == f for d in policies(q)))
+        for f in range(folds)
+    ]
+    return PolicyFolds(fold, hidden)
+
+
+def policy_rows(got: Collected, folds: int, salt: str) -> tuple[Rows, PolicyFolds]:
+    """The train questions' rows, each read with a memory holding no question its fold hides."""
+    deal = policy_folds(got.questions, folds, salt)
+    memories = [
+        build_memory(
+            got.embedder, got.questions, got.vectors, [q.id not in deal.hidden[f] for q in got.questions]
+        )
+        for f in range(folds)
+    ]
+    rows = collect(got.engine, got.questions, memories, folds, deal.fold)
+    return rows, deal
+
+
+def policy_scores(rows: Rows, deal: PolicyFolds, folds: int) -> np.ndarray:
+    """Out-of-fold tree scores: fold f's rows scored by a model fitted on no question fold f hides."""
+    ids = [q.id for q in rows.questions]
+    fold = np.array([deal.fold[ids[g]] for g in rows.group])
+    scores = np.zeros(len(rows.y))
+    for f in range(folds):
+        seen = np.array([ids[g] not in deal.hidden[f] for g in rows.group])
+        test = fold == f
+        scores[test] = gbm.predictor(fit_booster(rows, seen, SETTINGS[0]))(rows.x[test])
+    return scores
+
+
+def report(got: Collected, names: Sequence[str], assignments: int, folds: int) -> list[str]:
+    from training.compare import without
+
+    lines: list[str] = []
+    means: dict[str, list[tuple[float, ...]]] = {}
+    for salt in (str(i) for i in range(1, assignments + 1)):
+        rows, deal = policy_rows(got, folds, salt)
+        variants = [rows, without(rows, names)] if names else [rows]
+        figures = [per_set(r, policy_scores(r, deal, folds)) for r in variants]
+        overall = [
+            ranking_metrics(r, policy_scores(r, deal, folds), np.ones(len(r.y), dtype=bool)) for r in variants
+        ]
+        lines.append(
+            f"assignment {salt}: "
+            + " | ".join(f"hit@5 {o['recall@5']:.4f} MRR@10 {o['mrr@10']:.4f}" for o in overall)
+        )
+        for name in figures[0]:
+            means.setdefault(name, []).append(tuple(f[name]["recall@5"] for f in figures))
+    heading = "mean hit@5 (with every feature" + (f" | without {', '.join(names)})" if names else ")")
+    lines.append(heading)
+    lines += [
+        f"{name}: {' | '.join(f'{v:.4f}' for v in np.mean(pairs, axis=0))}" for name, pairs in means.items()
+    ]
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from evals.paths import SHARED
+    from training.compare import without
+
+    parser = argparse.ArgumentParser(prog="python -m training.unseen", description=__doc__.split("\n")[0])
+    parser.add_argument("--index", type=Path, default=Path(".regkb-eval"))
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument("--without", default="", help="feature names, comma-separated (paired runs)")
+    parser.add_argument("--assignments", type=int, default=3)
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+    names = [n.strip() for n in args.without.split(",") if n.strip()]
+    got = collect_rows(args.index, args.shared, args.folds)
+    without(got.rows, names)  # unknown names fail before the long runs
+    print("\n".join(report(got, names, args.assignments, args.folds)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
