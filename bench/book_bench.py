@@ -126,7 +126,8 @@ def retrieval_parts(index: Path, questions: list[str]) -> list[str]:
     engine = Engine.open(Settings(index_dir=index))
     for kind in (E5Embedder, UseEmbedder):  # the default channels' classes: every instance is timed
         wrap(spent, f"embed query ({kind.__name__})", kind, "embed_query")
-    wrap(spent, "dense search (all channels)", DenseStore, "query")
+    wrap(spent, "dense search (proposing channels)", DenseStore, "query")
+    wrap(spent, "adapted channel's cosines to every passage (rescoring)", DenseStore, "similarities")
     wrap(spent, "BM25 search", LexicalIndex, "search")
     wrap(spent, "every channel's proposals (the lines above included)", Retriever, "rank")
     wrap(spent, "candidate features", Retriever, "candidates")
