@@ -32,6 +32,7 @@ import numpy as np
 from regkb.errors import ConfigError
 from regkb.ranker import FEATURES
 from training.data import RETRIEVAL_SETS, TrainQuestion, train_questions
+from training.memory import embed_questions, fold_memories
 from training.ranker import (
     BOOK_MEMORY_SETS,
     SETTINGS,
@@ -41,42 +42,37 @@ from training.ranker import (
     cross_validate,
     per_set,
     ranking_metrics,
+    training_engine,
 )
 
 STARD_SETS = ("stard-corpus", *BOOK_MEMORY_SETS)
+BOOK = "book:"  # the set names of the questions run on the statute book start with it
 
 
-def without(rows: Rows, names: Sequence[str]) -> Rows:
-    """The same rows with the named feature columns zeroed."""
+def check_features(names: Sequence[str]) -> None:
+    """Every name is one of the ranker's features (regkb.ranker.FEATURES)."""
     unknown = [n for n in names if n not in FEATURES]
     if unknown:
         raise ConfigError(
             f"--without: unknown features {', '.join(unknown)} (regkb.ranker.FEATURES names them)"
         )
+
+
+def without(rows: Rows, names: Sequence[str]) -> Rows:
+    """The same rows with the named feature columns zeroed."""
+    check_features(names)
     x = rows.x.copy()
     x[:, [FEATURES.index(n) for n in names]] = 0.0
     return replace(rows, x=x)
 
 
 def book_rows(index: Path, shared: Path, folds: int) -> Rows:
-    """The STARD train questions run on a statute-book index (sets prefixed `book:`), each with a
+    """The STARD train questions run on a statute-book index (sets prefixed BOOK), each with a
     question memory of every train question, the statute-book ones too, outside its fold."""
-    from regkb.embedders import make_embedder
-    from regkb.engine import Engine
-    from regkb.index import IndexReader
-    from regkb.retrieval import dense_slots
-    from regkb.settings import Settings
-    from training.memory import embed_questions, fold_memories
-
-    specs = IndexReader.open(index).embedder_specs
-    settings = Settings(index_dir=index, memory=False, dense=list(specs), ranker=False)
-    engine = Engine(settings)
+    engine, embedder = training_engine(index)
     questions = train_questions(shared, sets=RETRIEVAL_SETS + BOOK_MEMORY_SETS)
-    slots = dense_slots(specs)
-    e5_spec = next(spec for name, spec in specs.items() if slots[name] == "e5")
-    embedder = make_embedder(e5_spec, settings.threads, settings.e5_queries)
     memories = fold_memories(embedder, questions, embed_questions(embedder, questions), folds)
-    asked = [TrainQuestion(f"book:{q.set}", q.question) for q in questions if q.set in STARD_SETS]
+    asked = [TrainQuestion(f"{BOOK}{q.set}", q.question) for q in questions if q.set in STARD_SETS]
     return collect(engine, asked, memories, folds)
 
 
@@ -98,9 +94,9 @@ def figures(
     scores = cross_validate(rows, SETTINGS[0], folds, salt, fitted)
     overall = np.ones(len(rows.y), dtype=bool) if fitted is None else fitted
     sets = per_set(rows, scores)
-    book = np.array([rows.questions[g].set.startswith("book:") for g in rows.group])
+    book = np.array([rows.questions[g].set.startswith(BOOK) for g in rows.group])
     if book.any():
-        sets["book: every STARD question"] = ranking_metrics(rows, scores, book)
+        sets[f"{BOOK} every STARD question"] = ranking_metrics(rows, scores, book)
     return ranking_metrics(rows, scores, overall), sets
 
 
@@ -144,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     names = [n.strip() for n in args.without.split(",") if n.strip()]
-    without(Rows(np.zeros((0, len(FEATURES))), np.zeros(0), np.zeros(0), [], []), names)  # names first
+    check_features(names)  # before the long collection
     rows = collect_rows(args.index, args.shared, args.folds).rows
     fitted = None
     if args.book_index is not None:

@@ -193,17 +193,23 @@ class Collected:
     memories: list[QuestionMemory]
 
 
-def collect_rows(index: Path, shared: Path, folds: int) -> Collected:
-    """Every train question through the engine on `index` (every dense channel it holds)."""
+def training_engine(index: Path) -> tuple[Engine, Embedder]:
+    """An engine on `index` with every dense channel it holds, no ranker model and no memory (the
+    features of a training question), and the e5 embedder its question memory compares with."""
     from regkb.engine import Engine
 
     specs = IndexReader.open(index).embedder_specs
     settings = Settings(index_dir=index, memory=False, dense=list(specs), ranker=False)
-    engine = Engine(settings)
-    questions = train_questions(shared)
     slots = dense_slots(specs)
     e5_spec = next(spec for name, spec in specs.items() if slots[name] == "e5")
     embedder = make_embedder(e5_spec, settings.threads, settings.e5_queries)  # as the engine's
+    return Engine(settings), embedder
+
+
+def collect_rows(index: Path, shared: Path, folds: int) -> Collected:
+    """Every train question through the engine on `index` (every dense channel it holds)."""
+    engine, embedder = training_engine(index)
+    questions = train_questions(shared)
     vectors = embed_questions(embedder, questions)
     memories = fold_memories(embedder, questions, vectors, folds)
     rows = collect(engine, questions, memories, folds)

@@ -27,18 +27,11 @@ from pathlib import Path
 import numpy as np
 
 from regkb import gbm
-from training.data import TrainQuestion, fold_of
-from training.memory import build_memory
-from training.ranker import (
-    SETTINGS,
-    Collected,
-    Rows,
-    collect,
-    collect_rows,
-    fit_booster,
-    per_set,
-    ranking_metrics,
-)
+from regkb.embedders import Embedder
+from training.compare import check_features, without
+from training.data import TrainQuestion, fold_of, train_questions
+from training.memory import build_memory, embed_questions
+from training.ranker import SETTINGS, Rows, collect, fit_booster, per_set, ranking_metrics, training_engine
 
 POLICY_ROOT = "internal/"  # where the question sets' gold names company policies
 
@@ -72,17 +65,30 @@ def policy_folds(questions: Sequence[TrainQuestion], folds: int, salt: str = "")
     return PolicyFolds(fold, hidden)
 
 
-def policy_rows(got: Collected, folds: int, salt: str) -> tuple[Rows, PolicyFolds]:
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """The train questions with what their rows are read with: the training engine, the e5
+    embedder of the question memory and the questions' vectors."""
+
+    engine: object  # regkb.engine.Engine
+    embedder: Embedder
+    questions: list[TrainQuestion]
+    vectors: np.ndarray
+
+
+def policy_rows(asked: Asked, folds: int, salt: str) -> tuple[Rows, PolicyFolds]:
     """The train questions' rows, each read with a memory holding no question its fold hides."""
-    deal = policy_folds(got.questions, folds, salt)
+    deal = policy_folds(asked.questions, folds, salt)
     memories = [
         build_memory(
-            got.embedder, got.questions, got.vectors, [q.id not in deal.hidden[f] for q in got.questions]
+            asked.embedder,
+            asked.questions,
+            asked.vectors,
+            [q.id not in deal.hidden[f] for q in asked.questions],
         )
         for f in range(folds)
     ]
-    rows = collect(got.engine, got.questions, memories, folds, deal.fold)
-    return rows, deal
+    return collect(asked.engine, asked.questions, memories, folds, deal.fold), deal
 
 
 def policy_scores(rows: Rows, deal: PolicyFolds, folds: int) -> np.ndarray:
@@ -97,24 +103,23 @@ def policy_scores(rows: Rows, deal: PolicyFolds, folds: int) -> np.ndarray:
     return scores
 
 
-def report(got: Collected, names: Sequence[str], assignments: int, folds: int) -> list[str]:
-    from training.compare import without
-
+def report(asked: Asked, names: Sequence[str], assignments: int, folds: int) -> list[str]:
+    """Each assignment's overall figures (with every feature, then without `names`), and each
+    set's mean hit@5 over the assignments."""
     lines: list[str] = []
     means: dict[str, list[tuple[float, ...]]] = {}
     for salt in (str(i) for i in range(1, assignments + 1)):
-        rows, deal = policy_rows(got, folds, salt)
+        rows, deal = policy_rows(asked, folds, salt)
         variants = [rows, without(rows, names)] if names else [rows]
-        figures = [per_set(r, policy_scores(r, deal, folds)) for r in variants]
-        overall = [
-            ranking_metrics(r, policy_scores(r, deal, folds), np.ones(len(r.y), dtype=bool)) for r in variants
-        ]
+        scored = [(r, policy_scores(r, deal, folds)) for r in variants]
+        overall = [ranking_metrics(r, scores, np.ones(len(r.y), dtype=bool)) for r, scores in scored]
+        sets = [per_set(r, scores) for r, scores in scored]
         lines.append(
             f"assignment {salt}: "
             + " | ".join(f"hit@5 {o['recall@5']:.4f} MRR@10 {o['mrr@10']:.4f}" for o in overall)
         )
-        for name in figures[0]:
-            means.setdefault(name, []).append(tuple(f[name]["recall@5"] for f in figures))
+        for name in sets[0]:
+            means.setdefault(name, []).append(tuple(s[name]["recall@5"] for s in sets))
     heading = "mean hit@5 (with every feature" + (f" | without {', '.join(names)})" if names else ")")
     lines.append(heading)
     lines += [
@@ -125,7 +130,6 @@ def report(got: Collected, names: Sequence[str], assignments: int, folds: int) -
 
 def main(argv: Sequence[str] | None = None) -> int:
     from evals.paths import SHARED
-    from training.compare import without
 
     parser = argparse.ArgumentParser(prog="python -m training.unseen", description=__doc__.split("\n")[0])
     parser.add_argument("--index", type=Path, default=Path(".regkb-eval"))
@@ -136,9 +140,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     names = [n.strip() for n in args.without.split(",") if n.strip()]
-    got = collect_rows(args.index, args.shared, args.folds)
-    without(got.rows, names)  # unknown names fail before the long runs
-    print("\n".join(report(got, names, args.assignments, args.folds)))
+    check_features(names)  # before the long runs
+    engine, embedder = training_engine(args.index)
+    questions = train_questions(args.shared)
+    asked = Asked(engine, embedder, questions, embed_questions(embedder, questions))
+    print("\n".join(report(asked, names, args.assignments, args.folds)))
     return 0
 
 
