@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from evals.dataset import EvalQuestion, RefSpec
-from regkb.ranker import FEATURES
-from training.data import TrainQuestion
-from training.ranker import SETTINGS, Rows, cross_validate, ranking_metrics
+from regkb.ranker import FEATURES, Candidates
+from regkb.types import Passage
+from training.data import TrainQuestion, fold_of
+from training.ranker import SETTINGS, Rows, collect, cross_validate, ranking_metrics
 from training.unseen import policy_folds, policy_scores
 
 POLICIES = ("internal/a.md", "internal/b.md", "internal/c.md", "internal/d.md", "internal/e.md")
@@ -70,3 +71,49 @@ def test_a_policys_questions_are_scored_by_a_model_that_never_saw_that_policy() 
     unseen = ranking_metrics(rows, policy_scores(rows, deal, 5), everything)
     assert usual["recall@5"] > 0.9  # the usual folds let a policy's questions teach each other
     assert unseen["recall@5"] < 0.6  # here its marker was never seen: about 5 of 20 by chance
+
+
+class _Engine:
+    """Records the memory each question is read with; one candidate, relevant, per question."""
+
+    def __init__(self) -> None:
+        self.memory = None
+        self.used: dict[str, object] = {}
+
+    def use_memory(self, memory) -> None:
+        self.memory = memory
+
+    def candidates(self, question: str):
+        self.used[question] = self.memory
+        passage = Passage("p", "internal/a.md", "r", "甲办法", "甲办法", "内部制度", "第一条", "正文")
+        return Candidates(["p"], np.zeros((1, len(FEATURES)), dtype=np.float32), [("bm25",)]), [passage]
+
+
+def test_each_question_is_read_with_the_memory_of_its_assigned_fold() -> None:
+    """collect(..., assigned): memories[assigned[id]], not the usual hash fold."""
+    questions = [
+        TrainQuestion(
+            "internal",
+            EvalQuestion(
+                id=f"q{i}",
+                question=f"问{i}",
+                type="colloquial",
+                answerable=True,
+                gold=[RefSpec(doc="internal/a.md", article="第一条")],
+            ),
+        )
+        for i in range(12)
+    ]
+    memories = [f"memory {f}" for f in range(5)]
+    assigned = {q.id: (i * 3) % 5 for i, q in enumerate(questions)}
+    engine = _Engine()
+    rows = collect(engine, questions, memories, 5, assigned)
+    assert [engine.used[q.question.question] for q in questions] == [
+        memories[assigned[q.id]] for q in questions
+    ]
+    assert rows.y.tolist() == [1] * 12 and rows.group.tolist() == list(range(12))
+    usual = _Engine()
+    collect(usual, questions, memories, 5)
+    assert [usual.used[q.question.question] for q in questions] == [
+        memories[fold_of(q.id, 5)] for q in questions
+    ]
