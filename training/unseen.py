@@ -52,14 +52,15 @@ class PolicyFolds:
 def policy_folds(questions: Sequence[TrainQuestion], folds: int, salt: str = "") -> PolicyFolds:
     """Policies dealt round-robin to folds in an order set by a hash (another salt, another deal);
     a question citing policies belongs to its first policy's fold, any other by the usual hash."""
+    cited = {q.id: policies(q) for q in questions}
     docs = sorted(
-        {doc for q in questions for doc in policies(q)},
+        {doc for found in cited.values() for doc in found},
         key=lambda doc: hashlib.sha256(f"policy{salt}:{doc}".encode()).hexdigest(),
     )
     dealt = {doc: i % folds for i, doc in enumerate(docs)}
-    fold = {q.id: dealt[policies(q)[0]] if policies(q) else fold_of(q.id, folds, salt) for q in questions}
+    fold = {qid: dealt[found[0]] if found else fold_of(qid, folds, salt) for qid, found in cited.items()}
     hidden = [
-        frozenset(q.id for q in questions if fold[q.id] == f or any(dealt[d] == f for d in policies(q)))
+        frozenset(qid for qid, found in cited.items() if fold[qid] == f or any(dealt[d] == f for d in found))
         for f in range(folds)
     ]
     return PolicyFolds(fold, hidden)
