@@ -63,6 +63,7 @@ eval: $(STAMP)
 	$(EVAL) --questions evals/questions/out_of_scope.jsonl --out evals/out/out_of_scope-val
 	$(EVAL) --questions evals/questions/heldout.jsonl --out evals/out/heldout-val
 	$(EVAL) --questions evals/questions/blind.jsonl --out evals/out/blind-val
+	$(EVAL) --questions evals/questions/permission.jsonl --out evals/out/permission-val
 	$(BIN)/regkb eval --index .regkb-eval --no-progress --questions $(SHARED)/evals/dev.jsonl --out evals/out/dev-all
 	$(BIN)/python -m evals.table evals/out
 

@@ -13,6 +13,7 @@ the engine once, and run these sets, each compared with its own committed metric
                                                                      evals/baseline/out_of_scope-val.json
     heldout-val       val split of evals/questions/heldout.jsonl     evals/baseline/heldout-val.json
     blind-val         val split of evals/questions/blind.jsonl       evals/baseline/blind-val.json
+    permission-val    val split of evals/questions/permission.jsonl  evals/baseline/permission-val.json
     dev-all           the whole dev set (saturated: its train split trained the ranker)
                                                                      evals/baseline.json
 
@@ -57,7 +58,7 @@ from regkb.errors import ConfigError, RegkbError
 
 __all__ = ["SHARED", "GateSet", "gate_sets", "main", "open_system", "run_set"]
 
-VAL_SETS = ("dev", "stard-corpus", "internal", "out_of_scope", "heldout", "blind")
+VAL_SETS = ("dev", "stard-corpus", "internal", "out_of_scope", "heldout", "blind", "permission")
 
 
 @dataclass(frozen=True, slots=True)

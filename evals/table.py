@@ -28,6 +28,7 @@ SETS = (
     ("dev-val", "dev"),
     ("heldout-val", "held-out (tuning set)"),
     ("blind-val", "blind (tuning set)"),
+    ("permission-val", "permission questions"),
 )
 HEADER = (
     "| set (val questions) | hit@5 (gold ∪ acceptable) | first-gold hit@5 (strict) | gold recall@5 "

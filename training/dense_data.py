@@ -5,8 +5,8 @@ Sources (``Pair.source``):
 - ``stard``: ../shared/evals/stard/pairs-train.jsonl, train split only; each gold article is
   the indexed passage when the index holds it (matched by title or short title + article
   label), else the text the file gives;
-- ``dev`` and every ``evals/questions/*.jsonl`` set: answerable train-split questions, gold
-  references -> indexed passages;
+- ``dev`` and the ``evals/questions`` sets DENSE_SETS names: answerable train-split questions,
+  gold references -> indexed passages;
 - ``cites``: an internal rule -> the law article it cites (《…》第X条 in its text, which is
   removed from the query so the pair teaches meaning, not string matching);
 - ``heading``: a chapter or section heading -> one of its articles (seeded choice);
@@ -228,6 +228,16 @@ def with_negatives(pairs: Iterable[Pair], reader: IndexReader, depth: int = 30) 
     return out
 
 
+# The project's own question sets whose train questions the adapter learns from (evals/questions/).
+# The answers set (permission.jsonl) is not one of them: it measures conclusions, and adding it
+# would change the adapter, the index's vectors and every model fitted on them.
+DENSE_SETS = ("blind", "heldout", "internal", "out_of_scope")
+
+
+def own_sets(questions_dir: Path) -> list[Path]:
+    return [questions_dir / f"{name}.jsonl" for name in DENSE_SETS]
+
+
 def build_pairs(
     reader: IndexReader, shared: Path, questions_dir: Path, seed: int, held: frozenset[str] = frozenset()
 ) -> list[Pair]:
@@ -237,7 +247,7 @@ def build_pairs(
     rng = random.Random(seed)
     pairs = stard_pairs(shared / "evals" / "stard" / "pairs-train.jsonl", articles, held)
     pairs += question_pairs("dev", shared / "evals" / "dev.jsonl", articles, held)
-    for path in sorted(questions_dir.glob("*.jsonl")):
+    for path in own_sets(questions_dir):
         pairs += question_pairs(path.stem, path, articles, held)
     pairs += citation_pairs(reader.passages, articles)
     pairs += heading_pairs(reader.passages, rng)
@@ -251,7 +261,7 @@ def data_hashes(shared: Path, questions_dir: Path) -> dict[str, str]:
     files = [
         shared / "evals" / "stard" / "pairs-train.jsonl",
         shared / "evals" / "dev.jsonl",
-        *sorted(questions_dir.glob("*.jsonl")),
+        *own_sets(questions_dir),
         vocab.CONDUCT_PATH,
         vocab.JARGON_PATH,
     ]

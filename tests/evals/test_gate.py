@@ -121,6 +121,7 @@ def test_default_sets_are_every_validation_split_plus_whole_dev():
         "out_of_scope-val",
         "heldout-val",
         "blind-val",
+        "permission-val",
         "dev-all",
     ]
     assert all(s.split == "val" for name, s in sets.items() if name != "dev-all")

@@ -40,4 +40,5 @@ def test_rows_name_each_figure_and_missing_sets_are_shown(tmp_path):
     )
     assert lines[4] == "| out of scope (16) | — | — | — | — | 16/16 | — | (13/16 refused) | — |"
     missing = [line for line in lines if "missing" in line]
-    assert len(missing) == 4 and "internal-val/metrics.json" in missing[0]  # never silently dropped
+    assert len(missing) == 5 and "internal-val/metrics.json" in missing[0]  # never silently dropped
+    assert "permission-val/metrics.json" in missing[-1]

@@ -65,3 +65,19 @@ def test_no_candidate_at_the_level_leaves_in_batch_negatives_only() -> None:
     pair = Pair("dev", "问", law.embed_text, law.id, frozenset({law.id}))
     (out,) = with_negatives([pair], reader)  # type: ignore[arg-type]
     assert out.negative_id == "" and out.negative == ""
+
+
+def test_the_committed_adapter_was_trained_on_the_files_its_data_reads_today() -> None:
+    """The adapter's recorded data hashes equal those of the files build_pairs reads now: a question
+    set added to evals/questions (the answers set permission.jsonl) changes no adapter unless it is
+    named in DENSE_SETS, so `make train` still writes the committed adapter."""
+    from evals.paths import SHARED
+    from training.dense_data import DENSE_SETS, data_hashes
+
+    repo = Path(__file__).resolve().parents[2]
+    questions = repo / "evals" / "questions"
+    recorded = json.loads((repo / "regkb" / "data" / "e5-adapter.pt.json").read_text("utf-8"))["data_sha256"]
+    assert data_hashes(SHARED, questions) == recorded
+    assert "permission.jsonl" not in recorded
+    assert {f"{name}.jsonl" for name in DENSE_SETS} <= set(recorded)
+    assert (questions / "permission.jsonl").is_file()
