@@ -1,0 +1,28 @@
+"""training.conclusions reads only train questions and counts what it is given."""
+
+from __future__ import annotations
+
+from evals.dataset import load_questions
+from evals.splits import split_of
+from tests.conftest import SHARED
+from training.conclusions import TRAINING_ONLY, labelled, report
+
+
+def test_it_reads_labelled_train_questions_and_every_training_only_one() -> None:
+    questions = labelled(SHARED)
+    ours = [q for name, q in questions if name != "training-only"]
+    extra = [q for name, q in questions if name == "training-only"]
+    assert ours and all(split_of(q.id) == "train" and q.expected_answer for q in ours)
+    assert len(extra) == len(load_questions(TRAINING_ONLY)) == 160
+    assert all(q.expected_answer for q in extra)
+    assert len({q.id for _, q in questions}) == len(questions)
+
+
+def test_report_counts_right_labels_per_set_and_the_confusion() -> None:
+    a, b, c = load_questions(TRAINING_ONLY)[:3]
+    wrong = next(label for label in ("不可以", "可以") if label != b.expected_answer)
+    text = report([("x", a), ("x", b), ("y", c)], [a.expected_answer, wrong, None])
+    lines = text.splitlines()
+    assert lines[0].split()[:4] == ["x", "1", "/", "2"]
+    assert lines[1].split()[:4] == ["y", "0", "/", "1"]
+    assert lines[2].split()[:4] == ["all", "1", "/", "3"]

@@ -1,0 +1,99 @@
+"""How the conclusion rules (regkb/conclusion.py) fare on every labelled train question.
+
+    python -m training.conclusions --index .regkb-eval [--shared ../shared]
+
+Reads the train split of each set whose questions carry ``expected_answer`` (dev, internal,
+heldout, blind, permission) and the training-only questions of training/questions/conclusions.jsonl
+(160 permission questions on the laws of ../shared/corpus and the sample policies, written from
+the documents by writers who saw no other question and ran no regkb command; they are never
+split and never reported as validation). Each question is asked once through the real engine,
+its own entry left out of the question memory (the committed memory holds every train question),
+and the conclusion label is compared with the expected one, per set, with a confusion table.
+Every figure it prints is a tuning figure: changes to the conclusion rules are decided on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from evals.dataset import EvalQuestion, load_questions
+from evals.paths import SHARED
+from evals.splits import question_sets, split_of
+from regkb.conclusion import LABELS
+from regkb.engine import Engine
+from regkb.settings import Settings
+
+LABELLED_SETS = ("dev", "internal", "heldout", "blind", "permission")
+TRAINING_ONLY = Path(__file__).parent / "questions" / "conclusions.jsonl"
+
+
+def labelled(shared: Path) -> list[tuple[str, EvalQuestion]]:
+    """(set, question) for every labelled train question, the training-only file last."""
+    files = question_sets(shared)
+    out = [
+        (name, q)
+        for name in LABELLED_SETS
+        for q in load_questions(files[name])
+        if q.expected_answer and split_of(q.id) == "train"
+    ]
+    return out + [("training-only", q) for q in load_questions(TRAINING_ONLY)]
+
+
+def decided(engine: Engine, questions: Sequence[tuple[str, EvalQuestion]]) -> list[str | None]:
+    """The conclusion label of each question, asked with its own entry left out of the memory."""
+    retriever = engine._state.retriever
+    memory = retriever.memory
+    labels: list[str | None] = []
+    try:
+        for _, q in questions:
+            if memory is not None:
+                keep = [i for i, known in enumerate(memory.ids) if known != q.id]
+                retriever.memory = replace(
+                    memory,
+                    ids=tuple(memory.ids[i] for i in keep),
+                    refs=tuple(memory.refs[i] for i in keep),
+                    vectors=memory.vectors[keep],
+                )
+            answer = engine.ask(q.question)
+            labels.append(answer.conclusion.label if answer.conclusion else None)
+    finally:
+        retriever.memory = memory
+    return labels
+
+
+def report(questions: Sequence[tuple[str, EvalQuestion]], labels: Sequence[str | None]) -> str:
+    right: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    confusion: Counter[tuple[str, str | None]] = Counter()
+    for (name, q), label in zip(questions, labels, strict=True):
+        total[name] += 1
+        right[name] += label == q.expected_answer
+        confusion[(str(q.expected_answer), label)] += 1
+    lines = [
+        f"{name:14s} {right[name]:4d} / {total[name]:<4d} {right[name] / total[name]:.3f}" for name in total
+    ]
+    lines.append(f"{'all':14s} {sum(right.values()):4d} / {sum(total.values()):<4d}")
+    columns = [*LABELS, None]
+    lines.append("expected \\ decided: " + " ".join(str(c) for c in columns))
+    lines += [f"{e:8s} " + " ".join(f"{confusion[(e, c)]:4d}" for c in columns) for e in LABELS]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.conclusions", description=__doc__)
+    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    args = parser.parse_args(argv)
+    questions = labelled(args.shared)
+    engine = Engine(Settings(index_dir=args.index))
+    print(report(questions, decided(engine, questions)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
