@@ -11,6 +11,10 @@ Whose force it is matters (regkb.parties): a permission held by another side tha
 authority's power the question asks the authority to use, a permission in listed circumstances and a
 liability past a threshold (情节严重) are conditional.
 
+A sentence that both permits and forbids (「考试不合格的可以补考一次，补考仍不合格的不得从事催收工作」)
+is read by the part that speaks of the question. Asked whether the asker will be punished (会不会被罚 /
+构成犯罪吗) where the sanction holds only past a threshold (情节严重, 数额较大), the answer turns on it.
+
 Consequence questions get the sanctions with their basis; every other question gets the governing
 sentence with its numbers.
 """
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from regkb.force import (
     DUTY,
@@ -31,6 +35,7 @@ from regkb.force import (
     SANCTION,
     Clause,
     force_of,
+    kinds_of,
 )
 from regkb.parties import AUTHORITY, asked_act, asker, authority_acts, bearer, belongs_elsewhere, holder
 from regkb.types import Conclusion, Passage
@@ -55,6 +60,14 @@ _DEMAND = re.compile(r"催|追|讨|索要|主张|请求|收回|找[^，。？?]{
 _PERFORM = re.compile(r"偿还|清偿|支付|返还|归还|履行")
 _GRANTS = re.compile(r"应予支持|予以支持")  # a court granting a party's claim
 _LIABILITY = re.compile(r"责任|处罚|刑|罪")
+_LIABILITY_Q = re.compile(
+    r"会不会被(?:罚|处罚|判|抓|拘留|追究)|会被(?:罚|处罚|判|抓|拘留)|构成(?:犯罪|.{0,4}罪)|算(?:犯罪|.{0,4}罪)"
+    r"|犯罪吗|坐牢|处罚吗|罚款吗|免于处罚|不被处罚|(?:要|会)(?:负|承担).{0,6}责任"
+)
+_SEGMENT = re.compile(r"[^，,]+[，,]?")  # comma phrases of a sentence
+_YES_FORCE = frozenset({PERMISSION, EXEMPTION})
+_NO_FORCE = frozenset({PROHIBITION, SANCTION})
+_DECISIVE = _YES_FORCE | _NO_FORCE
 _THRESHOLD = re.compile(r"情节(?:特别)?(?:严重|恶劣)|数额(?:较大|巨大)|造成严重后果")
 _DEFENCE = re.compile(r"抗辩|有权拒绝|可以拒绝")
 CONSEQUENCE_Q = re.compile(
@@ -99,6 +112,43 @@ class Support:
     passage: Passage
     clause: Clause
     weight: float
+
+
+def units(sentence: str) -> list[str]:
+    """The sentence cut where its force changes: each unit is one force word's reach, the 「……的」
+    conditions before it included (「考试不合格的，可以补考一次，」「补考仍不合格的，不得从事催收工作。」);
+    a comma phrase without force continues the unit before it."""
+    out: list[str] = []
+    pending = ""
+    for segment in _SEGMENT.findall(sentence):
+        if kinds_of(segment) & _DECISIVE:
+            out.append(pending + segment)
+            pending = ""
+        elif out and not segment.rstrip("，,").endswith("的"):
+            out[-1] += segment
+        else:
+            pending += segment
+    if pending:
+        out = [*out[:-1], out[-1] + pending] if out else [pending]
+    return out
+
+
+def focused(support: Support, question: str) -> Support:
+    """A sentence that both permits and forbids (可以……，……不得……) read by the part that speaks of the
+    question: the unit sharing the most content with it, when one shares strictly more than the rest.
+    An exception of the whole sentence stays with the part."""
+    clause = support.clause
+    parts = units(clause.text)
+    forces = [kinds_of(p) for p in parts]
+    if len(parts) < 2 or not (any(f & _YES_FORCE for f in forces) and any(f & _NO_FORCE for f in forces)):
+        return support
+    asked = _grams(question)
+    overlap = sorted(((len(_grams(p) & asked), i) for i, p in enumerate(parts)), reverse=True)
+    if overlap[0][0] == 0 or overlap[0][0] == overlap[1][0]:
+        return support
+    part = parts[overlap[0][1]]
+    own = kinds_of(part) | (clause.own & {EXCEPTION})
+    return Support(support.passage, replace(clause, text=part, own=own), support.weight)
 
 
 def question_kind(question: str) -> str:
@@ -210,6 +260,13 @@ def permission_label(
     # 法院能……吗: the other side's default is the ground, the court's findings the condition
     if authority_acts(question):
         return _authority_label([*yes, *others], no)
+    past = [
+        s
+        for s in no
+        if SANCTION in s.clause.kinds and _THRESHOLD.search(f"{s.clause.context}{s.clause.text}")
+    ]
+    if past and _LIABILITY_Q.search(question):
+        return DEPENDS, past[:2]  # 会不会被罚 / 构成犯罪吗: the sanction holds past a threshold (情节严重)
     if REMEDY_Q.search(asked_act(question)):
         return _remedy_label([*yes, *others], no, asked_act(question))
     # the asker's own conduct: what a court grants a claim (人民法院应予支持) does not permit a way of acting
@@ -367,7 +424,7 @@ def conclude(question: str, supports: Sequence[Support], verdict: str | None = N
     """The conclusion line (and label, for permission questions) from the supporting clauses."""
     kind = question_kind(question)
     if kind == "permission" or verdict is not None:
-        label, decided = permission_label(supports, verdict, question)
+        label, decided = permission_label([focused(s, question) for s in supports], verdict, question)
         return Conclusion(label, _permission_text(label, decided))
     if not supports:
         return Conclusion(None, "现有依据不足以下结论，请查看下列条文。")
