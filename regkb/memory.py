@@ -58,6 +58,13 @@ class QuestionMemory:
         keep = [i for i, refs in enumerate(self.refs) if refs and all(holds(p) for p in refs)]
         if len(keep) == len(self.ids):
             return self
+        return self._rows(keep)
+
+    def without(self, question_id: str) -> QuestionMemory:
+        """The memory less one past question (a train question asked as if it were new)."""
+        return self._rows([i for i, known in enumerate(self.ids) if known != question_id])
+
+    def _rows(self, keep: Sequence[int]) -> QuestionMemory:
         rows = np.asarray(keep, dtype=np.int64)
         ids = tuple(self.ids[i] for i in keep)
         return QuestionMemory(self.embedder, ids, tuple(self.refs[i] for i in keep), self.vectors[rows])

@@ -18,7 +18,6 @@ import argparse
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from evals.dataset import EvalQuestion, load_questions
@@ -26,6 +25,7 @@ from evals.paths import SHARED
 from evals.splits import question_sets, split_of
 from regkb.conclusion import LABELS
 from regkb.engine import Engine
+from regkb.memory import QuestionMemory
 from regkb.settings import Settings
 
 LABELLED_SETS = ("dev", "internal", "heldout", "blind", "permission")
@@ -46,23 +46,18 @@ def labelled(shared: Path) -> list[tuple[str, EvalQuestion]]:
 
 def decided(engine: Engine, questions: Sequence[tuple[str, EvalQuestion]]) -> list[str | None]:
     """The conclusion label of each question, asked with its own entry left out of the memory."""
-    retriever = engine._state.retriever
-    memory = retriever.memory
+    memory = engine.memory
     labels: list[str | None] = []
+    swapped: list[QuestionMemory] = []  # kept alive: the engine caches swapped memories by id()
     try:
         for _, q in questions:
             if memory is not None:
-                keep = [i for i, known in enumerate(memory.ids) if known != q.id]
-                retriever.memory = replace(
-                    memory,
-                    ids=tuple(memory.ids[i] for i in keep),
-                    refs=tuple(memory.refs[i] for i in keep),
-                    vectors=memory.vectors[keep],
-                )
+                swapped.append(memory.without(q.id))
+                engine.use_memory(swapped[-1])
             answer = engine.ask(q.question)
             labels.append(answer.conclusion.label if answer.conclusion else None)
     finally:
-        retriever.memory = memory
+        engine.use_memory(memory)
     return labels
 
 
