@@ -1,4 +1,5 @@
-"""Chinese legal structure: headings (编/分编/章/节), articles (第X条, 第X条之Y), 一、 items, 全文.
+"""Chinese legal structure: headings (编/分编/章/节), articles (第X条, 第X条之Y), numbered clauses
+(1.1 / 2.3.1, the way many company policies number theirs), 一、 items, 全文.
 
 ``parse(text)`` walks the lines once. Every line ends up either as a heading or inside
 exactly one provision, so the provisions plus the headings reproduce the body.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 from regkb.numerals import NUMERAL_CLASS, cn_to_int, to_int
 from regkb.types import Provision
@@ -17,6 +19,9 @@ _NUM = rf"(?:{NUMERAL_CLASS}+|\d+)"
 HEADING_RE = re.compile(rf"^第{_NUM}(分编|编|章|节)(?:[\s　]+\S.*)?$")
 ARTICLE_RE = re.compile(rf"^第({_NUM})条(?:之({_NUM}))?(?=[\s　]|$|[^\s　规的、，,至和或及中])")
 ITEM_RE = re.compile(rf"^({NUMERAL_CLASS}+)、")
+# A numbered clause of a policy written without 第X条: 1.1 / 2.3.1 (half- or full-width dots), then text.
+DECIMAL_RE = re.compile(r"^(\d{1,2}(?:[.．]\d{1,2}){1,3})[.．、]?(?=[\s　]*[^\s　\d.．%％])")
+MIN_DECIMAL_CLAUSES = 3  # fewer numbered lines than this are a list, not the document's structure
 MD_HEADING_RE = re.compile(r"^(#{1,6})\s*(.*?)\s*#*\s*$")
 # A group title such as "（二）不动产抵押" standing alone right before an article.
 SUBHEADING_RE = re.compile(rf"^（{NUMERAL_CLASS}+）[^\s。，；;：:、,.]{{2,20}}$")
@@ -95,6 +100,22 @@ def _has_articles(text: str) -> bool:
     return any(_article_of(line) for _, line in _lines(text))
 
 
+def _decimal_of(line: str) -> tuple[int, ...] | None:
+    """The clause number of a line that starts a numbered clause (「2.3 催收人员不得……」 → (2, 3))."""
+    match = DECIMAL_RE.match(line.strip())
+    if not match:
+        return None
+    return tuple(int(part) for part in re.split(r"[.．]", match.group(1)))
+
+
+def _has_decimals(text: str) -> bool:
+    """Numbered clauses number the document upwards, at least MIN_DECIMAL_CLAUSES of them (one line
+    in ten, at least one, may break the order)."""
+    keys = [key for _, line in _lines(text) if (key := _decimal_of(line))]
+    falling = sum(1 for a, b in pairwise(keys) if b <= a)  # an amount (1.5 倍) at a line start, say
+    return len(keys) >= MIN_DECIMAL_CLAUSES and falling <= max(1, len(keys) // 10)
+
+
 def _item_of(line: str, expected: int) -> str | None:
     match = ITEM_RE.match(line.strip())
     if not match:
@@ -114,10 +135,17 @@ def parse(text: str) -> list[Provision]:
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.mode = "article" if _has_articles(text) else ("item" if self._has_items() else "whole")
+        self.mode = (
+            "article"
+            if _has_articles(text)
+            else "decimal"
+            if _has_decimals(text)
+            else ("item" if self._has_items() else "whole")
+        )
         self.stack: list[Heading] = []
         self.current: _Open | None = None
         self.last_key: tuple[int, int] | None = None
+        self.last_clause: tuple[int, ...] = ()
         self.next_item = 1
         self.title_taken = False
 
@@ -179,6 +207,11 @@ class _Parser:
                 label, number, suffix = found
                 self.last_key = (number, suffix or 0)
                 return _Open(label, number, suffix, self.path(), offset, offset)
+        elif self.mode == "decimal":
+            key = _decimal_of(line)
+            if key is not None and key > self.last_clause:
+                self.last_clause = key
+                return _Open(".".join(map(str, key)), None, None, self.path(), offset, offset)
         elif self.mode == "item":
             item = _item_of(line, self.next_item)
             if item:

@@ -1,4 +1,5 @@
-"""Direct article references in a question: 《民法典》第680条, 个保法第13条, 刑法293条之一 …"""
+"""Direct article references in a question: 《民法典》第680条, 个保法第13条, 刑法293条之一 …, and the
+numbered clauses of a policy written without 第X条 (外包催收规范2.2条, 《……规范》第3.1条)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from regkb.names import FuzzyNames, without_state_prefix
-from regkb.numerals import ARTICLE_RE, NUMERAL_CLASS, article_label, to_int
+from regkb.numerals import ARTICLE_RE, NUMERAL_CHARS, NUMERAL_CLASS, article_label, to_int
 
-_BARE_ARTICLE = re.compile(rf"(?<![第\d{NUMERAL_CLASS}])(\d+)条(?:之(\d+|{NUMERAL_CLASS}+))?")
+# 2.2 / 3.1.4 after a document's name, with 第 or 条 around it or right after the name (not 2.5万元).
+_DECIMAL_REF = re.compile(r"(?<![\d.．])(第)?(\d{1,2}(?:[.．]\d{1,2}){1,3})(条|款|项)?(?![\d.．%％万元倍])")
+_BARE_ARTICLE = re.compile(rf"(?<![第\d.．{NUMERAL_CHARS}])(\d+)条(?:之(\d+|{NUMERAL_CLASS}+))?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +61,11 @@ class ReferenceFinder:
     def find(self, text: str) -> list[ArticleRef]:
         clean = _with_di(without_state_prefix(text))
         articles = list(ARTICLE_RE.finditer(clean))
-        if not any(match.start() > 0 for match in articles):
+        decimals = list(_DECIMAL_REF.finditer(clean))
+        if not any(match.start() > 0 for match in [*articles, *decimals]):
             return []  # a document is named before its article: none can be (most passages open with their own label)
         docs = self.documents(clean)
-        refs: list[ArticleRef] = []
+        refs = self._numbered(decimals, docs)
         for match in articles:
             try:
                 number = to_int(match.group(1))
@@ -72,4 +76,20 @@ class ReferenceFinder:
             if not before:
                 continue
             refs.append(ArticleRef(before[-1][0], article_label(number, suffix), match.span()))
+        return sorted(refs, key=lambda ref: ref.span)
+
+    @staticmethod
+    def _numbered(
+        matches: Sequence[re.Match[str]], docs: Sequence[tuple[str, tuple[int, int]]]
+    ) -> list[ArticleRef]:
+        """Numbered clauses (2.2) named after a document: marked by 第 or 条, or right after the name."""
+        refs: list[ArticleRef] = []
+        for match in matches:
+            before = [d for d in docs if d[1][1] <= match.start()]
+            if not before:
+                continue
+            if not (match.group(1) or match.group(3)) and match.start() - before[-1][1][1] > 1:
+                continue
+            label = re.sub("．", ".", match.group(2))
+            refs.append(ArticleRef(before[-1][0], label, match.span()))
         return refs

@@ -108,3 +108,26 @@ def _only_subheadings_missing(body: str, covered: str) -> bool:
     missing = Counter(body) - Counter(covered)
     extra = Counter(covered) - Counter(body)
     return not extra and sum(missing.values()) < 40
+
+
+def test_numbered_clauses_are_provisions_when_they_number_the_document() -> None:
+    text = (
+        "# 某公司规范\n\n## 1 总则\n\n1.1 为规范作业，制定本规范。\n\n1．2 本规范适用于坐席人员。\n\n"
+        "## 2 呼叫\n\n2.1 不得在二十一时后呼叫。\n依照1.1 的规定记录。\n\n2.1.1 债务人主动来电的除外。\n\n"
+        "1.5 倍以上的部分不予认可。\n"
+    )
+    provisions = parse(text)
+    assert [p.label for p in provisions] == ["1.1", "1.2", "2.1", "2.1.1"]
+    assert provisions[2].text == "2.1 不得在二十一时后呼叫。\n依照1.1 的规定记录。"  # a reference mid-clause
+    assert provisions[3].text.endswith("1.5 倍以上的部分不予认可。")  # a smaller number opens nothing
+    assert provisions[2].heading_path == ("2 呼叫",)
+    assert all(p.number is None for p in provisions)  # 2.1 is no 第二条: lookups go by the label
+
+
+def test_a_few_numbered_lines_or_articles_keep_their_own_structure() -> None:
+    two = "# 说明\n\n1.1 第一点。\n\n1.2 第二点。\n"
+    assert [p.label for p in parse(two)] == ["全文"]
+    with_articles = "第一条 总则。\n\n1.1 细则一。\n\n1.2 细则二。\n\n1.3 细则三。\n\n第二条 附则。\n"
+    assert [p.label for p in parse(with_articles)] == ["第一条", "第二条"]
+    amounts = "# 费用\n\n3.5%的年化利率。\n\n4.5% 的违约金。\n\n5.5%。\n"
+    assert [p.label for p in parse(amounts)] == ["全文"]

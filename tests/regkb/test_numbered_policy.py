@@ -1,0 +1,66 @@
+"""A policy that numbers its clauses 1.1 / 2.3.1 instead of 第X条 is cited clause by clause.
+
+tests/fixtures/numbered holds such a policy (of a company the project has never met). Before,
+the parser saw no 第X条 and no 一、 items and kept the whole text as one 全文 provision, so every
+answer cited 《…》 with no clause and no lookup could name one.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, index_roots
+
+POLICY = REPO / "tests" / "fixtures" / "numbered" / "outsourced-calls.md"
+SHORT = "青梧委外电话催收作业规范"
+
+
+@pytest.fixture(scope="module")
+def engine(hash_index: Path, tmp_path_factory: pytest.TempPathFactory):
+    from ingest.pipeline import ingest_paths
+    from regkb.engine import Engine
+    from regkb.settings import Settings
+
+    index = tmp_path_factory.mktemp("numbered") / "index"
+    shutil.copytree(hash_index, index)
+    report = ingest_paths([*index_roots(), POLICY], index, dense=["hash"], max_tokens=480)
+    assert not report.files_failed, report.files_failed
+    return Engine.open(Settings(index_dir=index, dense=["hash"]))
+
+
+def test_every_numbered_clause_is_its_own_provision(engine) -> None:
+    (doc,) = [d.doc_id for d in engine.documents() if d.doc_id.endswith(POLICY.name)]
+    clauses = engine.passages_of(doc)
+    labels = [p.article for p in clauses if p.article]
+    assert labels[:4] == ["1.1", "1.2", "1.3", "2.1"]
+    assert "2.3.1" in labels and "全文" not in labels and len(labels) == 14
+    by_label = {p.article: p for p in clauses}
+    assert by_label["2.3.1"].text.startswith("2.3.1 债务人约定在上述时段回电的")
+    assert by_label["3.2"].heading_path == ("3 第三人联系",)
+
+
+@pytest.mark.parametrize(
+    ("question", "clause"),
+    [
+        (f"{SHORT}2.3.1条是什么内容？", "2.3.1"),
+        (f"《{SHORT}》第2.2条怎么规定的？", "2.2"),
+        ("委外电话催收作业规范4.1是怎么规定的？", "4.1"),  # the short name without the issuer's prefix
+    ],
+)
+def test_a_lookup_by_clause_number_cites_that_clause(engine, question: str, clause: str) -> None:
+    answer = engine.ask(question)
+    assert not answer.refused
+    assert answer.citations[0].label == f"《{SHORT}》{clause}"
+    assert answer.citations[0].passage.article == clause
+
+
+def test_an_amount_after_the_name_is_no_clause_number(engine) -> None:
+    from regkb.lookup import ReferenceFinder
+
+    finder = ReferenceFinder([SHORT], lambda name: name)
+    assert finder.find(f"{SHORT}里说欠款2.5万元以上怎么处理？") == []
+    assert finder.find(f"{SHORT}规定，超过2.5倍的部分") == []
+    assert [(r.document, r.article) for r in finder.find(f"{SHORT}2.2")] == [(SHORT, "2.2")]
