@@ -1,7 +1,9 @@
 """DOCX via python-docx: paragraphs and tables in body order, one line per paragraph or table row.
 
 The only module that imports python-docx. Heading paragraphs are emitted as their text
-(the structure parser recognises 第X章 etc. without Markdown markers).
+(the structure parser recognises 第X章 etc. without Markdown markers). A paragraph Word numbers
+automatically (第一条 / 第一章 / 2.3 drawn from numbering.xml, in the paragraph or its style) is
+emitted with its number in front (ingest.loaders.numbering), as it reads on the page.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from ingest.loaders import LoadedText, ensure_not_empty, normalise_text, read_bytes
+from ingest.loaders.numbering import ListNumbers, W
 from regkb.errors import LoadError
 
 log = logging.getLogger(__name__)
@@ -44,11 +47,38 @@ def _row_lines(table: Table) -> Iterator[str]:
             yield CELL_SEPARATOR.join(cells)
 
 
+def _num_pr(paragraph: Paragraph) -> tuple[str, int] | None:
+    """(numId, level) of the paragraph's list numbering, its own or its style's (numId 0: none)."""
+    sources = [paragraph._p.pPr]
+    style = paragraph.style
+    while style is not None:
+        sources.append(style.element.pPr)
+        style = style.base_style
+    for ppr in sources:
+        num_pr = ppr.find(f"{W}numPr") if ppr is not None else None
+        if num_pr is None or (num_id := num_pr.find(f"{W}numId")) is None:
+            continue
+        ilvl = num_pr.find(f"{W}ilvl")
+        value = num_id.get(f"{W}val", "0")
+        return None if value == "0" else (value, int(ilvl.get(f"{W}val", "0")) if ilvl is not None else 0)
+    return None
+
+
+def _numbering(document: DocxDocument) -> ListNumbers:
+    try:
+        return ListNumbers(document.part.numbering_part.element)
+    except (KeyError, NotImplementedError):
+        return ListNumbers(None)
+
+
 def _body_lines(document: DocxDocument) -> Iterator[str]:
+    numbers = _numbering(document)
     for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
+            numbered = _num_pr(block)
+            label = numbers.label(*numbered) if numbered else ""
             if block.text.strip():
-                yield block.text
+                yield f"{label} {block.text.lstrip()}" if label else block.text
         elif isinstance(block, Table):
             yield from _row_lines(block)
 

@@ -1,0 +1,112 @@
+"""A policy numbered by Word itself (第一条 drawn from numbering.xml, not typed) keeps its numbers.
+
+The documents are built here with python-docx and real w:numbering definitions, the way Word
+saves a 「第%1条」 list: the paragraph text holds only the clause body.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+from docx.oxml import parse_xml
+
+from ingest.loaders.docx import load_docx
+from ingest.loaders.numbering import ListNumbers
+from ingest.structure import parse
+
+NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _abstract(abstract_id: int, *levels: tuple[str, str, int]) -> str:
+    lvls = "".join(
+        f'<w:lvl w:ilvl="{i}"><w:start w:val="{start}"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/></w:lvl>'
+        for i, (fmt, text, start) in enumerate(levels)
+    )
+    return f'<w:abstractNum w:abstractNumId="{abstract_id}">{lvls}</w:abstractNum>'
+
+
+def _num(num_id: int, abstract_id: int, start_override: int | None = None) -> str:
+    override = (
+        f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{start_override}"/></w:lvlOverride>'
+        if start_override
+        else ""
+    )
+    return f'<w:num w:numId="{num_id}"><w:abstractNumId w:val="{abstract_id}"/>{override}</w:num>'
+
+
+def _numbering(*parts: str):
+    return parse_xml(f"<w:numbering {NS}>{''.join(parts)}</w:numbering>")
+
+
+def _numbered(paragraph, num_id: int, ilvl: int = 0) -> None:
+    ppr = paragraph._p.get_or_add_pPr()
+    ppr.append(parse_xml(f'<w:numPr {NS}><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num_id}"/></w:numPr>'))
+
+
+def _policy(path: Path) -> Path:
+    document = docx.Document()
+    numbering = document.part.numbering_part.element
+    for old in [*numbering.findall("{*}abstractNum"), *numbering.findall("{*}num")]:
+        numbering.remove(old)  # only the lists this test defines
+    defined = _numbering(
+        _abstract(90, ("chineseCounting", "第%1章", 1)),
+        _abstract(91, ("chineseCounting", "第%1条", 1), ("chineseCounting", "（%2）", 1)),
+        _abstract(92, ("bullet", "•", 1)),
+        *(_num(num_id, abstract_id) for num_id, abstract_id in ((1, 90), (2, 91), (3, 92))),
+    )
+    for element in list(defined):
+        numbering.append(element)
+    document.add_paragraph("示例公司催收作业细则")
+    lines = [
+        (1, 0, "总则"),
+        (2, 0, "为规范催收作业，制定本细则。"),
+        (2, 0, "催收人员不得有下列行为："),
+        (2, 1, "使用暴力或者以暴力相威胁；"),
+        (2, 1, "向无关第三人透露债务信息。"),
+        (3, 0, "这是一个项目符号，不是条。"),
+        (1, 0, "附则"),
+        (2, 0, "本细则自发布之日起施行。"),
+    ]
+    for num_id, ilvl, text in lines:
+        _numbered(document.add_paragraph(text), num_id, ilvl)
+    plain = document.add_paragraph("没有编号的说明段落。")
+    _numbered(plain, 0)
+    document.save(path)
+    return path
+
+
+def test_word_numbers_come_back_in_front_of_their_paragraphs(tmp_path: Path) -> None:
+    text = load_docx(_policy(tmp_path / "policy.docx")).text
+    assert text.splitlines() == [
+        "示例公司催收作业细则",
+        "第一章 总则",
+        "第一条 为规范催收作业，制定本细则。",
+        "第二条 催收人员不得有下列行为：",
+        "（一） 使用暴力或者以暴力相威胁；",
+        "（二） 向无关第三人透露债务信息。",
+        "这是一个项目符号，不是条。",
+        "第二章 附则",
+        "第三条 本细则自发布之日起施行。",
+        "没有编号的说明段落。",
+    ]
+
+
+def test_a_word_numbered_policy_parses_into_its_articles(tmp_path: Path) -> None:
+    provisions = parse(load_docx(_policy(tmp_path / "policy.docx")).text)
+    articles = [p for p in provisions if p.label.startswith("第")]
+    assert [p.label for p in articles] == ["第一条", "第二条", "第三条"]
+    assert articles[1].heading_path == ("第一章 总则",)
+    assert "（二） 向无关第三人透露债务信息。" in articles[1].text
+    assert articles[2].heading_path == ("第二章 附则",)
+
+
+def test_levels_restart_below_the_one_that_counts_and_a_start_override_holds() -> None:
+    root = _numbering(
+        _abstract(1, ("decimal", "%1.", 1), ("decimal", "%1.%2", 1)), _num(7, 1), _num(8, 1, start_override=5)
+    )
+    numbers = ListNumbers(root)
+    shown = [numbers.label("7", level) for level in (0, 1, 1, 0, 1)]
+    assert shown == ["1.", "1.1", "1.2", "2.", "2.1"]
+    assert numbers.label("8", 0) == "5."  # another instance counts on its own, from its override
+    assert numbers.label("99", 0) == ""  # an undefined list draws nothing
