@@ -37,6 +37,7 @@ from regkb.force import (
     force_of,
     kinds_of,
 )
+from regkb.numerals import LEADING_LABEL
 from regkb.parties import AUTHORITY, asked_act, asker, authority_acts, bearer, belongs_elsewhere, holder
 from regkb.types import Conclusion, Passage
 
@@ -79,7 +80,6 @@ DEFINING = re.compile(r"是指|指的是|所称|称.{0,10}是|包括")
 DEFINITION_Q = re.compile(r"什么是|什么叫|何为|定义|是指|指什么|指哪些|具体指|是什么意思|怎么算|算不算")
 CLASSIFY_Q = re.compile(r"算不算|属不属于|属于[^？?]{0,20}吗|算[^？?]{0,10}吗")
 _LEGALITY = re.compile(r"违法|犯法|犯罪|违规|合法|合规|侵权")
-_LABEL = re.compile(r"^\s*第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?\s*")
 _LISTED = re.compile(r"(?:有|具有|符合)下列(?:情形|条件|情况)之一的")
 _COURT_RESTRAINT = re.compile(r"(?:人民法院|仲裁机构)[^，。；]{0,6}不得")
 _MANNER = re.compile(r"不得(?:以)?(?:非法|违法|擅自|过度|超出|超过|不正当)")
@@ -161,7 +161,7 @@ def question_kind(question: str) -> str:
 
 
 def _trim(text: str, limit: int) -> str:
-    text = _LABEL.sub("", text).strip().rstrip("。；：:")
+    text = LEADING_LABEL.sub("", text).strip().rstrip("。；：:")
     return text if len(text) <= limit else text[:limit] + "……"
 
 

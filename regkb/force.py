@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from regkb.numerals import LEADING_LABEL
 from regkb.types import Passage
 
 PROHIBITION = "prohibition"
@@ -58,7 +59,6 @@ _SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
 _ITEM = re.compile(r"^\s*[（(][一二三四五六七八九十]+[）)]")
 _CHAPEAU_END = re.compile(r"[：:]\s*$")
 _REFERS_BACK = re.compile(r"^\s*(?:第[^条\s]{1,6}条\s*)?(?:违反)?前[一二三两四]?款")
-_LABEL = re.compile(r"^\s*第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?\s*")
 # A defining 款 (「前款所称……，是指……」) says what a word means: it takes no force from the 款 it explains.
 _DEFINES = re.compile(r"所称|是指")
 
@@ -134,7 +134,7 @@ def _context_of(index: int, paragraphs: list[tuple[int, str]]) -> str:
             if not _ITEM.match(previous):
                 return previous.strip() if _CHAPEAU_END.search(previous) else ""
         return ""
-    if index > 0 and _REFERS_BACK.match(_LABEL.sub("", line)):
+    if index > 0 and _REFERS_BACK.match(LEADING_LABEL.sub("", line)):
         return paragraphs[index - 1][1].strip()
     return ""
 

@@ -80,6 +80,10 @@ def to_int(text: str) -> int:
 
 
 ARTICLE_RE = re.compile(rf"第({NUMERAL_CLASS}+|\d+)条(?:之({NUMERAL_CLASS}+|\d+))?")
+# The label a provision's text opens with: 第X条 (之Y), or a policy's numbered clause (2.3.1).
+LEADING_LABEL = re.compile(
+    r"^\s*(?:第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?|\d{1,2}(?:[.．]\d{1,2}){1,3}(?![\d%％万亿元倍])[.．、]?)\s*"
+)
 
 
 def article_label(number: int, suffix: int | None = None) -> str:

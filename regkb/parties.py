@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from regkb.numerals import LEADING_LABEL
+
 COLLECTOR, DEBTOR, THIRD, AUTHORITY = "collector", "debtor", "third", "authority"
 
 # Role names by side, separated by spaces.
@@ -54,7 +56,6 @@ _DUTY = re.compile(r"(?<!不)应当|必须")
 _SEGMENT_END = re.compile(r"[，,：:；。]")
 _CAUSATIVE = set("让请叫由")
 _PREPOSITIONS = set("对向与给为将把被由")
-_LABEL = re.compile(r"^\s*第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?\s*")
 _MODAL = re.compile(r"能不能|能否|可不可以|可以|可否|能|行不行|是否")
 
 
@@ -81,7 +82,7 @@ def holder(sentence: str, force: re.Pattern[str] = _FORCE) -> str | None:
     near = _subject(sentence[segment_start : match.start()])
     if near is not None:
         return near
-    topic = _PARTY.match(_LABEL.sub("", sentence))
+    topic = _PARTY.match(LEADING_LABEL.sub("", sentence))
     return _SIDE[topic.group(0)] if topic else None
 
 

@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterable, Sequence
 
 from regkb.force import EXCEPTION, Clause, force_of
+from regkb.numerals import LEADING_LABEL
 from regkb.types import Passage
 
 ELISION = "……"
-_LABEL = re.compile(r"^\s*第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?\s*")
 _SPACE = re.compile(r"\s+")
 
 
@@ -48,7 +48,7 @@ def _merge(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]
 
 
 def _without_label(text: str, start: int, end: int) -> int:
-    match = _LABEL.match(text[start:end])
+    match = LEADING_LABEL.match(text[start:end])
     return start + match.end() if match and match.end() < end - start else start
 
 

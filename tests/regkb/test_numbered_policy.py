@@ -55,6 +55,8 @@ def test_a_lookup_by_clause_number_cites_that_clause(engine, question: str, clau
     assert not answer.refused
     assert answer.citations[0].label == f"《{SHORT}》{clause}"
     assert answer.citations[0].passage.article == clause
+    quote = answer.citations[0].quote
+    assert not quote.startswith(clause) and quote in answer.citations[0].passage.text  # the label names it
 
 
 def test_an_amount_after_the_name_is_no_clause_number(engine) -> None:
