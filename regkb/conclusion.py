@@ -161,7 +161,7 @@ def question_kind(question: str) -> str:
 
 
 def _trim(text: str, limit: int) -> str:
-    text = LEADING_LABEL.sub("", text).strip().rstrip("。；：:")
+    text = LEADING_LABEL.sub("", text).strip().rstrip("。；：:，,")
     return text if len(text) <= limit else text[:limit] + "……"
 
 

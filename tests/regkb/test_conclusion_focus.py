@@ -24,6 +24,7 @@ def test_the_part_that_speaks_of_the_asked_act_decides() -> None:
     first = conclude("我第一次考了七十分没及格，能再补考一次吗？", supports)
     assert first.label == YES
     assert "可以补考一次" in first.text and "不得从事" not in first.text
+    assert "，。" not in first.text  # the part's trailing comma does not end the line
     second = conclude("补考又没过，还能继续从事催收工作吗？", supports)
     assert second.label == NO
 
