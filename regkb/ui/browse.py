@@ -12,6 +12,7 @@ from regkb.types import Passage
 from regkb.ui.blocks import Block
 from regkb.ui.highlight import highlight_terms
 
+_NUMBERED_CLAUSE = re.compile(r"^第?(\d{1,2}(?:[.．]\d{1,2}){1,3})条?$")  # a policy's 2.3.1
 _BARE_NUMBER = re.compile(
     r"^\s*(\d+|[零〇一二两三四五六七八九十百千]+)\s*(?:条)?\s*(?:之\s*(\d+|[一二三四五六七八九十]+))?\s*$"
 )
@@ -80,8 +81,12 @@ def in_section(articles: Sequence[ArticleView], section: str) -> list[ArticleVie
 
 
 def canonical_label(query: str) -> str | None:
-    """第680条 / 680 / 六百八十 / 第二百九十三条之一 / 293之1 -> the canonical label, or None."""
+    """第680条 / 680 / 六百八十 / 第二百九十三条之一 / 293之1 -> the canonical label; 第2.3.1条 / 2.3.1 ->
+    2.3.1 (a policy's numbered clause); None when it names no article."""
     query = query.strip().replace(" ", "")
+    clause = _NUMBERED_CLAUSE.match(query)
+    if clause:
+        return clause.group(1).replace("．", ".")
     try:
         if query.startswith("第"):
             number, suffix = parse_article_label(query)

@@ -113,6 +113,18 @@ def test_jump_to_article_accepts_many_spellings() -> None:
     assert browse.find_article(articles, "第9条") is None
     assert browse.canonical_label("293之1") == "第二百九十三条之一"
     assert browse.canonical_label("abc") is None
+    assert browse.canonical_label("第2.3.1条") == browse.canonical_label("2．3．1") == "2.3.1"
+
+
+def test_jump_to_a_numbered_clause_of_a_policy() -> None:
+    from dataclasses import replace
+
+    numbered = [replace(make_passage(i), article=label) for i, label in ((1, "2.3"), (2, "2.3.1"))]
+    articles = browse.group_articles(numbered)
+    for query in ("2.3.1", "第2.3.1条", "2.3.1条"):
+        found = browse.find_article(articles, query)
+        assert found is not None and found.label == "2.3.1", query
+    assert browse.find_article(articles, "2.4") is None
 
 
 def test_search_within_document() -> None:
