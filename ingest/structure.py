@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 
-from regkb.numerals import NUMERAL_CLASS, cn_to_int, to_int
+from regkb.numerals import DECIMAL_NUMBER, NOT_A_QUANTITY, NUMERAL_CLASS, cn_to_int, to_int
 from regkb.types import Provision
 
 _NUM = rf"(?:{NUMERAL_CLASS}+|\d+)"
@@ -20,8 +20,11 @@ HEADING_RE = re.compile(rf"^第{_NUM}(分编|编|章|节)(?:[\s　]+\S.*)?$")
 ARTICLE_RE = re.compile(rf"^第({_NUM})条(?:之({_NUM}))?(?=[\s　]|$|[^\s　规的、，,至和或及中])")
 ITEM_RE = re.compile(rf"^({NUMERAL_CLASS}+)、")
 # A numbered clause of a policy written without 第X条: 1.1 / 2.3.1 (half- or full-width dots), then text.
-DECIMAL_RE = re.compile(r"^(\d{1,2}(?:[.．]\d{1,2}){1,3})[.．、]?(?=[\s　]*[^\s　\d.．%％])")
+DECIMAL_RE = re.compile(rf"^({DECIMAL_NUMBER})(?:[.．、](?!\d))?{NOT_A_QUANTITY}(?=[\s　]*\S)")
 MIN_DECIMAL_CLAUSES = 3  # fewer numbered lines than this are a list, not the document's structure
+MAX_GAP = 3  # an outline may skip a deleted clause or two (2.3 → 2.5), not more
+# A chapter title of a numbered policy: 「1 总则」, 「2、呼叫管理」, 「3. 附则」.
+SECTION_RE = re.compile(r"^\d{1,2}(?:[、.．]|[\s　])[\s　]*[^\d\s　.．]")
 MD_HEADING_RE = re.compile(r"^(#{1,6})\s*(.*?)\s*#*\s*$")
 # A group title such as "（二）不动产抵押" standing alone right before an article.
 SUBHEADING_RE = re.compile(rf"^（{NUMERAL_CLASS}+）[^\s。，；;：:、,.]{{2,20}}$")
@@ -108,12 +111,32 @@ def _decimal_of(line: str) -> tuple[int, ...] | None:
     return tuple(int(part) for part in re.split(r"[.．]", match.group(1)))
 
 
+def follows_clause(last: tuple[int, ...], key: tuple[int, ...]) -> bool:
+    """key can number the clause after last in an outline: one level down (2.3 → 2.3.1), or a level
+    counting on by at most MAX_GAP (2.3.1 → 2.4, a new chapter 2.4 → 3.1). A table of contents read
+    again (1.1 after 5.2) or an amount at a line start (5.5 after 2.1) cannot."""
+    if not last:
+        return True
+    if len(key) > len(last) and key[: len(last)] == last:
+        return all(part <= MAX_GAP for part in key[len(last) :])
+    for k in range(min(len(last), len(key))):
+        if key[:k] == last[:k] and 0 < key[k] - last[k] <= (1 if k == 0 else MAX_GAP):
+            return all(part <= MAX_GAP for part in key[k + 1 :])
+    return False
+
+
 def _has_decimals(text: str) -> bool:
-    """Numbered clauses number the document upwards, at least MIN_DECIMAL_CLAUSES of them (one line
-    in ten, at least one, may break the order)."""
+    """Numbered clauses number the document as an outline, at least MIN_DECIMAL_CLAUSES of them (one
+    line in ten, at least one, may break the order)."""
     keys = [key for _, line in _lines(text) if (key := _decimal_of(line))]
-    falling = sum(1 for a, b in pairwise(keys) if b <= a)  # an amount (1.5 倍) at a line start, say
-    return len(keys) >= MIN_DECIMAL_CLAUSES and falling <= max(1, len(keys) // 10)
+    broken = sum(1 for a, b in pairwise(keys) if not follows_clause(a, b))
+    return len(keys) >= MIN_DECIMAL_CLAUSES and broken <= max(1, len(keys) // 10)
+
+
+def _title_like(line: str) -> bool:
+    """A short line without sentence punctuation: a title, not a clause (「2.3 禁止行为」, 「二、总则」)."""
+    stripped = line.strip()
+    return len(stripped) <= 30 and not any(ch in stripped for ch in f"{_SENTENCE_END}，,")
 
 
 def _item_of(line: str, expected: int) -> str | None:
@@ -181,13 +204,37 @@ class _Parser:
 
     def _heading(self, line: str) -> Heading | None:
         heading = heading_of(line, first=not self.title_taken)
+        if heading is None and self.mode == "decimal":
+            return self._outline_title(line)
         if heading is None:
             return None
         if self.mode == "whole" and heading.rank > 1:
             return None  # a 全文 document has no structure below its title
         return heading
 
+    def _outline_title(self, line: str) -> Heading | None:
+        """In a numbered policy, a chapter title line: 「2 呼叫管理」 / 「二、总则」 (rank 2)."""
+        stripped = line.strip()
+        titled = bool(ITEM_RE.match(stripped) or SECTION_RE.match(stripped))
+        if titled and _title_like(stripped) and _decimal_of(stripped) is None:
+            return Heading(_clean_heading(stripped), 2, 0)
+        return None
+
+    def _numbered_title(self, line: str, next_line: str) -> Heading | None:
+        """A numbered title in the outline, its clauses below it (「2.2 禁止行为」 then 「2.2.1 ……」),
+        ranked by its depth; not before the first clause (a table of contents)."""
+        key = _decimal_of(line)
+        if key is None or not self.last_clause or not _title_like(line):
+            return None
+        child = _decimal_of(next_line)
+        if child is None or child[: len(key)] != key or not follows_clause(self.last_clause, key):
+            return None
+        self.last_clause = key
+        return Heading(_clean_heading(line), 1 + len(key), 0)
+
     def _subheading(self, line: str, next_line: str) -> Heading | None:
+        if self.mode == "decimal":
+            return self._numbered_title(line, next_line)
         if self.mode == "article" and SUBHEADING_RE.match(line.strip()) and _article_of(next_line):
             return Heading(line.strip(), 6, 0)
         return None
@@ -209,8 +256,11 @@ class _Parser:
                 return _Open(label, number, suffix, self.path(), offset, offset)
         elif self.mode == "decimal":
             key = _decimal_of(line)
-            if key is not None and key > self.last_clause:
+            table_of_contents = not self.last_clause and _title_like(line)
+            if key is not None and not table_of_contents and follows_clause(self.last_clause, key):
                 self.last_clause = key
+                while self.stack and self.stack[-1].rank >= 1 + len(key):
+                    self.stack.pop()  # a numbered title above ends where a clause of its depth begins
                 return _Open(".".join(map(str, key)), None, None, self.path(), offset, offset)
         elif self.mode == "item":
             item = _item_of(line, self.next_item)

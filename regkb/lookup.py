@@ -4,14 +4,22 @@ numbered clauses of a policy written without 第X条 (外包催收规范2.2条, 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from regkb.names import FuzzyNames, without_state_prefix
-from regkb.numerals import ARTICLE_RE, NUMERAL_CHARS, NUMERAL_CLASS, article_label, to_int
+from regkb.numerals import (
+    ARTICLE_RE,
+    DECIMAL_NUMBER,
+    NOT_A_QUANTITY,
+    NUMERAL_CHARS,
+    NUMERAL_CLASS,
+    article_label,
+    to_int,
+)
 
 # 2.2 / 3.1.4 after a document's name, with 第 or 条 around it or right after the name (not 2.5万元).
-_DECIMAL_REF = re.compile(r"(?<![\d.．])(第)?(\d{1,2}(?:[.．]\d{1,2}){1,3})(条|款|项)?(?![\d.．%％万元倍])")
+_DECIMAL_REF = re.compile(rf"(?<![\d.．])(第)?({DECIMAL_NUMBER}){NOT_A_QUANTITY}(条|款|项)?")
 _BARE_ARTICLE = re.compile(rf"(?<![第\d.．{NUMERAL_CHARS}])(\d+)条(?:之(\d+|{NUMERAL_CLASS}+))?")
 
 
@@ -33,14 +41,23 @@ def _name_pattern(names: Sequence[str]) -> re.Pattern[str]:
 
 
 class ReferenceFinder:
-    """Finds (document, article) references using the alias table's surface forms."""
+    """Finds (document, article) references using the alias table's surface forms.
+
+    ``numbered``: (canonical name, label) of every numbered clause the index holds (1.1 / 2.3.1); a
+    decimal after a document that numbers no clause so (刑法中3.5年) is no reference."""
 
     def __init__(
-        self, names: Sequence[str], resolve: Callable[[str], str | None], fuzzy: FuzzyNames | None = None
+        self,
+        names: Sequence[str],
+        resolve: Callable[[str], str | None],
+        fuzzy: FuzzyNames | None = None,
+        numbered: Collection[tuple[str, str]] = (),
     ) -> None:
         self._names = _name_pattern(names)
         self._resolve = resolve
         self._fuzzy = fuzzy
+        self._clauses = frozenset(numbered)
+        self._numbered_docs = frozenset(doc for doc, _ in self._clauses)
 
     def documents(self, text: str) -> list[tuple[str, tuple[int, int]]]:
         """Every document named in the text, canonical short title and span (exact names first,
@@ -78,18 +95,22 @@ class ReferenceFinder:
             refs.append(ArticleRef(before[-1][0], article_label(number, suffix), match.span()))
         return sorted(refs, key=lambda ref: ref.span)
 
-    @staticmethod
     def _numbered(
-        matches: Sequence[re.Match[str]], docs: Sequence[tuple[str, tuple[int, int]]]
+        self, matches: Sequence[re.Match[str]], docs: Sequence[tuple[str, tuple[int, int]]]
     ) -> list[ArticleRef]:
-        """Numbered clauses (2.2) named after a document: marked by 第 or 条, or right after the name."""
+        """Numbered clauses (2.2) named right after their document, or marked by 第 or 条 a few
+        characters after it. An unmarked one must be a clause the index holds; a marked one of a
+        document that numbers its clauses so is a reference even when missing (it is refused as such)."""
         refs: list[ArticleRef] = []
         for match in matches:
             before = [d for d in docs if d[1][1] <= match.start()]
-            if not before:
-                continue
-            if not (match.group(1) or match.group(3)) and match.start() - before[-1][1][1] > 1:
-                continue
             label = re.sub("．", ".", match.group(2))
-            refs.append(ArticleRef(before[-1][0], label, match.span()))
+            marked = bool(match.group(1) or match.group(3))
+            if not before or not (
+                (marked and match.start() - before[-1][1][1] <= 8) or match.start() == before[-1][1][1]
+            ):
+                continue
+            doc = before[-1][0]
+            if (doc, label) in self._clauses or (marked and doc in self._numbered_docs):
+                refs.append(ArticleRef(doc, label, match.span()))
         return refs

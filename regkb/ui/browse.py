@@ -7,12 +7,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from regkb.numerals import article_label, parse_article_label, to_int
+from regkb.numerals import DECIMAL_NUMBER, article_label, parse_article_label, to_int
 from regkb.types import Passage
 from regkb.ui.blocks import Block
 from regkb.ui.highlight import highlight_terms
 
-_NUMBERED_CLAUSE = re.compile(r"^第?(\d{1,2}(?:[.．]\d{1,2}){1,3})条?$")  # a policy's 2.3.1
+_NUMBERED_CLAUSE = re.compile(rf"^第?({DECIMAL_NUMBER})条?$")  # a policy's 2.3.1
 _BARE_NUMBER = re.compile(
     r"^\s*(\d+|[零〇一二两三四五六七八九十百千]+)\s*(?:条)?\s*(?:之\s*(\d+|[一二三四五六七八九十]+))?\s*$"
 )

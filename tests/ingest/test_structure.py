@@ -131,3 +131,25 @@ def test_a_few_numbered_lines_or_articles_keep_their_own_structure() -> None:
     assert [p.label for p in parse(with_articles)] == ["第一条", "第二条"]
     amounts = "# 费用\n\n3.5%的年化利率。\n\n4.5% 的违约金。\n\n5.5%。\n"
     assert [p.label for p in parse(amounts)] == ["全文"]
+
+
+def test_a_numbered_policy_read_from_word_keeps_its_outline() -> None:
+    """No Markdown: a table of contents first, chapter titles as plain lines, a numbered title with
+    clauses below it, and a wrapped line that opens with an amount."""
+    text = (
+        "某公司外包催收规范\n目录\n1.1 目的\n2.1 呼叫时间\n2.2 禁止行为\n"
+        "1 总则\n1.1 为规范外包催收，制定本规范。\n1.2 本规范适用于受托机构。\n"
+        "二、呼叫管理\n2.1 坐席不得在二十一时后呼叫债务人。\n2.2 禁止行为\n"
+        "2.2.1 不得辱骂债务人。\n2.2.2 单笔欠款\n5.5万元以上的，须经主管批准。\n"
+        "2.3 录音应当保存三年。\n"
+    )
+    provisions = parse(text)
+    labels = [p.label for p in provisions]
+    assert labels == ["", "1.1", "1.2", "2.1", "2.2.1", "2.2.2", "2.3"]
+    assert provisions[0].text.endswith("2.2 禁止行为")  # the table of contents stays in the preamble
+    by = {p.label: p for p in provisions}
+    assert by["1.1"].heading_path == ("1 总则",)
+    assert by["2.1"].heading_path == ("二、呼叫管理",)
+    assert by["2.2.1"].heading_path == ("二、呼叫管理", "2.2 禁止行为")
+    assert by["2.2.2"].text.endswith("5.5万元以上的，须经主管批准。")  # an amount opens no clause
+    assert by["2.3"].heading_path == ("二、呼叫管理",)

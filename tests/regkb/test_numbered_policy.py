@@ -59,10 +59,17 @@ def test_a_lookup_by_clause_number_cites_that_clause(engine, question: str, clau
     assert not quote.startswith(clause) and quote in answer.citations[0].passage.text  # the label names it
 
 
-def test_an_amount_after_the_name_is_no_clause_number(engine) -> None:
-    from regkb.lookup import ReferenceFinder
+def test_a_decimal_that_names_no_clause_is_no_lookup(engine) -> None:
+    for question in (
+        "刑法中3.5年有期徒刑是怎么回事？",  # a law numbers no clause 3.5
+        f"{SHORT}里说欠款2.5 万元以上怎么处理？",  # an amount, and no clause 2.5
+        f"{SHORT}规定，超过2.5倍的部分怎么办？",
+    ):
+        assert engine.plan(question).refs == (), question
+    assert [(r.document, r.article) for r in engine.plan(f"{SHORT}2.2").refs] == [(SHORT, "2.2")]
 
-    finder = ReferenceFinder([SHORT], lambda name: name)
-    assert finder.find(f"{SHORT}里说欠款2.5万元以上怎么处理？") == []
-    assert finder.find(f"{SHORT}规定，超过2.5倍的部分") == []
-    assert [(r.document, r.article) for r in finder.find(f"{SHORT}2.2")] == [(SHORT, "2.2")]
+
+def test_a_marked_clause_the_policy_lacks_is_refused_as_missing(engine) -> None:
+    answer = engine.ask(f"{SHORT}第9.9条是什么？")
+    assert answer.refused
+    assert "9.9" in answer.text
