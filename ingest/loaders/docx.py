@@ -48,25 +48,38 @@ def _row_lines(table: Table) -> Iterator[str]:
 
 
 def _num_pr(paragraph: Paragraph) -> tuple[str, int] | None:
-    """(numId, level) of the paragraph's list numbering, its own or its style's (numId 0: none)."""
+    """(numId, level) of the paragraph's list numbering (numId 0: none). Each is the paragraph's own
+    or, failing that, its style's (along the basedOn chain): a paragraph may set only its level."""
     sources = [paragraph._p.pPr]
     style = paragraph.style
     while style is not None:
         sources.append(style.element.pPr)
         style = style.base_style
+    found: dict[str, str] = {}
     for ppr in sources:
         num_pr = ppr.find(f"{W}numPr") if ppr is not None else None
-        if num_pr is None or (num_id := num_pr.find(f"{W}numId")) is None:
-            continue
-        ilvl = num_pr.find(f"{W}ilvl")
-        value = num_id.get(f"{W}val", "0")
-        return None if value == "0" else (value, int(ilvl.get(f"{W}val", "0")) if ilvl is not None else 0)
-    return None
+        for tag in ("numId", "ilvl"):
+            child = num_pr.find(f"{W}{tag}") if num_pr is not None else None
+            if child is not None and tag not in found:
+                found[tag] = child.get(f"{W}val", "0")
+    num_id = found.get("numId", "0")
+    level = found.get("ilvl", "0")
+    return None if num_id == "0" else (num_id, int(level) if level.isdigit() else 0)
 
 
 def _numbering(document: DocxDocument) -> ListNumbers:
+    """The document's list numbers; a numbering style (w:numStyleLink) is followed to its numId."""
+    styles = document.styles.element
+
+    def style_num(style_id: str) -> str | None:
+        for style in styles.findall(f"{W}style"):
+            if style.get(f"{W}styleId") == style_id:
+                num_id = style.find(f"{W}pPr/{W}numPr/{W}numId")
+                return None if num_id is None else num_id.get(f"{W}val")
+        return None
+
     try:
-        return ListNumbers(document.part.numbering_part.element)
+        return ListNumbers(document.part.numbering_part.element, style_num)
     except (KeyError, NotImplementedError):
         return ListNumbers(None)
 

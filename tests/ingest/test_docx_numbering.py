@@ -18,12 +18,15 @@ from ingest.structure import parse
 NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
 
-def _abstract(abstract_id: int, *levels: tuple[str, str, int]) -> str:
+def _abstract(abstract_id: int, *levels: tuple[str, str, int], extra: str = "", level_extra: str = "") -> str:
+    """An abstractNum; ``level_extra`` is put into every level (w:lvlRestart, w:isLgl), ``extra``
+    into the definition (w:styleLink, w:numStyleLink)."""
     lvls = "".join(
-        f'<w:lvl w:ilvl="{i}"><w:start w:val="{start}"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/></w:lvl>'
+        f'<w:lvl w:ilvl="{i}"><w:start w:val="{start}"/><w:numFmt w:val="{fmt}"/>'
+        f'<w:lvlText w:val="{text}"/>{level_extra if i else ""}</w:lvl>'
         for i, (fmt, text, start) in enumerate(levels)
     )
-    return f'<w:abstractNum w:abstractNumId="{abstract_id}">{lvls}</w:abstractNum>'
+    return f'<w:abstractNum w:abstractNumId="{abstract_id}">{extra}{lvls}</w:abstractNum>'
 
 
 def _num(num_id: int, abstract_id: int, start_override: int | None = None) -> str:
@@ -110,3 +113,78 @@ def test_levels_restart_below_the_one_that_counts_and_a_start_override_holds() -
     assert shown == ["1.", "1.1", "1.2", "2.", "2.1"]
     assert numbers.label("8", 0) == "5."  # another instance counts on its own, from its override
     assert numbers.label("99", 0) == ""  # an undefined list draws nothing
+
+
+def test_articles_numbered_on_across_chapters_keep_counting() -> None:
+    """One list: 第%1章 at level 0, 第%2条 at level 1 that never restarts (w:lvlRestart 0), the
+    way a policy numbers its articles through all its chapters."""
+    numbers = ListNumbers(
+        _numbering(
+            _abstract(
+                1,
+                ("chineseCounting", "第%1章", 1),
+                ("chineseCounting", "第%2条", 1),
+                level_extra='<w:lvlRestart w:val="0"/>',
+            ),
+            _num(1, 1),
+        )
+    )
+    shown = [numbers.label("1", level) for level in (0, 1, 1, 0, 1)]
+    assert shown == ["第一章", "第一条", "第二条", "第二章", "第三条"]
+
+
+def test_legal_numbering_writes_arabic_figures_and_instances_share_a_definition() -> None:
+    numbers = ListNumbers(
+        _numbering(
+            _abstract(1, ("chineseCounting", "%1、", 1), ("decimal", "%1.%2", 1), level_extra="<w:isLgl/>"),
+            _num(1, 1),
+            _num(2, 1),  # a second instance of the same definition, no restart: it counts on
+            _abstract(2, ("chineseLegalSimplified", "第%1项", 1)),
+            _num(3, 2),
+        )
+    )
+    assert [numbers.label("1", 0), numbers.label("1", 1), numbers.label("2", 1)] == ["一、", "1.1", "1.2"]
+    assert numbers.label("3", 0) == "第壹项"
+
+
+def test_a_definition_linked_to_a_numbering_style_takes_its_levels() -> None:
+    numbers = ListNumbers(
+        _numbering(
+            _abstract(1, ("chineseCounting", "第%1条", 1), extra='<w:styleLink w:val="ArticleList"/>'),
+            _abstract(2, extra='<w:numStyleLink w:val="ArticleList"/>'),
+            _num(1, 1),
+            _num(2, 2),
+        )
+    )
+    assert [numbers.label("2", 0), numbers.label("2", 0)] == ["第一条", "第二条"]
+
+
+def test_a_policy_whose_word_list_numbers_articles_through_chapters_parses_them_all(tmp_path: Path) -> None:
+    document = docx.Document()
+    numbering = document.part.numbering_part.element
+    for old in [*numbering.findall("{*}abstractNum"), *numbering.findall("{*}num")]:
+        numbering.remove(old)
+    defined = _numbering(
+        _abstract(
+            1,
+            ("chineseCounting", "第%1章", 1),
+            ("chineseCounting", "第%2条", 1),
+            level_extra='<w:lvlRestart w:val="0"/>',
+        ),
+        _num(1, 1),
+    )
+    for element in list(defined):
+        numbering.append(element)
+    for ilvl, text in (
+        (0, "总则"),
+        (1, "为规范催收，制定本办法。"),
+        (0, "催收行为"),
+        (1, "不得辱骂债务人。"),
+    ):
+        _numbered(document.add_paragraph(text), 1, ilvl)
+    document.save(tmp_path / "chapters.docx")
+    provisions = parse(load_docx(tmp_path / "chapters.docx").text)
+    assert [(p.label, p.heading_path) for p in provisions] == [
+        ("第一条", ("第一章 总则",)),
+        ("第二条", ("第二章 催收行为",)),
+    ]
