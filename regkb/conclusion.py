@@ -36,6 +36,7 @@ from regkb.force import (
     Clause,
     force_of,
     kinds_of,
+    units,
 )
 from regkb.numerals import LEADING_LABEL
 from regkb.parties import AUTHORITY, asked_act, asker, authority_acts, bearer, belongs_elsewhere, holder
@@ -65,10 +66,8 @@ _LIABILITY_Q = re.compile(
     r"会不会被(?:罚|处罚|判|抓|拘留|追究)|会被(?:罚|处罚|判|抓|拘留)|构成(?:犯罪|.{0,4}罪)|算(?:犯罪|.{0,4}罪)"
     r"|犯罪吗|坐牢|处罚吗|罚款吗|免于处罚|不被处罚|(?:要|会)(?:负|承担).{0,6}责任"
 )
-_SEGMENT = re.compile(r"[^，,]+[，,]?")  # comma phrases of a sentence
 _YES_FORCE = frozenset({PERMISSION, EXEMPTION})
 _NO_FORCE = frozenset({PROHIBITION, SANCTION})
-_DECISIVE = _YES_FORCE | _NO_FORCE
 _THRESHOLD = re.compile(r"情节(?:特别)?(?:严重|恶劣)|数额(?:较大|巨大)|造成严重后果")
 _DEFENCE = re.compile(r"抗辩|有权拒绝|可以拒绝")
 CONSEQUENCE_Q = re.compile(
@@ -112,25 +111,6 @@ class Support:
     passage: Passage
     clause: Clause
     weight: float
-
-
-def units(sentence: str) -> list[str]:
-    """The sentence cut where its force changes: each unit is one force word's reach, the 「……的」
-    conditions before it included (「考试不合格的，可以补考一次，」「补考仍不合格的，不得从事催收工作。」);
-    a comma phrase without force continues the unit before it."""
-    out: list[str] = []
-    pending = ""
-    for segment in _SEGMENT.findall(sentence):
-        if kinds_of(segment) & _DECISIVE:
-            out.append(pending + segment)
-            pending = ""
-        elif out and not segment.rstrip("，,").endswith("的"):
-            out[-1] += segment
-        else:
-            pending += segment
-    if pending:
-        out = [*out[:-1], out[-1] + pending] if out else [pending]
-    return out
 
 
 def focused(support: Support, question: str) -> Support:

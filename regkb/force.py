@@ -174,3 +174,26 @@ def _cached(passage_id: str, text: str) -> ProvisionForce:
 def force_of(passage: Passage) -> ProvisionForce:
     """The passage's force, computed once per passage and cached."""
     return _cached(passage.id, passage.text)
+
+
+_SEGMENT = re.compile(r"[^，,]+[，,]?")  # comma phrases of a sentence
+DECISIVE = frozenset({PERMISSION, EXEMPTION, PROHIBITION, SANCTION})  # force that decides yes or no
+
+
+def units(sentence: str) -> list[str]:
+    """The sentence cut where its force changes: each unit is one force word's reach, the 「……的」
+    conditions before it included (「考试不合格的，可以补考一次，」「补考仍不合格的，不得从事催收工作。」);
+    a comma phrase without force continues the unit before it."""
+    out: list[str] = []
+    pending = ""
+    for segment in _SEGMENT.findall(sentence):
+        if kinds_of(segment) & DECISIVE:
+            out.append(pending + segment)
+            pending = ""
+        elif out and not segment.rstrip("，,").endswith("的"):
+            out[-1] += segment
+        else:
+            pending += segment
+    if pending:
+        out = [*out[:-1], out[-1] + pending] if out else [pending]
+    return out

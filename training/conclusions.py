@@ -25,7 +25,6 @@ from evals.paths import SHARED
 from evals.splits import question_sets, split_of
 from regkb.conclusion import LABELS
 from regkb.engine import Engine
-from regkb.memory import QuestionMemory
 from regkb.settings import Settings
 
 LABELLED_SETS = ("dev", "internal", "heldout", "blind", "permission")
@@ -48,12 +47,12 @@ def decided(engine: Engine, questions: Sequence[tuple[str, EvalQuestion]]) -> li
     """The conclusion label of each question, asked with its own entry left out of the memory."""
     memory = engine.memory
     labels: list[str | None] = []
-    swapped: list[QuestionMemory] = []  # kept alive: the engine caches swapped memories by id()
     try:
         for _, q in questions:
-            if memory is not None:
-                swapped.append(memory.without(q.id))
-                engine.use_memory(swapped[-1])
+            if memory is not None and q.id in memory.ids:
+                engine.use_memory(memory.without(q.id))
+            elif memory is not None:
+                engine.use_memory(memory)
             answer = engine.ask(q.question)
             labels.append(answer.conclusion.label if answer.conclusion else None)
     finally:

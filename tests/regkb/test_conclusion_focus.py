@@ -3,8 +3,9 @@ question whether the asker will be punished turns on the threshold the sanction 
 
 from __future__ import annotations
 
-from regkb.conclusion import DEPENDS, NO, YES, conclude, focused, units
-from tests.regkb.test_parties import _supports
+from regkb.conclusion import DEPENDS, NO, YES, conclude, focused
+from regkb.force import units
+from tests.regkb.supports import supports_of
 
 RESIT = "考试不合格的可以补考一次，补考仍不合格的不得从事催收工作。"
 
@@ -20,7 +21,7 @@ def test_units_cut_where_the_force_changes_keeping_the_conditions_before_it() ->
 
 
 def test_the_part_that_speaks_of_the_asked_act_decides() -> None:
-    supports = _supports(RESIT)
+    supports = supports_of(RESIT)
     first = conclude("我第一次考了七十分没及格，能再补考一次吗？", supports)
     assert first.label == YES
     assert "可以补考一次" in first.text and "不得从事" not in first.text
@@ -30,17 +31,17 @@ def test_the_part_that_speaks_of_the_asked_act_decides() -> None:
 
 
 def test_a_question_sharing_no_more_with_one_part_keeps_the_whole_sentence() -> None:
-    (support,) = _supports(RESIT)
+    (support,) = supports_of(RESIT)
     assert focused(support, "这个规定是什么意思？") is support
     assert focused(support, "不合格怎么办？") is support  # 不合格 is in both parts: a tie
     assert focused(support, "考试不合格怎么办？").clause.text == "考试不合格的可以补考一次，"
 
 
 def test_punishment_past_a_threshold_turns_on_it() -> None:
-    supports = _supports("催收非法债务，以恐吓方式滋扰他人，情节严重的，处三年以下有期徒刑。")
+    supports = supports_of("催收非法债务，以恐吓方式滋扰他人，情节严重的，处三年以下有期徒刑。")
     assert conclude("我给他发了几条吓唬人的短信，会不会构成犯罪？", supports).label == DEPENDS
 
 
 def test_punishment_without_a_threshold_is_a_no() -> None:
-    supports = _supports("殴打他人的，处五日以上十日以下拘留。")
+    supports = supports_of("殴打他人的，处五日以上十日以下拘留。")
     assert conclude("催收时我推了他两下，会被处罚吗？", supports).label == NO

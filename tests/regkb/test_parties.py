@@ -6,8 +6,7 @@ from the shared corpus.
 
 from __future__ import annotations
 
-from regkb.conclusion import CONDITIONAL, NO, YES, Support, permission_label
-from regkb.force import analyse
+from regkb.conclusion import CONDITIONAL, NO, YES, permission_label
 from regkb.parties import (
     AUTHORITY,
     COLLECTOR,
@@ -20,7 +19,7 @@ from regkb.parties import (
     belongs_elsewhere,
     holder,
 )
-from regkb.types import Passage
+from tests.regkb.supports import supports_of
 
 
 def test_holder_is_the_subject_of_the_force_words_segment() -> None:
@@ -65,37 +64,22 @@ def test_belongs_elsewhere_ignores_authorities() -> None:
     assert not belongs_elsewhere("人民法院可以采取限制出境措施。", COLLECTOR)
 
 
-def _supports(*texts: str) -> list[Support]:
-    out = []
-    for i, text in enumerate(texts):
-        p = Passage(
-            id=Passage.make_id("law.md", f"第{i + 1}条", 0, text),
-            doc_id="law.md",
-            root="test",
-            title="示例法",
-            short_title="示例法",
-            level="法律",
-            article=f"第{i + 1}条",
-            text=text,
-        )
-        out.extend(Support(p, clause, 1.0) for clause in analyse(text).clauses)
-    return out
-
-
 def test_a_debtors_right_is_no_permission_for_the_collector() -> None:
-    supports = _supports("债务人有权要求催收人员说明欠款构成。", "催收人员不得在通话中宣读债务人的信用报告。")
+    supports = supports_of(
+        "债务人有权要求催收人员说明欠款构成。", "催收人员不得在通话中宣读债务人的信用报告。"
+    )
     label, decided = permission_label(supports, question="我能不能把他的信用报告念给他听？")
     assert label == NO
     assert "不得" in decided[0].clause.text
 
 
 def test_the_same_right_permits_the_debtor_who_asks() -> None:
-    supports = _supports("债务人有权要求催收人员说明欠款构成。")
+    supports = supports_of("债务人有权要求催收人员说明欠款构成。")
     assert permission_label(supports, question="客户问我，他能要求我们说明欠款构成吗？")[0] == YES
 
 
 def test_another_sides_exemption_alone_is_a_condition() -> None:
-    supports = _supports("继承人放弃继承的，对被继承人的债务可以不负清偿责任。")
+    supports = supports_of("继承人放弃继承的，对被继承人的债务可以不负清偿责任。")
     label, decided = permission_label(supports, question="借款人去世了，我们能找他儿子要钱吗？")
     assert label == CONDITIONAL
     assert decided and "放弃继承" in decided[0].clause.text
@@ -103,7 +87,7 @@ def test_another_sides_exemption_alone_is_a_condition() -> None:
 
 def test_a_remedy_word_outside_the_asked_act_is_no_remedy_question() -> None:
     # 起诉 is what the collector would say, not what he asks to do: the prohibition decides
-    supports = _supports(
+    supports = supports_of(
         "债权人可以向人民法院起诉。",
         "案件未被受理的，催收人员不得告知债务人已经起诉；催收人员不得以诉讼相威胁。",
     )
@@ -123,19 +107,19 @@ COURT_POWER = "被执行人不履行判决的，人民法院可以限制其出�
 
 
 def test_an_authoritys_power_asked_of_the_authority_is_conditional() -> None:
-    supports = _supports(COURT_POWER)
+    supports = supports_of(COURT_POWER)
     label, decided = permission_label(supports, question="他不还钱，法院能限制他出境吗？")
     assert label == CONDITIONAL
     assert decided[0].clause.text == COURT_POWER
 
 
 def test_an_authoritys_power_the_asker_applies_for_is_a_yes() -> None:
-    supports = _supports(COURT_POWER)
+    supports = supports_of(COURT_POWER)
     assert permission_label(supports, question="他不还钱，我们能申请限制他出境吗？")[0] == YES
 
 
 def test_a_permission_in_listed_circumstances_is_conditional() -> None:
-    supports = _supports("有下列情形之一的，债务人可以主张抵销：\n（一）债务已到期；\n（二）标的相同。")
+    supports = supports_of("有下列情形之一的，债务人可以主张抵销：\n（一）债务已到期；\n（二）标的相同。")
     assert permission_label(supports, question="客户要抵销欠款，他能这么做吗？")[0] == CONDITIONAL
 
 
@@ -143,14 +127,14 @@ REFUSAL_TO_PAY = "对判决有能力执行而拒不执行，情节严重的，�
 
 
 def test_a_liability_sought_past_a_threshold_is_conditional() -> None:
-    supports = _supports(REFUSAL_TO_PAY)
+    supports = supports_of(REFUSAL_TO_PAY)
     label, decided = permission_label(supports, question="他有钱就是不还，能追究他刑事责任吗？")
     assert label == CONDITIONAL
     assert "情节严重" in decided[0].clause.text
 
 
 def test_a_complaint_needs_no_threshold() -> None:
-    supports = _supports("债务人有权向监督管理部门投诉。", REFUSAL_TO_PAY)
+    supports = supports_of("债务人有权向监督管理部门投诉。", REFUSAL_TO_PAY)
     assert permission_label(supports, question="客户说要投诉我们，他能投诉吗？")[0] == YES
 
 
@@ -162,7 +146,7 @@ def test_bearer_is_the_subject_of_the_duty() -> None:
 
 def test_the_other_sides_punished_default_is_the_courts_ground_not_a_bar() -> None:
     # the sanction punishes the debtor's refusal; asked whether the court may act, it is no 不可以
-    supports = _supports(REFUSAL_TO_PAY, COURT_POWER)
+    supports = supports_of(REFUSAL_TO_PAY, COURT_POWER)
     label, decided = permission_label(supports, question="判决生效了他还不给，法院能冻结他的存款吗？")
     assert label == CONDITIONAL
     assert decided[0].clause.text == COURT_POWER  # the court's own power first
@@ -171,7 +155,7 @@ def test_the_other_sides_punished_default_is_the_courts_ground_not_a_bar() -> No
 
 
 def test_a_court_granting_a_claim_does_not_permit_the_askers_conduct() -> None:
-    supports = _supports(
+    supports = supports_of(
         "出借人请求借款人按照约定利率支付利息的，人民法院应予支持。",
         "借款人对欠款金额提出异议的，暂停对争议部分的催收。",
     )
@@ -179,4 +163,4 @@ def test_a_court_granting_a_claim_does_not_permit_the_askers_conduct() -> None:
     assert label == NO
     assert "暂停" in decided[0].clause.text
     # a court's own power the asker applies for still answers yes
-    assert permission_label(_supports(COURT_POWER), question="他不还钱，我们能申请限制他出境吗？")[0] == YES
+    assert permission_label(supports_of(COURT_POWER), question="他不还钱，我们能申请限制他出境吗？")[0] == YES
