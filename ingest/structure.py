@@ -133,6 +133,36 @@ def _has_decimals(text: str) -> bool:
     return len(keys) >= MIN_DECIMAL_CLAUSES and broken <= max(1, len(keys) // 10)
 
 
+def _chapter_of(line: str) -> int | None:
+    """The number of a chapter title line (「1 总则」, 「二、呼叫管理」): short, no sentence, no table row."""
+    stripped = line.strip()
+    if not _title_like(stripped) or "|" in stripped or _decimal_of(stripped) is not None:
+        return None
+    section = re.match(r"^(\d{1,2})", stripped) if SECTION_RE.match(stripped) else None
+    if section:
+        return int(section.group(1))
+    item = ITEM_RE.match(stripped)
+    try:
+        return cn_to_int(item.group(1)) if item else None
+    except ValueError:
+        return None
+
+
+def _body_start(text: str) -> int:
+    """Where the outline begins for good: after a table of contents, the offset of the line where the
+    numbering starts again from its first number (0 when it never does). Every numbered line before it
+    must be short, as contents entries are."""
+    numbered = [(offset, line, key) for offset, line in _lines(text) if (key := _decimal_of(line))]
+    if not numbered:
+        return 0
+    first = numbered[0][2]
+    for i, (offset, _, key) in enumerate(numbered[1:], start=1):
+        if key <= first:
+            before = numbered[:i]
+            return offset if all(_title_like(line) for _, line, _ in before) else 0
+    return 0
+
+
 def _title_like(line: str) -> bool:
     """A short line without sentence punctuation: a title, not a clause (「2.3 禁止行为」, 「二、总则」)."""
     stripped = line.strip()
@@ -169,6 +199,9 @@ class _Parser:
         self.current: _Open | None = None
         self.last_key: tuple[int, int] | None = None
         self.last_clause: tuple[int, ...] = ()
+        self.body_from = _body_start(text) if self.mode == "decimal" else 0
+        self.offset = 0  # of the line being read
+        self.previous = ""  # the line read before it
         self.next_item = 1
         self.title_taken = False
 
@@ -185,6 +218,7 @@ class _Parser:
     def run(self) -> Iterator[Provision]:
         lines = [(offset, line) for offset, line in _lines(self.text) if line.strip()]
         for i, (offset, line) in enumerate(lines):
+            self.offset = offset
             heading = self._heading(line)
             if heading is None and i + 1 < len(lines):
                 heading = self._subheading(line, lines[i + 1][1])
@@ -200,6 +234,7 @@ class _Parser:
                 label = "全文" if self.mode == "whole" else ""
                 self.current = _Open(label, None, None, self.path(), offset, offset)
             self.current.end = offset + len(line.rstrip())
+            self.previous = line
         yield from self._close()
 
     def _heading(self, line: str) -> Heading | None:
@@ -213,28 +248,19 @@ class _Parser:
         return heading
 
     def _outline_title(self, line: str) -> Heading | None:
-        """In a numbered policy, a chapter title line: 「2 呼叫管理」 / 「二、总则」 (rank 2)."""
-        stripped = line.strip()
-        titled = bool(ITEM_RE.match(stripped) or SECTION_RE.match(stripped))
-        if titled and _title_like(stripped) and _decimal_of(stripped) is None:
-            return Heading(_clean_heading(stripped), 2, 0)
-        return None
-
-    def _numbered_title(self, line: str, next_line: str) -> Heading | None:
-        """A numbered title in the outline, its clauses below it (「2.2 禁止行为」 then 「2.2.1 ……」),
-        ranked by its depth; not before the first clause (a table of contents)."""
-        key = _decimal_of(line)
-        if key is None or not self.last_clause or not _title_like(line):
+        """In a numbered policy, a chapter title line (「2 呼叫管理」 / 「二、总则」, rank 2): short, its
+        number the next chapter's, and not an item of a list (after 「……下列行为：」 or after item n−1)."""
+        number = _chapter_of(line)
+        if number is None or self.offset < self.body_from:
             return None
-        child = _decimal_of(next_line)
-        if child is None or child[: len(key)] != key or not follows_clause(self.last_clause, key):
+        if self.last_clause and number != self.last_clause[0] + 1:
             return None
-        self.last_clause = key
-        return Heading(_clean_heading(line), 1 + len(key), 0)
+        if self.previous.rstrip().endswith(("：", ":")) or _chapter_of(self.previous) == number - 1:
+            return None
+        self.last_clause = (number,)  # its clauses n.1, n.2 … follow it in the outline
+        return Heading(_clean_heading(line), 2, 0)
 
     def _subheading(self, line: str, next_line: str) -> Heading | None:
-        if self.mode == "decimal":
-            return self._numbered_title(line, next_line)
         if self.mode == "article" and SUBHEADING_RE.match(line.strip()) and _article_of(next_line):
             return Heading(line.strip(), 6, 0)
         return None
@@ -256,11 +282,8 @@ class _Parser:
                 return _Open(label, number, suffix, self.path(), offset, offset)
         elif self.mode == "decimal":
             key = _decimal_of(line)
-            table_of_contents = not self.last_clause and _title_like(line)
-            if key is not None and not table_of_contents and follows_clause(self.last_clause, key):
+            if key is not None and offset >= self.body_from and follows_clause(self.last_clause, key):
                 self.last_clause = key
-                while self.stack and self.stack[-1].rank >= 1 + len(key):
-                    self.stack.pop()  # a numbered title above ends where a clause of its depth begins
                 return _Open(".".join(map(str, key)), None, None, self.path(), offset, offset)
         elif self.mode == "item":
             item = _item_of(line, self.next_item)

@@ -20,6 +20,7 @@ from regkb.numerals import (
 
 # 2.2 / 3.1.4 after a document's name, with 第 or 条 around it or right after the name (not 2.5万元).
 _DECIMAL_REF = re.compile(rf"(?<![\d.．])(第)?({DECIMAL_NUMBER}){NOT_A_QUANTITY}(条|款|项)?")
+NEAR = 8  # characters between a document's name (or its last clause) and a marked clause number
 _BARE_ARTICLE = re.compile(rf"(?<![第\d.．{NUMERAL_CHARS}])(\d+)条(?:之(\d+|{NUMERAL_CLASS}+))?")
 
 
@@ -98,19 +99,21 @@ class ReferenceFinder:
     def _numbered(
         self, matches: Sequence[re.Match[str]], docs: Sequence[tuple[str, tuple[int, int]]]
     ) -> list[ArticleRef]:
-        """Numbered clauses (2.2) named right after their document, or marked by 第 or 条 a few
-        characters after it. An unmarked one must be a clause the index holds; a marked one of a
-        document that numbers its clauses so is a reference even when missing (it is refused as such)."""
+        """Numbered clauses (2.2) named after their document: a clause the index holds within two
+        characters of the name (《…》2.2, 规范里2.2) or of the document's reference before it; marked
+        by 第 or 条, within NEAR characters, also one the document lacks (it is refused as missing)."""
         refs: list[ArticleRef] = []
+        reach: dict[str, int] = {}  # where each document's name or last clause reference ends
         for match in matches:
             before = [d for d in docs if d[1][1] <= match.start()]
-            label = re.sub("．", ".", match.group(2))
-            marked = bool(match.group(1) or match.group(3))
-            if not before or not (
-                (marked and match.start() - before[-1][1][1] <= 8) or match.start() == before[-1][1][1]
-            ):
+            if not before:
                 continue
             doc = before[-1][0]
-            if (doc, label) in self._clauses or (marked and doc in self._numbered_docs):
+            gap = match.start() - max(before[-1][1][1], reach.get(doc, 0))
+            label = re.sub("．", ".", match.group(2))
+            marked = bool(match.group(1) or match.group(3))
+            held = (doc, label) in self._clauses
+            if (held and gap <= 2) or (marked and gap <= NEAR and (held or doc in self._numbered_docs)):
                 refs.append(ArticleRef(doc, label, match.span()))
+                reach[doc] = match.end()
         return refs

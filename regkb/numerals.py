@@ -81,10 +81,10 @@ def to_int(text: str) -> int:
 
 ARTICLE_RE = re.compile(rf"第({NUMERAL_CLASS}+|\d+)条(?:之({NUMERAL_CLASS}+|\d+))?")
 # A policy's numbered clause (1.1 / 2.3.1), never a quantity: no digit, dot, per cent or amount unit
-# follows the number (2.5万元, 3.5%, 1.5倍, 3.5个月 are amounts). Only units that seldom open a clause's
+# follows the number, spaces or not (2.5万元, 3.5 %, 1.5倍, 3.5个月 are amounts). Only units that seldom open a clause's
 # text are listed: 2.1个人信息…, 3.2人民法院…, 4.1年度考核… are clauses.
 DECIMAL_NUMBER = r"\d{1,2}(?:[.．]\d{1,2}){1,3}"
-NOT_A_QUANTITY = r"(?![\d.．%％万亿元倍]|个月|小时|周岁)"
+NOT_A_QUANTITY = r"(?![\s　]*(?:[\d.．%％万亿元倍]|个月|小时|周岁))"
 DECIMAL_LABEL = re.compile(rf"^{DECIMAL_NUMBER}$")
 # The label a provision's text opens with: 第X条 (之Y), or a policy's numbered clause (2.3.1).
 LEADING_LABEL = re.compile(

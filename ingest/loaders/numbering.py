@@ -141,6 +141,7 @@ class ListNumbers:
         num_abstract = {num.get(f"{W}numId"): _val(num, "abstractNumId") for num in nums}
         by_style = {link: a.get(f"{W}abstractNumId") for a in abstracts if (link := _val(a, "styleLink"))}
         defined = {a.get(f"{W}abstractNumId"): _levels(a) for a in abstracts}
+        counted_as: dict[str | None, str | None] = {}
         for a in abstracts:
             link = _val(a, "numStyleLink")
             target = by_style.get(link) if link else None
@@ -148,6 +149,7 @@ class ListNumbers:
                 target = num_abstract.get(style_num(link) or "")
             if link and target is not None and not defined[a.get(f"{W}abstractNumId")]:
                 defined[a.get(f"{W}abstractNumId")] = defined.get(target, {})
+                counted_as[a.get(f"{W}abstractNumId")] = target  # lists of one numbering style count on
         self._levels: dict[str, dict[int, Level]] = {}
         self._counter_key: dict[str, str] = {}
         for num in nums:
@@ -162,7 +164,8 @@ class ListNumbers:
                 if start is not None and ilvl in levels:
                     levels[ilvl], own = replace(levels[ilvl], start=_number(start, 1)), True
             self._levels[num_id] = levels
-            self._counter_key[num_id] = f"num:{num_id}" if own else f"abstract:{abstract_id}"
+            shared = counted_as.get(abstract_id, abstract_id)
+            self._counter_key[num_id] = f"num:{num_id}" if own else f"abstract:{shared}"
         self._counters: dict[str, dict[int, int]] = {}
 
     def label(self, num_id: str | None, ilvl: int) -> str:

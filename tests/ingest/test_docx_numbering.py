@@ -157,6 +157,7 @@ def test_a_definition_linked_to_a_numbering_style_takes_its_levels() -> None:
         )
     )
     assert [numbers.label("2", 0), numbers.label("2", 0)] == ["第一条", "第二条"]
+    assert numbers.label("1", 0) == "第三条"  # the style's own list counts on with the linked one
 
 
 def test_a_policy_whose_word_list_numbers_articles_through_chapters_parses_them_all(tmp_path: Path) -> None:

@@ -134,8 +134,8 @@ def test_a_few_numbered_lines_or_articles_keep_their_own_structure() -> None:
 
 
 def test_a_numbered_policy_read_from_word_keeps_its_outline() -> None:
-    """No Markdown: a table of contents first, chapter titles as plain lines, a numbered title with
-    clauses below it, and a wrapped line that opens with an amount."""
+    """No Markdown: a table of contents first, chapter titles as plain lines, a short numbered title
+    with clauses below it, and a wrapped line that opens with an amount."""
     text = (
         "某公司外包催收规范\n目录\n1.1 目的\n2.1 呼叫时间\n2.2 禁止行为\n"
         "1 总则\n1.1 为规范外包催收，制定本规范。\n1.2 本规范适用于受托机构。\n"
@@ -144,12 +144,48 @@ def test_a_numbered_policy_read_from_word_keeps_its_outline() -> None:
         "2.3 录音应当保存三年。\n"
     )
     provisions = parse(text)
-    labels = [p.label for p in provisions]
-    assert labels == ["", "1.1", "1.2", "2.1", "2.2.1", "2.2.2", "2.3"]
-    assert provisions[0].text.endswith("2.2 禁止行为")  # the table of contents stays in the preamble
+    assert [p.label for p in provisions] == ["", "1.1", "1.2", "2.1", "2.2", "2.2.1", "2.2.2", "2.3"]
+    assert provisions[0].text.endswith("2.2 禁止行为\n1 总则")  # the table of contents stays in the preamble
     by = {p.label: p for p in provisions}
-    assert by["1.1"].heading_path == ("1 总则",)
-    assert by["2.1"].heading_path == ("二、呼叫管理",)
-    assert by["2.2.1"].heading_path == ("二、呼叫管理", "2.2 禁止行为")
+    assert by["1.1"].heading_path == ()  # 「1 总则」 stood in the contents, before the outline began
+    assert by["2.1"].heading_path == by["2.3"].heading_path == ("二、呼叫管理",)
+    assert by["2.2"].text == "2.2 禁止行为"  # a numbered title is a provision: 第2.2条 finds it
     assert by["2.2.2"].text.endswith("5.5万元以上的，须经主管批准。")  # an amount opens no clause
-    assert by["2.3"].heading_path == ("二、呼叫管理",)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # numbered titles with their paragraphs below
+            "1 总则\n1.1 目的\n为规范催收行为，制定本办法。\n1.2 适用范围\n本办法适用于催收人员。\n"
+            "2 催收行为\n2.1 催收时间\n每日8时至21时。\n",
+            [("1.1", ("1 总则",)), ("1.2", ("1 总则",)), ("2.1", ("2 催收行为",))],
+        ),
+        (  # a list inside a clause is no chapter
+            "1.1 为规范催收，制定本办法。\n2.3 催收人员不得有下列行为：\n1、使用暴力或者以暴力相威胁\n"
+            "2、辱骂债务人\n3、骚扰无关第三人\n2.4 催收应当录音。\n",
+            [("1.1", ()), ("2.3", ()), ("2.4", ())],
+        ),
+        (  # 第X章 headings stay on the path
+            "第一章 总则\n1.1 为规范催收，制定本办法。\n1.2 本办法适用于催收人员。\n第二章 催收行为\n"
+            "2.1 催收人员不得辱骂债务人。\n",
+            [("1.1", ("第一章 总则",)), ("1.2", ("第一章 总则",)), ("2.1", ("第二章 催收行为",))],
+        ),
+        (  # a chapter without numbered clauses does not stop the outline
+            "1 总则\n1.1 为规范催收，制定本办法。\n1.2 本办法适用于催收人员。\n2 定义\n本办法所称催收，是指追讨欠款。\n"
+            "3 管理要求\n3.1 应当录音。\n3.2 应当留痕。\n3.3 应当复核。\n",
+            [
+                ("1.1", ("1 总则",)),
+                ("1.2", ("1 总则",)),
+                ("3.1", ("3 管理要求",)),
+                ("3.2", ("3 管理要求",)),
+                ("3.3", ("3 管理要求",)),
+            ],
+        ),
+    ],
+)
+def test_numbered_policy_layouts(text: str, expected: list[tuple[str, tuple[str, ...]]]) -> None:
+    provisions = [p for p in parse(text) if p.label]
+    assert [(p.label, p.heading_path) for p in provisions] == expected
+    items = "\n".join(p.text for p in provisions)
+    assert "3、骚扰无关第三人" in items or "骚扰" not in text  # a clause keeps its list

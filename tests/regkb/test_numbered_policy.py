@@ -73,3 +73,21 @@ def test_a_marked_clause_the_policy_lacks_is_refused_as_missing(engine) -> None:
     answer = engine.ask(f"{SHORT}第9.9条是什么？")
     assert answer.refused
     assert "9.9" in answer.text
+
+
+def test_clause_numbers_after_the_name_its_citation_or_each_other() -> None:
+    from regkb.lookup import ReferenceFinder
+
+    held = [(SHORT, label) for label in ("2.1", "2.2", "2.3", "3.1")]
+    finder = ReferenceFinder([SHORT, "刑法"], lambda name: name, numbered=held)
+
+    def found(text: str) -> list[str]:
+        return [r.article for r in finder.find(text)]
+
+    assert found(f"《{SHORT}》2.2规定了什么？") == ["2.2"]  # the answer's own citation form
+    assert found(f"{SHORT} 2.2") == found(f"{SHORT}里2.2") == ["2.2"]
+    assert found(f"{SHORT}第2.1条、第2.2条、第2.3条和第3.1条") == ["2.1", "2.2", "2.3", "3.1"]
+    assert found(f"{SHORT}第9.9条") == ["9.9"]  # marked: a reference even when missing
+    assert found(f"{SHORT}里提到的9.9") == []  # unmarked and not held: no reference
+    assert found(f"{SHORT}规定超过3个月的按2.2处理") == []  # too far from the name, unmarked
+    assert found("刑法第3.5条") == []  # the law numbers no clause so
