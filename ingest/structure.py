@@ -24,6 +24,10 @@ DECIMAL_RE = re.compile(rf"^({DECIMAL_NUMBER})(?:[.．、](?!\d))?{NOT_A_QUANTIT
 MIN_DECIMAL_CLAUSES = 3  # fewer numbered lines than this are a list, not the document's structure
 MAX_GAP = 3  # an outline may skip a deleted clause or two (2.3 → 2.5), not more
 # A chapter title of a numbered policy: 「1 总则」, 「2、呼叫管理」, 「3. 附则」.
+_LIST_ITEM = re.compile(
+    rf"^(\d{{1,2}}|{NUMERAL_CLASS}+)[\s　]*[、.．)）]"
+)  # 「2、」 「2.」 「二、」 of a list
+_LEADER = re.compile(r"(?:[\s　]*(?:[.．·…‥_]{2,}|\t)[\s　]*|[\s　]+)\d{1,3}[\s　]*$")
 SECTION_RE = re.compile(r"^\d{1,2}(?:[、.．]|[\s　])[\s　]*[^\d\s　.．]")
 MD_HEADING_RE = re.compile(r"^(#{1,6})\s*(.*?)\s*#*\s*$")
 # A group title such as "（二）不动产抵押" standing alone right before an article.
@@ -113,22 +117,25 @@ def _decimal_of(line: str) -> tuple[int, ...] | None:
 
 def follows_clause(last: tuple[int, ...], key: tuple[int, ...]) -> bool:
     """key can number the clause after last in an outline: one level down (2.3 → 2.3.1), or a level
-    counting on by at most MAX_GAP (2.3.1 → 2.4, a new chapter 2.4 → 3.1). A table of contents read
-    again (1.1 after 5.2) or an amount at a line start (5.5 after 2.1) cannot."""
+    counting on by at most MAX_GAP (2.3.1 → 2.4, a new chapter 2.4 → 3.1, a missing one 1.3 → 3.1). A
+    table of contents read again (1.1 after 5.2) or an amount at a line start (5.5 after 2.1) cannot."""
     if not last:
         return True
     if len(key) > len(last) and key[: len(last)] == last:
         return all(part <= MAX_GAP for part in key[len(last) :])
     for k in range(min(len(last), len(key))):
-        if key[:k] == last[:k] and 0 < key[k] - last[k] <= (1 if k == 0 else MAX_GAP):
+        # a chapter is skipped only where a clause opens the next one (1.3 → 3.1, not 1.3 → 5.5)
+        opens_chapter = k == 0 and all(part == 1 for part in key[1:])
+        if key[:k] == last[:k] and 0 < key[k] - last[k] <= (MAX_GAP if k or opens_chapter else 1):
             return all(part <= MAX_GAP for part in key[k + 1 :])
     return False
 
 
 def _has_decimals(text: str) -> bool:
-    """Numbered clauses number the document as an outline, at least MIN_DECIMAL_CLAUSES of them (one
-    line in ten, at least one, may break the order)."""
-    keys = [key for _, line in _lines(text) if (key := _decimal_of(line))]
+    """Numbered clauses number the document as an outline after any table of contents, at least
+    MIN_DECIMAL_CLAUSES of them (one line in ten, at least one, may break the order)."""
+    start = _body_start(text)
+    keys = [key for offset, line in _lines(text) if offset >= start and (key := _decimal_of(line))]
     broken = sum(1 for a, b in pairwise(keys) if not follows_clause(a, b))
     return len(keys) >= MIN_DECIMAL_CLAUSES and broken <= max(1, len(keys) // 10)
 
@@ -148,19 +155,36 @@ def _chapter_of(line: str) -> int | None:
         return None
 
 
+def _number_of(text: str) -> int | None:
+    try:
+        return to_int(text)
+    except ValueError:
+        return None
+
+
 def _body_start(text: str) -> int:
     """Where the outline begins for good: after a table of contents, the offset of the line where the
-    numbering starts again from its first number (0 when it never does). Every numbered line before it
-    must be short, as contents entries are."""
-    numbered = [(offset, line, key) for offset, line in _lines(text) if (key := _decimal_of(line))]
+    numbering (of clauses or chapters) starts again from its first number; 0 when it never does. The
+    contents are one block: every line from its first numbered entry to there is short once its dot
+    leader and page number are dropped (a body's paragraphs are sentences)."""
+    lines = [(offset, contents_entry(line)) for offset, line in _lines(text) if line.strip()]
+    numbered = [
+        (i, offset, key)
+        for i, (offset, line) in enumerate(lines)
+        if (key := _decimal_of(line) or ((n,) if (n := _chapter_of(line)) is not None else None))
+    ]
     if not numbered:
         return 0
-    first = numbered[0][2]
-    for i, (offset, _, key) in enumerate(numbered[1:], start=1):
+    first_line, _, first = numbered[0]
+    for i, offset, key in numbered[1:]:
         if key <= first:
-            before = numbered[:i]
-            return offset if all(_title_like(line) for _, line, _ in before) else 0
+            return offset if all(_title_like(line) for _, line in lines[first_line:i]) else 0
     return 0
+
+
+def contents_entry(line: str) -> str:
+    """A line without the dot leader and page number a table of contents ends it with (「1.1 目的 …… 3」)."""
+    return _LEADER.sub("", line)
 
 
 def _title_like(line: str) -> bool:
@@ -202,6 +226,7 @@ class _Parser:
         self.body_from = _body_start(text) if self.mode == "decimal" else 0
         self.offset = 0  # of the line being read
         self.previous = ""  # the line read before it
+        self.next_line = ""  # and the one after it
         self.next_item = 1
         self.title_taken = False
 
@@ -219,10 +244,12 @@ class _Parser:
         lines = [(offset, line) for offset, line in _lines(self.text) if line.strip()]
         for i, (offset, line) in enumerate(lines):
             self.offset = offset
+            self.next_line = lines[i + 1][1] if i + 1 < len(lines) else ""
             heading = self._heading(line)
             if heading is None and i + 1 < len(lines):
                 heading = self._subheading(line, lines[i + 1][1])
             if heading is not None:
+                self.previous = line
                 yield from self._close()
                 self._push(heading)
                 continue
@@ -243,19 +270,38 @@ class _Parser:
             return self._outline_title(line)
         if heading is None:
             return None
+        if self.mode == "decimal":
+            self._anchor(heading.text)
         if self.mode == "whole" and heading.rank > 1:
             return None  # a 全文 document has no structure below its title
         return heading
 
+    def _anchor(self, title: str) -> None:
+        """A chapter heading (「## 3 管理要求」, 「第三章 管理要求」) anchors the outline: 3.1 follows it."""
+        match = re.match(rf"^(?:第({_NUM})章|(\d{{1,2}})(?:[、.．]|[\s　]))", title)
+        if match is None or _decimal_of(title) is not None:
+            return
+        number = to_int(match.group(1) or match.group(2))
+        if not self.last_clause or 0 < number - self.last_clause[0] <= MAX_GAP:
+            self.last_clause = (number,)
+
     def _outline_title(self, line: str) -> Heading | None:
         """In a numbered policy, a chapter title line (「2 呼叫管理」 / 「二、总则」, rank 2): short, its
-        number the next chapter's, and not an item of a list (after 「……下列行为：」 or after item n−1)."""
+        number the next chapter's (or a later one whose first clause follows it), and not an item of a
+        list (after 「……下列行为：」 or after item n−1), unless its own clause n.1 follows it."""
         number = _chapter_of(line)
         if number is None or self.offset < self.body_from:
             return None
-        if self.last_clause and number != self.last_clause[0] + 1:
+        opens_chapter = (_decimal_of(self.next_line) or ())[:1] == (number,)
+        gap = number - self.last_clause[0] if self.last_clause else 1
+        if not (gap == 1 or (opens_chapter and 0 < gap <= MAX_GAP)):
             return None
-        if self.previous.rstrip().endswith(("：", ":")) or _chapter_of(self.previous) == number - 1:
+        previous = "" if opens_chapter else self.previous.strip()
+        item = _LIST_ITEM.match(previous)
+        after_item = (
+            item is not None and _decimal_of(previous) is None and _number_of(item.group(1)) == number - 1
+        )
+        if previous.endswith(("：", ":")) or after_item:
             return None
         self.last_clause = (number,)  # its clauses n.1, n.2 … follow it in the outline
         return Heading(_clean_heading(line), 2, 0)

@@ -80,11 +80,13 @@ def to_int(text: str) -> int:
 
 
 ARTICLE_RE = re.compile(rf"第({NUMERAL_CLASS}+|\d+)条(?:之({NUMERAL_CLASS}+|\d+))?")
-# A policy's numbered clause (1.1 / 2.3.1), never a quantity: no digit, dot, per cent or amount unit
-# follows the number, spaces or not (2.5万元, 3.5 %, 1.5倍, 3.5个月 are amounts). Only units that seldom open a clause's
+# A policy's numbered clause (1.1 / 2.3.1), never a quantity or a table row: no per cent, amount unit
+# or cell bar follows the number, spaces or not (2.5万元, 3.5 %, 1.5倍, 3.5个月, 「1.0 | 2024-01-01」),
+# no digit right after it, and no date, version or page number after a space (「1.1 2024.1」). A
+# clause's text may open with a figure (「2.2 24小时内……」). Only units that seldom open a clause's
 # text are listed: 2.1个人信息…, 3.2人民法院…, 4.1年度考核… are clauses.
 DECIMAL_NUMBER = r"\d{1,2}(?:[.．]\d{1,2}){1,3}"
-NOT_A_QUANTITY = r"(?![\s　]*(?:[\d.．%％万亿元倍]|个月|小时|周岁))"
+NOT_A_QUANTITY = r"(?![\s　]*(?:[.．%％万亿元倍|]|个月|小时|周岁))(?!\d)(?![\s　]+\d+(?:[.．\-/年]|[\s　]|$))"
 DECIMAL_LABEL = re.compile(rf"^{DECIMAL_NUMBER}$")
 # The label a provision's text opens with: 第X条 (之Y), or a policy's numbered clause (2.3.1).
 LEADING_LABEL = re.compile(

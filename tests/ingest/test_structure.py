@@ -145,9 +145,9 @@ def test_a_numbered_policy_read_from_word_keeps_its_outline() -> None:
     )
     provisions = parse(text)
     assert [p.label for p in provisions] == ["", "1.1", "1.2", "2.1", "2.2", "2.2.1", "2.2.2", "2.3"]
-    assert provisions[0].text.endswith("2.2 禁止行为\n1 总则")  # the table of contents stays in the preamble
+    assert provisions[0].text.endswith("2.2 禁止行为")  # the table of contents stays in the preamble
     by = {p.label: p for p in provisions}
-    assert by["1.1"].heading_path == ()  # 「1 总则」 stood in the contents, before the outline began
+    assert by["1.1"].heading_path == ("1 总则",)
     assert by["2.1"].heading_path == by["2.3"].heading_path == ("二、呼叫管理",)
     assert by["2.2"].text == "2.2 禁止行为"  # a numbered title is a provision: 第2.2条 finds it
     assert by["2.2.2"].text.endswith("5.5万元以上的，须经主管批准。")  # an amount opens no clause
@@ -181,6 +181,24 @@ def test_a_numbered_policy_read_from_word_keeps_its_outline() -> None:
                 ("3.2", ("3 管理要求",)),
                 ("3.3", ("3 管理要求",)),
             ],
+        ),
+        (  # contents with dot leaders and page numbers, chapters listed too
+            "某公司办法\n目录\n1 总则 ........ 1\n1.1 目的 ........................................ 1\n"
+            "2 催收行为 ........ 2\n2.1 催收时间 ........ 2\n1 总则\n1.1 目的\n为规范催收行为，制定本办法。\n"
+            "2 催收行为\n2.1 催收时间\n每日8时至21时。\n2.2 禁止行为\n不得辱骂债务人。\n",
+            [("1.1", ("1 总则",)), ("2.1", ("2 催收行为",)), ("2.2", ("2 催收行为",))],
+        ),
+        (  # a version table (DOCX rows) before the body; clause texts opening with figures
+            "某公司办法\n版本 | 日期 | 说明\n1.0 | 2024-01-01 | 初版发布\n1.1 | 2025-03-01 | 修订\n"
+            "1 总则\n1.1 为规范催收，制定本办法。\n1.2 24小时内未处理的投诉，应当升级。\n"
+            "1.3 18周岁以下的人员不得从事催收。\n",
+            [("1.1", ("1 总则",)), ("1.2", ("1 总则",)), ("1.3", ("1 总则",))],
+        ),
+        (  # a chapter deleted (2), a list closing chapter 1 and one closing chapter 3
+            "1 总则\n1.1 为规范催收，制定本办法。\n1.2 催收工作应当遵循以下原则\n1、合法原则，催收应当依法进行；\n"
+            "2、审慎原则\n3 管理要求\n3.1 催收人员不得有下列行为：\n1. 使用暴力\n2. 辱骂债务人\n4 附则\n"
+            "4.1 本办法自发布之日起施行。\n",
+            [("1.1", ("1 总则",)), ("1.2", ("1 总则",)), ("3.1", ("3 管理要求",)), ("4.1", ("4 附则",))],
         ),
     ],
 )
