@@ -8,7 +8,6 @@ must resolve to the article asked for.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 from evals.dataset import load_questions
 from evals.metrics import Ref, recall_at_k
 from evals.runner import ref_of
-from tests.conftest import REPO, index_roots
+from tests.conftest import REPO, engine_beside_corpus
 
 pytestmark = pytest.mark.integration
 NEWDOC = REPO / "tests" / "fixtures" / "newdoc"
@@ -25,15 +24,7 @@ POLICY = NEWDOC / "deceased-debtor-cases.md"
 
 @pytest.fixture(scope="module")
 def engine(real_index: Path, tmp_path_factory: pytest.TempPathFactory):
-    from ingest.pipeline import ingest_paths
-    from regkb.engine import Engine
-    from regkb.settings import Settings
-
-    index = tmp_path_factory.mktemp("newdoc") / "index"
-    shutil.copytree(real_index, index)  # the corpus is embedded already: only the new policy is
-    report = ingest_paths([*index_roots(), POLICY], index, dense=["e5", "e5:lora", "use"], max_tokens=480)
-    assert not report.files_failed, report.files_failed
-    return Engine.open(Settings(index_dir=index))
+    return engine_beside_corpus(real_index, tmp_path_factory.mktemp("newdoc") / "index", POLICY)
 
 
 def _refs(refs) -> list[Ref]:

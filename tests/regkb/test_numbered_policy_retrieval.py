@@ -10,13 +10,12 @@ same questions and rank first.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from evals.dataset import load_questions
-from tests.conftest import REPO, index_roots
+from tests.conftest import REPO, engine_beside_corpus
 
 pytestmark = pytest.mark.integration
 NUMBERED = REPO / "tests" / "fixtures" / "numbered"
@@ -25,15 +24,7 @@ POLICY = NUMBERED / "outsourced-calls.md"
 
 @pytest.fixture(scope="module")
 def engine(real_index: Path, tmp_path_factory: pytest.TempPathFactory):
-    from ingest.pipeline import ingest_paths
-    from regkb.engine import Engine
-    from regkb.settings import Settings
-
-    index = tmp_path_factory.mktemp("numbered-real") / "index"
-    shutil.copytree(real_index, index)  # the corpus is embedded already: only the policy is
-    report = ingest_paths([*index_roots(), POLICY], index, dense=["e5", "e5:lora", "use"], max_tokens=480)
-    assert not report.files_failed, report.files_failed
-    return Engine.open(Settings(index_dir=index))
+    return engine_beside_corpus(real_index, tmp_path_factory.mktemp("numbered-real") / "index", POLICY)
 
 
 def test_answers_cite_the_clause_by_its_number(engine) -> None:
