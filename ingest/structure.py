@@ -23,11 +23,10 @@ ITEM_RE = re.compile(rf"^({NUMERAL_CLASS}+)、")
 DECIMAL_RE = re.compile(rf"^({DECIMAL_NUMBER})(?:[.．、](?!\d))?{NOT_A_QUANTITY}(?=[\s　]*\S)")
 MIN_DECIMAL_CLAUSES = 3  # fewer numbered lines than this are a list, not the document's structure
 MAX_GAP = 3  # an outline may skip a deleted clause or two (2.3 → 2.5), not more
-# A chapter title of a numbered policy: 「1 总则」, 「2、呼叫管理」, 「3. 附则」.
-_LIST_ITEM = re.compile(
-    rf"^(\d{{1,2}}|{NUMERAL_CLASS}+)[\s　]*[、.．)）]"
-)  # 「2、」 「2.」 「二、」 of a list
+# An item of a list (「2、」 「2.」 「二、」), and the dot leader and page number a contents entry ends with.
+_LIST_ITEM = re.compile(rf"^(\d{{1,2}}|{NUMERAL_CLASS}+)[\s　]*[、.．)）]")
 _LEADER = re.compile(r"(?:[\s　]*(?:[.．·…‥_]{2,}|\t)[\s　]*|[\s　]+)\d{1,3}[\s　]*$")
+# A chapter title of a numbered policy: 「1 总则」, 「2、呼叫管理」, 「3. 附则」.
 SECTION_RE = re.compile(r"^\d{1,2}(?:[、.．]|[\s　])[\s　]*[^\d\s　.．]")
 MD_HEADING_RE = re.compile(r"^(#{1,6})\s*(.*?)\s*#*\s*$")
 # A group title such as "（二）不动产抵押" standing alone right before an article.
@@ -131,10 +130,9 @@ def follows_clause(last: tuple[int, ...], key: tuple[int, ...]) -> bool:
     return False
 
 
-def _has_decimals(text: str) -> bool:
-    """Numbered clauses number the document as an outline after any table of contents, at least
-    MIN_DECIMAL_CLAUSES of them (one line in ten, at least one, may break the order)."""
-    start = _body_start(text)
+def _has_decimals(text: str, start: int) -> bool:
+    """Numbered clauses number the document as an outline from ``start`` (after any table of
+    contents), at least MIN_DECIMAL_CLAUSES of them (one line in ten, at least one, may break the order)."""
     keys = [key for offset, line in _lines(text) if offset >= start and (key := _decimal_of(line))]
     broken = sum(1 for a, b in pairwise(keys) if not follows_clause(a, b))
     return len(keys) >= MIN_DECIMAL_CLAUSES and broken <= max(1, len(keys) // 10)
@@ -149,10 +147,7 @@ def _chapter_of(line: str) -> int | None:
     if section:
         return int(section.group(1))
     item = ITEM_RE.match(stripped)
-    try:
-        return cn_to_int(item.group(1)) if item else None
-    except ValueError:
-        return None
+    return _number_of(item.group(1)) if item else None
 
 
 def _number_of(text: str) -> int | None:
@@ -167,7 +162,7 @@ def _body_start(text: str) -> int:
     numbering (of clauses or chapters) starts again from its first number; 0 when it never does. The
     contents are one block: every line from its first numbered entry to there is short once its dot
     leader and page number are dropped (a body's paragraphs are sentences)."""
-    lines = [(offset, contents_entry(line)) for offset, line in _lines(text) if line.strip()]
+    lines = [(offset, _contents_entry(line)) for offset, line in _lines(text) if line.strip()]
     numbered = [
         (i, offset, key)
         for i, (offset, line) in enumerate(lines)
@@ -182,7 +177,7 @@ def _body_start(text: str) -> int:
     return 0
 
 
-def contents_entry(line: str) -> str:
+def _contents_entry(line: str) -> str:
     """A line without the dot leader and page number a table of contents ends it with (「1.1 目的 …… 3」)."""
     return _LEADER.sub("", line)
 
@@ -212,18 +207,19 @@ def parse(text: str) -> list[Provision]:
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.mode = (
-            "article"
-            if _has_articles(text)
-            else "decimal"
-            if _has_decimals(text)
-            else ("item" if self._has_items() else "whole")
-        )
+        articles = _has_articles(text)
+        start = 0 if articles else _body_start(text)
+        if articles:
+            self.mode = "article"
+        elif _has_decimals(text, start):
+            self.mode = "decimal"
+        else:
+            self.mode = "item" if self._has_items() else "whole"
         self.stack: list[Heading] = []
         self.current: _Open | None = None
         self.last_key: tuple[int, int] | None = None
         self.last_clause: tuple[int, ...] = ()
-        self.body_from = _body_start(text) if self.mode == "decimal" else 0
+        self.body_from = start if self.mode == "decimal" else 0  # where a table of contents ends
         self.offset = 0  # of the line being read
         self.previous = ""  # the line read before it
         self.next_line = ""  # and the one after it
