@@ -51,8 +51,9 @@ def _num_pr(paragraph: Paragraph) -> tuple[str, int] | None:
     """(numId, level) of the paragraph's list numbering (numId 0: none). Each is the paragraph's own
     or, failing that, its style's (along the basedOn chain): a paragraph may set only its level."""
     sources = [paragraph._p.pPr]
-    style = paragraph.style
-    while style is not None:
+    style, seen = paragraph.style, set()
+    while style is not None and style.style_id not in seen:  # a damaged file may chain styles in a loop
+        seen.add(style.style_id)
         sources.append(style.element.pPr)
         style = style.base_style
     found: dict[str, str] = {}

@@ -189,3 +189,17 @@ def test_a_policy_whose_word_list_numbers_articles_through_chapters_parses_them_
         ("第一条", ("第一章 总则",)),
         ("第二条", ("第二章 催收行为",)),
     ]
+
+
+def test_styles_based_on_each_other_in_a_loop_are_read_once(tmp_path: Path) -> None:
+    """A damaged file whose paragraph styles are based on each other in a circle still loads."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    document = docx.Document()
+    first = document.styles.add_style("条款甲", WD_STYLE_TYPE.PARAGRAPH)
+    second = document.styles.add_style("条款乙", WD_STYLE_TYPE.PARAGRAPH)
+    first.base_style = second
+    second.element.append(parse_xml(f'<w:basedOn {NS} w:val="{first.style_id}"/>'))
+    document.add_paragraph("本办法自发布之日起施行。", style=first)
+    document.save(tmp_path / "loop.docx")
+    assert load_docx(tmp_path / "loop.docx").text == "本办法自发布之日起施行。"
