@@ -1,9 +1,10 @@
 """Document names: every natural short name of a document, and fuzzy recognition of the rest.
 
 People name a company policy without the company (催收作业管理办法), without the sample prefix
-(委外催收机构管理办法), or by a shortening of their own (委外机构管理办法, 话术规范). Each
-document gets its natural names from its title, short title and issuer; a mention that matches
-none exactly is recognised by how much of a document's name it contains.
+(委外催收机构管理办法), or by a shortening of their own (委外机构管理办法, 话术规范, 金禾催收规定).
+Each document gets its natural names from its title, short title and issuer; a mention that
+matches none exactly is recognised by how much of a document's name it contains, or by keeping
+the name's characters in order.
 """
 
 from __future__ import annotations
@@ -19,8 +20,16 @@ _NAME_NOISE = re.compile(r"[\s《》〈〉<>「」『』\"“”]")
 # An issuer at the head of a title: a company, group or bank name.
 _ISSUER_HEAD = re.compile(r"^(.{2,30}?(?:股份有限公司|有限责任公司|有限公司|集团|银行|公司))(.{3,})$")
 # Words that end a document's name.
-_SUFFIX = re.compile(r"(?:法|条例|办法|规定|规范|规程|细则|准则|指引|制度|解释|意见|守则|公约)")
+_SUFFIX = re.compile(
+    r"(?:法|条例|办法|规定|规范|规程|细则|准则|指引|制度|解释|意见|守则|公约|手册|规则|章程|须知)"
+)
 FUZZY_MIN = 0.6  # share of a name's character bigrams a mention must contain
+# An abbreviation keeps some of a name's characters in order (金禾催收规定 for 金禾贷后催收作业管理规定,
+# 合规操作手册 for 远途催收合规操作手册). It names a document when it is at least this long and
+# either opens as one of the document's names opens (its issuer's brand: 远途手册) or keeps at least
+# ABBREVIATION_SHARE of that name's characters.
+ABBREVIATION_MIN = 4
+ABBREVIATION_SHARE = 0.5
 _WINDOW = 16  # characters before a name's suffix that may belong to the mention
 
 
@@ -54,6 +63,17 @@ def lexical_text(passage: Passage) -> str:
     return f"{passage.embed_text}\n{' '.join(names)}"
 
 
+def _abbreviates(mention: str, name: str) -> bool:
+    """The mention keeps the name's characters in order, opens as the name opens or keeps at least
+    ABBREVIATION_SHARE of it, and is not a short generic tail of it (管理办法)."""
+    chars = iter(name)
+    if not all(c in chars for c in mention):  # a subsequence: each character found after the last
+        return False
+    if name.endswith(mention) and len(mention) <= ABBREVIATION_MIN:  # a generic tail (管理办法)
+        return False
+    return mention[:2] == name[:2] or len(mention) >= ABBREVIATION_SHARE * len(name)
+
+
 def bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
@@ -69,9 +89,12 @@ class FuzzyNames:
         """names: (surface name, canonical short title) pairs."""
         self._names = [(name, canonical, bigrams(name)) for name, canonical in names if len(name) >= 4]
         self._by_gram: dict[str, list[int]] = defaultdict(list)
-        for i, (_name, _canonical, grams) in enumerate(self._names):
+        self._by_char: dict[str, set[int]] = defaultdict(set)
+        for i, (name, _canonical, grams) in enumerate(self._names):
             for gram in grams:
                 self._by_gram[gram].append(i)
+            for char in name:
+                self._by_char[char].add(i)
 
     def find(self, text: str) -> list[tuple[str, tuple[int, int]]]:
         """(canonical short title, span) for each suffix-ended mention clearly naming one document."""
@@ -82,7 +105,26 @@ class FuzzyNames:
             best = self._best(window, match.group(0))
             if best is not None:
                 found.append((best, (start, match.end())))
+            elif (abbreviated := self._abbreviation(window, match.group(0))) is not None:
+                canonical, offset = abbreviated
+                found.append((canonical, (start + offset, match.end())))
         return found
+
+    def _abbreviation(self, window: str, suffix: str) -> tuple[str, int] | None:
+        """The one document the longest tail of the window abbreviates, with where the tail starts."""
+        for offset in range(len(window) - ABBREVIATION_MIN + 1):
+            mention = window[offset:]
+            holding = set.intersection(*(self._by_char.get(c, set()) for c in set(mention)))
+            fits = {
+                self._names[i][1]
+                for i in holding
+                if self._names[i][0].endswith(suffix) and _abbreviates(mention, self._names[i][0])
+            }
+            if len(fits) == 1:
+                return fits.pop(), offset
+            if fits:
+                return None  # several documents fit the same words: not clear which is meant
+        return None
 
     def _best(self, window: str, suffix: str) -> str | None:
         shared: Counter[int] = Counter()

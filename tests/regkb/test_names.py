@@ -11,6 +11,7 @@ DOCS = [
     ("示例消费金融有限公司催收话术规范", "示例催收话术规范", "示例消费金融有限公司"),
     ("中华人民共和国民法典", "民法典", ""),
     ("中华人民共和国商业银行法", "商业银行法", ""),
+    ("青梧信用管理有限公司委外电话催收作业规范", "青梧委外电话催收作业规范", "青梧信用管理有限公司"),
 ]
 
 
@@ -33,6 +34,39 @@ def test_shortened_names_resolve_to_one_document() -> None:
         "示例委外催收机构管理办法"
     ]
     assert [d for d, _ in fuzzy.find("话术规范第5条怎么规定的")] == ["示例催收话术规范"]
+
+
+@pytest.mark.parametrize(
+    ("question", "document", "mention"),
+    [
+        (
+            "青梧电催规范2.3怎么规定的",
+            "青梧委外电话催收作业规范",
+            "青梧电催规范",
+        ),  # the brand, then a few words
+        ("请问委外电话规范第二条", "青梧委外电话催收作业规范", "委外电话规范"),  # most of the name, in order
+        ("示例作业办法第3条", "示例催收作业管理办法", "示例作业办法"),
+    ],
+)
+def test_abbreviations_keeping_the_name_in_order_resolve(question: str, document: str, mention: str) -> None:
+    found = _fuzzy().find(question)
+    assert [d for d, _ in found] == [document]
+    start, end = found[0][1]
+    assert question[start:end] == mention  # the span is the abbreviation, not the words before it
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "管理办法第三条",  # a generic tail of two names
+        "示例管理办法第三条",  # fits 示例委外催收机构管理办法 and 示例催收作业管理办法 alike
+        "作业规范第三条",  # a short tail, no brand
+        "电话规范怎么说",  # too little of the name and not its opening
+        "按照公司规定第三条",
+    ],
+)
+def test_abbreviations_that_do_not_single_out_a_document_resolve_to_nothing(question: str) -> None:
+    assert _fuzzy().find(question) == []
 
 
 def test_vague_or_unrelated_mentions_resolve_to_nothing() -> None:

@@ -48,6 +48,8 @@ def test_every_numbered_clause_is_its_own_provision(engine) -> None:
         (f"{SHORT}2.3.1条是什么内容？", "2.3.1"),
         (f"《{SHORT}》第2.2条怎么规定的？", "2.2"),
         ("委外电话催收作业规范4.1是怎么规定的？", "4.1"),  # the short name without the issuer's prefix
+        ("青梧电催规范第3.2条讲了什么", "3.2"),  # an abbreviation: the brand and a few of the name's words
+        ("委外电话规范4.3", "4.3"),  # most of the name, in order
     ],
 )
 def test_a_lookup_by_clause_number_cites_that_clause(engine, question: str, clause: str) -> None:
