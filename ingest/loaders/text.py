@@ -15,6 +15,7 @@ from charset_normalizer import from_bytes
 
 from ingest.loaders import LoadedText, ensure_not_empty, normalise_text, read_bytes
 from regkb.errors import LoadError
+from regkb.numerals import DECIMAL_NUMBER, NUMERAL_CLASS
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +115,27 @@ def load_plain_text(path: Path) -> LoadedText:
     return LoadedText(text=_read_text(path))
 
 
+# Bold or underlined emphasis (**第一条**, __不得__): formatting, not words of the text.
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+# The Markdown that may stand before a clause's own label: a heading marker (### 第一条 目的,
+# ### 2.3 通话时间), a list bullet or a quote marker. The label then opens the clause, as in a policy
+# typed without Markdown, instead of naming a section.
+_LABEL_MARKUP = re.compile(
+    rf"^(?:#{{1,6}}|[-*+]|>)[ \t　]*(?=第(?:{NUMERAL_CLASS}|\d)+条|{DECIMAL_NUMBER}(?:[.．、]?)[ \t　]*\S)"
+)
+
+
+def markdown_text(body: str) -> str:
+    """The text of a Markdown body for the structure parser: emphasis markers removed, and the
+    markup before a clause's label (### 第一条 / - 2.3) dropped; other '#' headings kept."""
+    body = _EMPHASIS.sub(r"\2", body)
+    return "\n".join(_LABEL_MARKUP.sub("", line) for line in body.split("\n"))
+
+
 def load_markdown(path: Path) -> LoadedText:
-    """A Markdown file: decoded, front matter parsed and removed; '#' heading markers kept."""
+    """A Markdown file: decoded, front matter parsed and removed, emphasis and the markup before
+    clause labels removed (markdown_text); other '#' heading markers kept."""
     front_matter, body = split_front_matter(_read_text(path), path)
-    body = normalise_text(body)
+    body = normalise_text(markdown_text(body))
     ensure_not_empty(path, body, "empty file (nothing after the front matter)")
     return LoadedText(text=body, front_matter=front_matter)

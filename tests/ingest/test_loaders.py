@@ -237,6 +237,51 @@ def test_markdown_without_front_matter_keeps_a_thematic_break(tmp_path: Path) ->
     assert loaded.text == "# 标题\n\n正文。\n\n---\n\n附则。"
 
 
+@pytest.mark.parametrize(
+    ("body", "labels"),
+    [
+        # bold article labels, as a Word file converted to Markdown writes them
+        (
+            "**第一条** 为了规范催收。\n\n**第二条** 不得辱骂。\n\n**第三条** 应当录音。",
+            ["第一条", "第二条", "第三条"],
+        ),
+        # each article a heading, its text in the paragraphs below
+        (
+            "### 第一条 目的\n\n为了规范催收。\n\n### 第二条 用语\n\n不得辱骂。\n\n### 第三条 录音\n\n应当录音。",
+            ["第一条", "第二条", "第三条"],
+        ),
+        # each article a list item
+        ("- 第一条 为了规范催收。\n- 第二条 不得辱骂。\n- 第三条 应当录音。", ["第一条", "第二条", "第三条"]),
+        # numbered clauses as headings under numbered chapters
+        (
+            "## 1 总则\n\n### 1.1 目的\n\n为了规范催收。\n\n### 1.2 范围\n\n全体员工。\n\n## 2 用语\n\n### 2.1 禁止\n\n不得辱骂。",
+            ["1.1", "1.2", "2.1"],
+        ),
+    ],
+)
+def test_markdown_markup_around_clause_labels_leaves_the_clauses(
+    tmp_path: Path, body: str, labels: list[str]
+) -> None:
+    from ingest.structure import parse
+
+    path = tmp_path / "policy.md"
+    path.write_text(f"# 某公司催收管理办法\n\n{body}\n", encoding="utf-8")
+    text = load_file(path).text
+    provisions = [p for p in parse(text) if p.label]
+    assert [p.label for p in provisions] == labels
+    assert "**" not in text and "###" not in text
+    assert provisions[-1].text.rstrip().endswith("。")  # the clause holds its own text, verbatim
+
+
+def test_markdown_keeps_chapter_headings_and_drops_emphasis_inside_sentences(tmp_path: Path) -> None:
+    path = tmp_path / "policy.md"
+    path.write_text(
+        "# 办法\n\n## 第一章 总则\n\n第一条 催收人员**严禁**暴力催收，__不得__辱骂。\n", encoding="utf-8"
+    )
+
+    assert load_file(path).text == "# 办法\n\n## 第一章 总则\n\n第一条 催收人员严禁暴力催收，不得辱骂。"
+
+
 def test_markdown_with_broken_front_matter(tmp_path: Path) -> None:
     path = tmp_path / "broken.md"
     path.write_text("---\ntitle: [unclosed\n---\n正文。\n", encoding="utf-8")
