@@ -90,7 +90,8 @@ _NON_CJK = re.compile(r"[^\u4e00-\u9fff]+")
 _EXCEPTION_PHRASE = re.compile(
     r"但是[^。；]{2,60}|[^，。；：]{2,40}除外|除[^，。；]{1,40}外|经[^，。；]{1,30}同意|[^，。；]{0,10}另有规定[^，。；]{0,10}"
 )
-_CONDITION = re.compile(r"([^，。；：]{2,40}?的)，")
+# A 「……的，」 condition: four characters or more, no quotation marks (「“好的，我转告”」 in a script is none).
+_CONDITION = re.compile(r"([^，。；：“”「」‘’\"]{3,40}?的)，")
 _SANCTION_KIND = (
     ("罚款", "罚款"),
     ("罚金", "罚金"),
