@@ -131,6 +131,45 @@ class _FrontMatter(_Meta):
     title: str = ""  # derived from the text when absent
 
 
+# What a title says about its document's level, for a file with no manifest entry and no level in
+# its front matter (a policy dropped into a folder, an upload by path). Only titles that say it
+# plainly; anything else stays 未分类.
+_LAW_TITLE = re.compile(rf"^(?:{STATE_PREFIX})\S{{1,30}}法(?:典)?$")
+_INTERPRETATION_TITLE = re.compile(
+    r"^最高人民(?:法院|检察院)\S*(?:解释|规定|批复|决定)(?:（[^（）]{1,10}）)?$"
+)
+_REGULATION_TITLE = re.compile(rf"^(?:{STATE_PREFIX})?\S{{2,40}}条例$")
+_SELF_REGULATION_TITLE = re.compile(r"协会\S*(?:公约|规范|指引|准则|自律|办法)")
+_POLICY_SUFFIX = re.compile(
+    r"(?:办法|规定|制度|细则|规范|规程|手册|指引|守则|规则|流程|须知|标准|实施方案)(?:（[^（）]{1,10}）)?$"
+)
+# A company at the head of the title (金禾消费金融股份有限公司……), or the text speaking as one.
+_COMPANY_HEAD = re.compile(r"^(\S{2,30}?(?:股份有限公司|有限责任公司|有限公司|集团|公司))\S{3,}$")
+_SPEAKS_AS_COMPANY = re.compile(r"本公司|本行|本集团")
+_LOCAL = re.compile(r"省|市|自治区|自治州|县")  # a local regulation (深圳市……条例) is no 行政法规
+INFERRED_NOTE = "未登记元数据：层级由标题推断"
+
+
+def infer_level(title: str, text: str) -> tuple[str, str]:
+    """(level, issuer) read off the title (and, for a company's policy, the text's 本公司), or
+    (未分类, "") when the title does not say it plainly."""
+    if _LAW_TITLE.match(title):
+        return "法律", ""
+    if _INTERPRETATION_TITLE.match(title):
+        return "司法解释", ""
+    if _SELF_REGULATION_TITLE.search(title):
+        return "行业自律", ""
+    if _POLICY_SUFFIX.search(title):
+        head = _COMPANY_HEAD.match(title)
+        if head is not None:
+            return "内部制度", head.group(1)
+        if _SPEAKS_AS_COMPANY.search(text[:3000]):
+            return "内部制度", ""
+    if _REGULATION_TITLE.match(title) and not _COMPANY_HEAD.match(title) and not _LOCAL.search(title[:8]):
+        return "行政法规", ""
+    return UNCLASSIFIED, ""
+
+
 def derive_short_title(title: str) -> str:
     """The title without a leading 中华人民共和国 (the title itself when nothing is left)."""
     short = title.removeprefix(STATE_PREFIX).strip()
@@ -224,6 +263,16 @@ def _front_matter_meta(front_matter: Mapping[str, Any], text: str, source_path: 
         raise MetadataError(str(source_path), field, f"front matter: {message}") from exc
     if not meta.title:
         meta = meta.model_copy(update={"title": derive_title(text, source_path.stem)})
+    if "level" not in front_matter:
+        level, issuer = infer_level(meta.title, text)
+        if level != UNCLASSIFIED:
+            meta = meta.model_copy(
+                update={
+                    "level": level,
+                    "issuer": meta.issuer or issuer,
+                    "version_note": meta.version_note or INFERRED_NOTE,
+                }
+            )
     return meta.to_doc_meta()
 
 
@@ -242,4 +291,8 @@ def resolve_meta(
     if known.intersection(front_matter):
         return _front_matter_meta(front_matter, text, source_path)
     title = derive_title(text, source_path.stem)
-    return DocMeta(title=title, short_title=derive_short_title(title), level=UNCLASSIFIED)
+    level, issuer = infer_level(title, text)
+    note = INFERRED_NOTE if level != UNCLASSIFIED else ""
+    return DocMeta(
+        title=title, short_title=derive_short_title(title), level=level, issuer=issuer, version_note=note
+    )

@@ -285,6 +285,8 @@ def _read(
 ) -> tuple[list[_Slot], list[Superseded], list[str]]:
     """Load, pick the latest version of each title, and cut passages (reusing an unchanged
     document's previous passages); failures stay in their slots."""
+    from ingest.metadata import INFERRED_NOTE, MANIFEST_NAME
+
     slots = _collect(roots, stages, progress, max_file_mb, statutes)
     superseded = _supersede(slots)
     warnings: list[str] = []
@@ -303,6 +305,12 @@ def _read(
             slot.doc, slot.failure, slot.passages = None, _reason(exc), []
         else:
             warnings.extend([warning] if warning else [])
+            if slot.doc.meta.version_note == INFERRED_NOTE:
+                warnings.append(
+                    f"{slot.doc.root}/{slot.doc.doc_id}: no manifest entry or front matter level; level "
+                    f"{slot.doc.meta.level} inferred from its title (list it in {MANIFEST_NAME} to set "
+                    "level, issuer and dates)"
+                )
     return slots, superseded, warnings
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from ingest.loaders import load_file
-from ingest.metadata import derive_short_title, read_manifest, resolve_meta
+from ingest.metadata import INFERRED_NOTE, derive_short_title, infer_level, read_manifest, resolve_meta
 from regkb.errors import MetadataError
 from regkb.types import DocMeta
 
@@ -194,23 +194,52 @@ def test_front_matter_loaded_from_markdown_resolves(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "title", "short_title"),
+    ("text", "title", "short_title", "level"),
     [
-        ("# 中华人民共和国测试法\n\n第一条 甲。", "中华人民共和国测试法", "测试法"),
+        ("# 中华人民共和国测试法\n\n第一条 甲。", "中华人民共和国测试法", "测试法", "法律"),
         (
             "前言\n\n## 最高人民法院关于审理案件的规定 ##\n",
             "最高人民法院关于审理案件的规定",
             "最高人民法院关于审理案件的规定",
+            "司法解释",
         ),
-        ("关于加强催收管理的通知\n各分行：", "关于加强催收管理的通知", "关于加强催收管理的通知"),
-        ("第一条 没有标题的制度。\n第二条 乙。", "催收-规则", "催收-规则"),
-        ("（2021年通过）\n正文。", "催收-规则", "催收-规则"),
+        ("关于加强催收管理的通知\n各分行：", "关于加强催收管理的通知", "关于加强催收管理的通知", "未分类"),
+        ("第一条 没有标题的制度。\n第二条 乙。", "催收-规则", "催收-规则", "未分类"),
+        ("（2021年通过）\n正文。", "催收-规则", "催收-规则", "未分类"),
     ],
 )
-def test_derived_metadata(tmp_path: Path, text: str, title: str, short_title: str) -> None:
+def test_derived_metadata(tmp_path: Path, text: str, title: str, short_title: str, level: str) -> None:
     meta = resolve_meta("催收-规则.txt", {}, {}, text, tmp_path / "催收-规则.txt")
 
-    assert meta == DocMeta(title=title, short_title=short_title, level="未分类")
+    note = "" if level == "未分类" else INFERRED_NOTE
+    assert meta == DocMeta(title=title, short_title=short_title, level=level, version_note=note)
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "level", "issuer"),
+    [
+        ("金禾消费金融股份有限公司贷后催收作业管理规定", "", "内部制度", "金禾消费金融股份有限公司"),
+        ("某某银行信用卡催收管理办法", "第一条 本行信用卡中心……", "内部制度", ""),  # speaks as a company
+        ("贷后催收作业管理规定", "第一条 为规范本公司催收……", "内部制度", ""),
+        ("中华人民共和国个人信息保护法", "", "法律", ""),
+        ("最高人民法院关于审理民间借贷案件适用法律若干问题的规定", "", "司法解释", ""),
+        ("征信业管理条例", "", "行政法规", ""),
+        ("中国互联网金融协会互联网金融逾期债务催收自律公约（试行）", "", "行业自律", ""),
+        ("深圳市个人破产条例", "", "未分类", ""),  # a local regulation is no 行政法规
+        ("中国人民银行关于加强征信管理的通知", "", "未分类", ""),  # a regulator, not a company
+        ("贷后催收作业管理规定", "第一条 为规范催收……", "未分类", ""),  # no company in sight
+    ],
+)
+def test_level_inferred_from_a_plain_title(title: str, text: str, level: str, issuer: str) -> None:
+    assert infer_level(title, text) == (level, issuer)
+
+
+def test_front_matter_without_a_level_gets_one_from_the_title(tmp_path: Path) -> None:
+    text = "# 青禾资产管理有限公司外访作业规定\n\n第一条 甲。"
+    meta = resolve_meta("a.md", {}, {"effective": "2026-01-01"}, text, tmp_path / "a.md")
+    assert (meta.level, meta.issuer, meta.effective) == ("内部制度", "青禾资产管理有限公司", "2026-01-01")
+    kept = resolve_meta("a.md", {}, {"level": "行业自律"}, text, tmp_path / "a.md")
+    assert kept.level == "行业自律" and kept.version_note == ""  # a level written down is never overridden
 
 
 def test_derive_short_title() -> None:

@@ -252,3 +252,19 @@ def test_a_change_in_how_lexical_texts_are_made_rebuilds_the_bm25_index(
     assert len(IndexReader.open(tmp_path / "idx").lexical.search("辛别名", 20)) == 12
     third = ingest([corpus], tmp_path / "idx")  # nothing changed since: a no-op again
     assert third.generation == second.generation
+
+
+def test_a_policy_with_no_metadata_gets_its_level_from_the_title_and_a_warning(tmp_path: Path) -> None:
+    policy = tmp_path / "drop" / "visits.md"
+    policy.parent.mkdir()
+    policy.write_text(
+        "# 青禾资产管理有限公司外访作业规定\n\n第一条 为规范本公司外访。\n\n第二条 外访应当两人以上。\n",
+        encoding="utf-8",
+    )
+    report = ingest([policy], tmp_path / "idx")
+    assert report.warnings == (
+        "drop/visits.md: no manifest entry or front matter level; level 内部制度 inferred from its title "
+        "(list it in manifest.json to set level, issuer and dates)",
+    )
+    (doc,) = _open(tmp_path / "idx").documents
+    assert (doc.level, doc.issuer) == ("内部制度", "青禾资产管理有限公司")
