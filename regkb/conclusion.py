@@ -64,7 +64,7 @@ _GRANTS = re.compile(r"应予支持|予以支持")  # a court granting a party's
 _LIABILITY = re.compile(r"责任|处罚|刑|罪")
 _LIABILITY_Q = re.compile(
     r"会不会被(?:罚|处罚|判|抓|拘留|追究)|会被(?:罚|处罚|判|抓|拘留)|构成(?:犯罪|.{0,4}罪)|算(?:犯罪|.{0,4}罪)"
-    r"|犯罪吗|坐牢|处罚吗|罚款吗|免于处罚|不被处罚|(?:要|会)(?:负|承担).{0,6}责任"
+    r"|犯罪吗|(?:会|要|得)坐牢|坐牢吗|处罚吗|罚款吗|免于处罚|不被处罚|(?:要|会)(?:负|承担).{0,6}责任"
 )
 _YES_FORCE = frozenset({PERMISSION, EXEMPTION})
 _NO_FORCE = frozenset({PROHIBITION, SANCTION})

@@ -93,6 +93,8 @@ class ProvisionForce:
 
 
 _EXCEPTED = re.compile(r"(?:但是|但)[^。；]*?除外|除[^。；]{1,40}?外")
+# A remark in brackets on one word (借款人姓名（可以部分隐去）) carries no force of the sentence's own.
+_PARENTHETICAL = re.compile(r"（[^（）]{0,30}）|\([^()]{0,30}\)")
 _PROHIBITIVE_PROVISO = re.compile(r"[，,](?:但是|但)(?=[^。；]*?(?:不得|禁止))[^。；]*")
 
 
@@ -102,7 +104,8 @@ def kinds_of(sentence: str) -> frozenset[str]:
     Words inside an exception phrase (「但是……不得……的除外」) mark the exception, not the rule: a
     prohibition there does not make the sentence a prohibition.
     """
-    rule = _EXCEPTED.sub("", sentence)
+    excepted = _EXCEPTED.sub("", sentence)
+    rule = _PARENTHETICAL.sub("", excepted)
     found = {kind for kind, pattern in _PATTERNS.items() if pattern.search(rule)}
     if PERMISSION in found and PROHIBITION in found and _PROHIBITIVE_PROVISO.search(rule):
         # 可以……，但不得……: the proviso bounds the permission, it is no prohibition of the act
@@ -110,7 +113,7 @@ def kinds_of(sentence: str) -> frozenset[str]:
         if not _PATTERNS[PROHIBITION].search(unbounded) and _PATTERNS[PERMISSION].search(unbounded):
             found.discard(PROHIBITION)
             found.add(EXCEPTION)
-    if rule != sentence:
+    if excepted != sentence:
         found.add(EXCEPTION)
     return frozenset(found)
 

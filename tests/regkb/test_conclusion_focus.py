@@ -45,3 +45,17 @@ def test_punishment_past_a_threshold_turns_on_it() -> None:
 def test_punishment_without_a_threshold_is_a_no() -> None:
     supports = supports_of("殴打他人的，处五日以上十日以下拘留。")
     assert conclude("催收时我推了他两下，会被处罚吗？", supports).label == NO
+
+
+def test_jail_threatened_in_the_act_asked_about_is_no_liability_question() -> None:
+    supports = supports_of("催收非法债务，以恐吓方式滋扰他人，情节严重的，处三年以下有期徒刑。")
+    assert conclude("我跟他说再不还就让他去坐牢，吓唬吓唬他行不行？", supports).label == NO
+    assert conclude("我这样吓唬他，自己会坐牢吗？", supports).label == DEPENDS
+
+
+def test_a_permission_in_brackets_is_a_remark_not_the_rule() -> None:
+    supports = supports_of(
+        "催收短信的内容限于借款人姓名（可以部分隐去）和逾期金额，不得使用仿冒司法文书的格式。"
+    )
+    assert all(s.clause.kinds == {"prohibition"} for s in supports)
+    assert conclude("短信能不能做成法院通知的样子？", supports).label == NO
