@@ -29,6 +29,8 @@ FUZZY_MIN = 0.6  # share of a name's character bigrams a mention must contain
 # either opens as one of the document's names opens (its issuer's brand: 远途手册) or keeps at least
 # ABBREVIATION_SHARE of that name's characters.
 ABBREVIATION_MIN = 4
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LEAD_IN = set("按照据依在查问看对把给和与及或的是里中请读翻用")  # characters that lead into a name
 ABBREVIATION_SHARE = 0.5
 _WINDOW = 16  # characters before a name's suffix that may belong to the mention
 
@@ -63,14 +65,19 @@ def lexical_text(passage: Passage) -> str:
     return f"{passage.embed_text}\n{' '.join(names)}"
 
 
-def _abbreviates(mention: str, name: str) -> bool:
+def _abbreviates(mention: str, name: str, lead: str = "") -> bool:
     """The mention keeps the name's characters in order, opens as the name opens or keeps at least
-    ABBREVIATION_SHARE of it, and is not a short generic tail of it (管理办法)."""
+    ABBREVIATION_SHARE of it, and is not a short generic tail of it (管理办法). A longer tail of the
+    name (合规操作手册) must also start a word: after no character, punctuation or a word that leads
+    into a name (按 / 请问 / 的 …), not inside another name (民用爆炸物品安全管理条例 is no 安全管理条例)."""
     chars = iter(name)
     if not all(c in chars for c in mention):  # a subsequence: each character found after the last
         return False
-    if name.endswith(mention) and len(mention) <= ABBREVIATION_MIN:  # a generic tail (管理办法)
-        return False
+    if name.endswith(mention):
+        if len(mention) <= ABBREVIATION_MIN:  # a generic tail (管理办法)
+            return False
+        if lead and _CJK.match(lead) and lead not in _LEAD_IN:
+            return False
     return mention[:2] == name[:2] or len(mention) >= ABBREVIATION_SHARE * len(name)
 
 
@@ -105,20 +112,24 @@ class FuzzyNames:
             best = self._best(window, match.group(0))
             if best is not None:
                 found.append((best, (start, match.end())))
-            elif (abbreviated := self._abbreviation(window, match.group(0))) is not None:
+            elif (
+                abbreviated := self._abbreviation(window, match.group(0), text[start - 1 : start])
+            ) is not None:
                 canonical, offset = abbreviated
                 found.append((canonical, (start + offset, match.end())))
         return found
 
-    def _abbreviation(self, window: str, suffix: str) -> tuple[str, int] | None:
-        """The one document the longest tail of the window abbreviates, with where the tail starts."""
+    def _abbreviation(self, window: str, suffix: str, before: str) -> tuple[str, int] | None:
+        """The one document the longest tail of the window abbreviates, with where the tail starts
+        (``before``: the character before the window, "" at the start of the text)."""
         for offset in range(len(window) - ABBREVIATION_MIN + 1):
             mention = window[offset:]
+            lead = window[offset - 1] if offset else before
             holding = set.intersection(*(self._by_char.get(c, set()) for c in set(mention)))
             fits = {
                 self._names[i][1]
                 for i in holding
-                if self._names[i][0].endswith(suffix) and _abbreviates(mention, self._names[i][0])
+                if self._names[i][0].endswith(suffix) and _abbreviates(mention, self._names[i][0], lead)
             }
             if len(fits) == 1:
                 return fits.pop(), offset

@@ -111,3 +111,15 @@ def test_the_key_keeps_what_tells_documents_apart() -> None:
     assert normalize_name("中华人民共和国") == "中华人民共和国"  # the prefix alone is a name, not nothing
     assert normalize_name("个人信息保护法") != normalize_name("个人信息保护条例")
     assert without_state_prefix("依照中华人民共和国刑法第二百九十三条") == "依照刑法第二百九十三条"
+
+
+def test_the_tail_of_another_documents_name_names_nothing() -> None:
+    fuzzy = FuzzyNames(
+        (name, "网络数据安全管理条例")
+        for name in natural_names("网络数据安全管理条例", "网络数据安全管理条例")
+    )
+    # 安全管理条例 is the tail of 民用爆炸物品安全管理条例 here, a law the index does not hold
+    assert fuzzy.find("依照《民用爆炸物品安全管理条例》等实施处罚") == []
+    assert [d for d, _ in fuzzy.find("数据安全管理条例第五条")] == [
+        "网络数据安全管理条例"
+    ]  # a tail that starts the text
