@@ -7,8 +7,8 @@ training only, with questions about it (never split, never reported as validatio
 ingested beside the corpus into its own copy of `index` (a sibling directory, kept between runs:
 re-ingest is incremental), as a customer's policy would be, and its questions are asked there.
 The figures are R@5 and MRR@10 over the policy's articles (its gold; the sample policies answer
-some of the same questions, and rank first when the engine prefers them), the share refused, and
-for each channel the share of questions whose gold it ranks in its top 5: the ranker cannot place
+some of the same questions, and rank first when the engine prefers them), the share refused, how
+many of the questions with an expected_answer get that conclusion label, and for each channel the share of questions whose gold it ranks in its top 5: the ranker cannot place
 what no channel proposes. Train figures: for diagnosis and tuning, not validation.
 """
 
@@ -71,13 +71,13 @@ def _is_gold(gold: set[tuple[str, str]], passage: Passage) -> bool:
 
 
 def figures(index: Path, questions: Sequence[EvalQuestion]) -> dict[str, float]:
-    """R@5, MRR@10, the share refused and each channel's top-5 share of the gold."""
+    """R@5, MRR@10, the share refused, the conclusion labels right and each channel's top-5 share of the gold."""
     from regkb.engine import Engine
     from regkb.settings import Settings
     from regkb.types import Filters
 
     engine = Engine.open(Settings(index_dir=index))
-    hits, ranks, refused = 0, 0.0, 0
+    hits, ranks, refused, labelled, right = 0, 0.0, 0, 0, 0
     channel_hits = dict.fromkeys(CHANNELS, 0)
     for q in questions:
         is_gold = partial(_is_gold, {(g.doc, g.article) for g in q.gold})
@@ -85,12 +85,17 @@ def figures(index: Path, questions: Sequence[EvalQuestion]) -> dict[str, float]:
         first = next((i + 1 for i, hit in enumerate(found) if is_gold(hit.passage)), None)
         hits += first is not None and first <= 5
         ranks += 1.0 / first if first else 0.0
-        refused += engine.ask(q.question).refused
+        answer = engine.ask(q.question)
+        refused += answer.refused
+        if q.expected_answer:
+            labelled += 1
+            right += answer.conclusion is not None and answer.conclusion.label == q.expected_answer
         for channel in CHANNELS:
             top = ranked.lists.get(channel, [])[:5]
             channel_hits[channel] += any(is_gold(engine._state.reader.by_id[pid]) for pid, _ in top)
     n = len(questions)
     out = {"questions": n, "R@5": hits / n, "MRR@10": ranks / n, "refused": refused / n}
+    out.update({"labelled": labelled, "conclusions right": right})
     out.update({f"top5_{c}": channel_hits[c] / n for c in CHANNELS})
     return out
 
