@@ -73,15 +73,16 @@ def _is_gold(gold: set[tuple[str, str]], passage: Passage) -> bool:
 def figures(index: Path, questions: Sequence[EvalQuestion]) -> dict[str, float]:
     """R@5, MRR@10, the share refused, the conclusion labels right and each channel's top-5 share of the gold."""
     from regkb.engine import Engine
+    from regkb.ranker import FEATURES, RRF_K
     from regkb.settings import Settings
-    from regkb.types import Filters
 
     engine = Engine.open(Settings(index_dir=index))
+    top5 = RRF_K / (RRF_K + 5)  # a channel's reciprocal-rank feature at rank 5
     hits, ranks, refused, labelled, right = 0, 0.0, 0, 0, 0
     channel_hits = dict.fromkeys(CHANNELS, 0)
     for q in questions:
         is_gold = partial(_is_gold, {(g.doc, g.article) for g in q.gold})
-        ranked, found = engine._state.retriever.search(engine.plan(q.question), Filters(), 10)
+        found = engine.retrieve(q.question, k=10)
         first = next((i + 1 for i, hit in enumerate(found) if is_gold(hit.passage)), None)
         hits += first is not None and first <= 5
         ranks += 1.0 / first if first else 0.0
@@ -90,9 +91,11 @@ def figures(index: Path, questions: Sequence[EvalQuestion]) -> dict[str, float]:
         if q.expected_answer:
             labelled += 1
             right += answer.conclusion is not None and answer.conclusion.label == q.expected_answer
+        candidates, passages = engine.candidates(q.question)
+        gold = [i for i, passage in enumerate(passages) if is_gold(passage)]
         for channel in CHANNELS:
-            top = ranked.lists.get(channel, [])[:5]
-            channel_hits[channel] += any(is_gold(engine._state.reader.by_id[pid]) for pid, _ in top)
+            column = candidates.matrix[gold, FEATURES.index(f"rr_{channel}")]
+            channel_hits[channel] += bool(len(column)) and float(column.max()) >= top5 - 1e-9
     n = len(questions)
     out = {"questions": n, "R@5": hits / n, "MRR@10": ranks / n, "refused": refused / n}
     out.update({"labelled": labelled, "conclusions right": right})
