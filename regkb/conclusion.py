@@ -75,6 +75,15 @@ CONSEQUENCE_Q = re.compile(
     r"什么性质|怎么处理|如何处理|会被.{0,6}(?:处罚|罚|判)"
 )
 _NUMBERS = re.compile(r"[0-9０-９]+|[一二三四五六七八九十百千万两]+(?:年|个月|月|日|天|倍|万元|元|次|周岁)")
+# Who approves, and how long: the question asks for the sentence that names them.
+_WHO_Q = re.compile(
+    r"找谁|谁(?:来)?(?:批|审批|批准|负责|决定|同意)|由谁|向谁|报给谁|哪个(?:部门|岗位|领导)|谁说了算"
+)
+_APPROVER = re.compile(r"(?:由|报|经|提交)[^，。；]{1,20}(?:审批|批准|审核|负责|决定|同意)")
+_WHEN_Q = re.compile(r"多久|多长时间|几天|几日|多少天|什么时候|何时|期限|时限|几个(?:工作日|小时|月)")
+_TIME_LIMIT = re.compile(
+    r"(?:[0-9０-９]+|[一二三四五六七八九十百两]+)(?:个)?(?:工作日|日|天|小时|个月|月|年|分钟)(?:内|以内|之内|前|后)"
+)
 DEFINING = re.compile(r"是指|指的是|所称|称.{0,10}是|包括")
 DEFINITION_Q = re.compile(r"什么是|什么叫|何为|定义|是指|指什么|指哪些|具体指|是什么意思|怎么算|算不算")
 CLASSIFY_Q = re.compile(r"算不算|属不属于|属于[^？?]{0,20}吗|算[^？?]{0,10}吗")
@@ -392,13 +401,40 @@ def _consequence_text(supports: Sequence[Support]) -> str:
 
 
 def _governing(supports: Sequence[Support], question: str) -> Support:
+    cues = [cue for asks, cue in ((_WHO_Q, _APPROVER), (_WHEN_Q, _TIME_LIMIT)) if asks.search(question)]
+    if cues:  # who approves / how long: the sentence saying it may be another of the cited provisions'
+        held = {(s.passage.id, s.clause.text) for s in supports}
+        supports = [
+            *supports,
+            *(
+                Support(s.passage, clause, s.weight)
+                for s in supports
+                for clause in force_of(s.passage).clauses
+                if any(cue.search(clause.text) for cue in cues) and (s.passage.id, clause.text) not in held
+            ),
+        ]
+
     def bonus(s: Support) -> float:
         extra = 0.5 if _NUMBERS.search(s.clause.text) else 0.0
         if DEFINITION_Q.search(question) and DEFINING.search(s.clause.text):
             extra += 1.0
+        if _WHO_Q.search(question) and _APPROVER.search(s.clause.text):
+            extra += 1.0  # 找谁批: the sentence that names who approves
+        if _WHEN_Q.search(question) and _TIME_LIMIT.search(s.clause.text):
+            extra += 1.0  # 多久: the sentence that sets the time limit
         return s.weight * (1 + extra)
 
     return max(supports, key=bonus)
+
+
+def _governing_text(best: Support, question: str) -> str:
+    """The governing sentence in plain words; asked who approves or how long, every sentence of its
+    provision that says so (十二期以内的，由组长审批；超过十二期的，报委托银行审批)."""
+    cues = [cue for asks, cue in ((_WHO_Q, _APPROVER), (_WHEN_Q, _TIME_LIMIT)) if asks.search(question)]
+    if not any(cue.search(best.clause.text) for cue in cues):
+        return _plain(best.clause, 160)
+    said = [c for c in force_of(best.passage).clauses if any(cue.search(c.text) for cue in cues)]
+    return "；".join(_trim(c.text, 80) for c in said[:3])
 
 
 def conclude(question: str, supports: Sequence[Support], verdict: str | None = None) -> Conclusion:
@@ -412,7 +448,7 @@ def conclude(question: str, supports: Sequence[Support], verdict: str | None = N
     if kind == "consequence":
         return Conclusion(None, _consequence_text(supports))
     best = _governing(supports, question)
-    return Conclusion(None, f"{_plain(best.clause, 160)}（{_source(best)}）。")
+    return Conclusion(None, f"{_governing_text(best, question)}（{_source(best)}）。")
 
 
 def comparison(supports: Sequence[Support]) -> list[str]:

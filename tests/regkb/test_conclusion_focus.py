@@ -59,3 +59,25 @@ def test_a_permission_in_brackets_is_a_remark_not_the_rule() -> None:
     )
     assert all(s.clause.kinds == {"prohibition"} for s in supports)
     assert conclude("短信能不能做成法院通知的样子？", supports).label == NO
+
+
+PLAN = "作业员可以与客户商谈分期还款方案。分期期数在十二期以内的，由组长审批；超过十二期的，报委托银行审批。"
+
+
+def test_asked_who_approves_the_conclusion_names_the_approvers() -> None:
+    supports = [
+        s for s in supports_of(PLAN) if "商谈" in s.clause.text
+    ]  # the sentence the question shares most with
+    line = conclude("客户想分18期还，这个方案我要找谁批？", supports).text
+    assert "由组长审批" in line and "报委托银行审批" in line and "商谈" not in line
+
+
+def test_asked_how_long_the_conclusion_gives_the_time_limit() -> None:
+    supports = supports_of("受托机构应当如实登记投诉。受托机构收到投诉的，应当在二十四小时内报告委外管理岗。")
+    line = conclude("客户投诉了，多久之内要报告？", supports[:1]).text
+    assert "二十四小时内" in line
+
+
+def test_other_questions_keep_the_best_supported_sentence() -> None:
+    supports = [s for s in supports_of(PLAN) if "商谈" in s.clause.text]
+    assert "商谈" in conclude("分期还款方案怎么谈？", supports).text
