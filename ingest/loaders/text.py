@@ -115,8 +115,9 @@ def load_plain_text(path: Path) -> LoadedText:
     return LoadedText(text=_read_text(path))
 
 
-# Bold or underlined emphasis (**第一条**, __不得__): formatting, not words of the text.
-_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+# Bold emphasis (**第一条**): formatting, not words of the text. Underscores are left alone: in a
+# policy they are mostly blanks to fill in (日期____年__月__日), not emphasis.
+_EMPHASIS = re.compile(r"\*\*(?=[^\s*])(.+?)(?<=[^\s*])\*\*")
 # The Markdown that may stand before a clause's own label: a heading marker (### 第一条 目的,
 # ### 2.3 通话时间), a list bullet or a quote marker. The label then opens the clause, as in a policy
 # typed without Markdown, instead of naming a section.
@@ -126,9 +127,9 @@ _LABEL_MARKUP = re.compile(
 
 
 def markdown_text(body: str) -> str:
-    """The text of a Markdown body for the structure parser: emphasis markers removed, and the
+    """The text of a Markdown body for the structure parser: bold markers removed, and the
     markup before a clause's label (### 第一条 / - 2.3) dropped; other '#' headings kept."""
-    body = _EMPHASIS.sub(r"\2", body)
+    body = _EMPHASIS.sub(r"\1", body)
     return "\n".join(_LABEL_MARKUP.sub("", line) for line in body.split("\n"))
 
 
