@@ -134,7 +134,7 @@ def markdown_text(body: str) -> str:
 
 
 def load_markdown(path: Path) -> LoadedText:
-    """A Markdown file: decoded, front matter parsed and removed, emphasis and the markup before
+    """A Markdown file: decoded, front matter parsed and removed, bold markers and the markup before
     clause labels removed (markdown_text); other '#' heading markers kept."""
     front_matter, body = split_front_matter(_read_text(path), path)
     body = normalise_text(markdown_text(body))
