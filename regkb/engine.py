@@ -40,7 +40,7 @@ from regkb.numerals import DECIMAL_LABEL
 from regkb.provisions import ProvisionResolver
 from regkb.query import QueryPlan, plan_query
 from regkb.questions import prepare_question
-from regkb.ranker import Candidates, RankerModel
+from regkb.ranker import INTERNAL, Candidates, RankerModel
 from regkb.refusal import RefusalPolicy, evidence
 from regkb.retrieval import SITUATION_EMBEDDER, Retriever, dense_slots
 from regkb.settings import Settings
@@ -138,7 +138,10 @@ class Engine:
         # own titles too, and the usual short names of laws the alias table lists as not indexed
         held = [n for n in aliases.names(include_not_indexed=True) if n not in own and resolve(n)]
         numbered = {(p.short_title, p.article) for p in reader.passages if DECIMAL_LABEL.match(p.article)}
-        finder = ReferenceFinder([*held, *own], resolve, FuzzyNames(own.items()), numbered)
+        policies = {
+            d.short_title for d in reader.documents if d.level == INTERNAL
+        }  # named by abbreviations too
+        finder = ReferenceFinder([*held, *own], resolve, FuzzyNames(own.items(), policies), numbered)
         resolver = ProvisionResolver(reader.passages, resolve)
         retriever = Retriever(reader, embedders, resolver, finder, fitted=self.settings.ranker)
         retriever.curated = self.settings.curated

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from regkb.types import Passage
 
@@ -30,7 +30,9 @@ FUZZY_MIN = 0.6  # share of a name's character bigrams a mention must contain
 # ABBREVIATION_SHARE of that name's characters.
 ABBREVIATION_MIN = 4
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_LEAD_IN = set("按照据依在查问看对把给和与及或的是里中请读翻用")  # characters that lead into a name
+_LEAD_IN = set("按照据依在查问看对把给和与及或的是里中请读翻用们")  # characters that lead into a name
+_NOT_A_NAME_END = set("院律规制人官")  # 法院, 法律, 法规, 法制, 法人, 法官: 法 ends no name there
+_NOT_A_NAME_HEAD = set("合非违依守执立司")  # nor in 合法, 非法, 违法, 依法, 守法, 执法, 立法, 司法
 ABBREVIATION_SHARE = 0.5
 _WINDOW = 16  # characters before a name's suffix that may belong to the mention
 
@@ -67,18 +69,28 @@ def lexical_text(passage: Passage) -> str:
 
 def _abbreviates(mention: str, name: str, lead: str = "") -> bool:
     """The mention keeps the name's characters in order, opens as the name opens or keeps at least
-    ABBREVIATION_SHARE of it, and is not a short generic tail of it (管理办法). A longer tail of the
-    name (合规操作手册) must also start a word: after no character, punctuation or a word that leads
-    into a name (按 / 请问 / 的 …), not inside another name (民用爆炸物品安全管理条例 is no 安全管理条例)."""
+    ABBREVIATION_SHARE of it, and is not a short generic tail of it (管理办法). It must start a word:
+    after no character, punctuation or a word that leads into a name (按 / 请问 / 的 …), not inside
+    other words (民用爆炸物品安全管理条例 is no 安全管理条例, 银保监会催收管理规定 no 催收管理规定)."""
+    if lead and _CJK.match(lead) and lead not in _LEAD_IN:
+        return False
     chars = iter(name)
     if not all(c in chars for c in mention):  # a subsequence: each character found after the last
         return False
-    if name.endswith(mention):
-        if len(mention) <= ABBREVIATION_MIN:  # a generic tail (管理办法)
-            return False
-        if lead and _CJK.match(lead) and lead not in _LEAD_IN:
-            return False
+    if name.endswith(mention) and len(mention) <= ABBREVIATION_MIN:  # a generic tail (管理办法)
+        return False
     return mention[:2] == name[:2] or len(mention) >= ABBREVIATION_SHARE * len(name)
+
+
+def _abbreviation_barred(text: str, match: re.Match[str]) -> bool:
+    """No abbreviation where the suffix ends no name (法 of 法院 / 法律 / 合法 / 非法) or the mention stands in
+    《》: a quoted title no name matches is another document's full title (《消费金融公司管理办法》)."""
+    if match.group(0) == "法" and (
+        text[match.end() : match.end() + 1] in _NOT_A_NAME_END
+        or text[match.start() - 1 : match.start()] in _NOT_A_NAME_HEAD
+    ):
+        return True
+    return text.rfind("《", 0, match.start()) > text.rfind("》", 0, match.start())
 
 
 def bigrams(text: str) -> set[str]:
@@ -92,9 +104,12 @@ class FuzzyNames:
     it shares a bigram with (the statute book has over a thousand names).
     """
 
-    def __init__(self, names: Iterable[tuple[str, str]]) -> None:
-        """names: (surface name, canonical short title) pairs."""
+    def __init__(self, names: Iterable[tuple[str, str]], abbreviable: Collection[str] | None = None) -> None:
+        """names: (surface name, canonical short title) pairs; abbreviable: the canonical titles an
+        abbreviation may name (the engine passes its company policies: laws have their short names in
+        the alias table), every one when None."""
         self._names = [(name, canonical, bigrams(name)) for name, canonical in names if len(name) >= 4]
+        self._abbreviable = None if abbreviable is None else frozenset(abbreviable)
         self._by_gram: dict[str, list[int]] = defaultdict(list)
         self._by_char: dict[str, set[int]] = defaultdict(set)
         for i, (name, _canonical, grams) in enumerate(self._names):
@@ -113,8 +128,10 @@ class FuzzyNames:
             if best is not None:
                 found.append((best, (start, match.end())))
             elif (
-                abbreviated := self._abbreviation(window, match.group(0), text[start - 1 : start])
-            ) is not None:
+                not _abbreviation_barred(text, match)
+                and (abbreviated := self._abbreviation(window, match.group(0), text[start - 1 : start]))
+                is not None
+            ):
                 canonical, offset = abbreviated
                 found.append((canonical, (start + offset, match.end())))
         return found
@@ -129,7 +146,9 @@ class FuzzyNames:
             fits = {
                 self._names[i][1]
                 for i in holding
-                if self._names[i][0].endswith(suffix) and _abbreviates(mention, self._names[i][0], lead)
+                if (self._abbreviable is None or self._names[i][1] in self._abbreviable)
+                and self._names[i][0].endswith(suffix)
+                and _abbreviates(mention, self._names[i][0], lead)
             }
             if len(fits) == 1:
                 return fits.pop(), offset

@@ -123,3 +123,25 @@ def test_the_tail_of_another_documents_name_names_nothing() -> None:
     assert [d for d, _ in fuzzy.find("数据安全管理条例第五条")] == [
         "网络数据安全管理条例"
     ]  # a tail that starts the text
+
+
+def test_abbreviations_name_nothing_inside_quoted_titles_or_other_words() -> None:
+    fuzzy = _fuzzy()
+    assert fuzzy.find("《消费金融公司管理办法》第二十条") == []  # another document's full title
+    assert fuzzy.find("银保监会的青梧电催规范第二条") != []  # 的 leads into a name
+    assert fuzzy.find("银保监会青梧电催规范第二条") == []  # 会 does not: the words run on
+
+
+def test_only_the_documents_allowed_are_named_by_abbreviation() -> None:
+    names = [(n, short) for title, short, issuer in DOCS for n in natural_names(title, short, issuer)]
+    policies_only = FuzzyNames(names, abbreviable={"示例催收作业管理办法"})
+    assert [d for d, _ in policies_only.find("示例作业办法第3条")] == ["示例催收作业管理办法"]
+    assert policies_only.find("青梧电催规范2.3怎么规定的") == []  # not in the allowed set
+
+
+def test_fa_inside_common_words_ends_no_name() -> None:
+    fuzzy = FuzzyNames(
+        (n, "农民专业合作社法") for n in natural_names("中华人民共和国农民专业合作社法", "农民专业合作社法")
+    )
+    assert fuzzy.find("农民合法权益受到侵害的") == []  # 农民合法 keeps the name's characters in order
+    assert [d for d, _ in fuzzy.find("按农民合作社法第五条")] == ["农民专业合作社法"]
