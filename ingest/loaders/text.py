@@ -118,17 +118,17 @@ def load_plain_text(path: Path) -> LoadedText:
 # Bold emphasis (**第一条**): formatting, not words of the text. Underscores are left alone: in a
 # policy they are mostly blanks to fill in (日期____年__月__日), not emphasis.
 _EMPHASIS = re.compile(r"\*\*(?=[^\s*])(.+?)(?<=[^\s*])\*\*")
-# The Markdown that may stand before a clause's own label: a heading marker (### 第一条 目的,
-# ### 2.3 通话时间), a list bullet or a quote marker. The label then opens the clause, as in a policy
-# typed without Markdown, instead of naming a section.
+# A heading marker before a clause's own label (### 第一条 目的, ### 2.3 通话时间): the label then
+# opens the clause, as in a policy typed without Markdown, instead of naming a section. List
+# bullets and quote markers stay: 「- 1.3前完成对账」 is an item and 「> 第十条 ……」 quotes another text.
 _LABEL_MARKUP = re.compile(
-    rf"^(?:#{{1,6}}|[-*+]|>)[ \t　]*(?=第(?:{NUMERAL_CLASS}|\d)+条|{DECIMAL_NUMBER}(?:[.．、]?)[ \t　]*\S)"
+    rf"^#{{1,6}}[ \t　]*(?=第(?:{NUMERAL_CLASS}|\d)+条|{DECIMAL_NUMBER}(?:[.．、]?)[ \t　]*\S)"
 )
 
 
 def markdown_text(body: str) -> str:
-    """The text of a Markdown body for the structure parser: bold markers removed, and the
-    markup before a clause's label (### 第一条 / - 2.3) dropped; other '#' headings kept."""
+    """The text of a Markdown body for the structure parser: bold markers removed, and a heading
+    marker before a clause's label (### 第一条 / ### 2.3) dropped; other '#' headings kept."""
     body = _EMPHASIS.sub(r"\1", body)
     return "\n".join(_LABEL_MARKUP.sub("", line) for line in body.split("\n"))
 

@@ -250,8 +250,6 @@ def test_markdown_without_front_matter_keeps_a_thematic_break(tmp_path: Path) ->
             "### 第一条 目的\n\n为了规范催收。\n\n### 第二条 用语\n\n不得辱骂。\n\n### 第三条 录音\n\n应当录音。",
             ["第一条", "第二条", "第三条"],
         ),
-        # each article a list item
-        ("- 第一条 为了规范催收。\n- 第二条 不得辱骂。\n- 第三条 应当录音。", ["第一条", "第二条", "第三条"]),
         # numbered clauses as headings under numbered chapters
         (
             "## 1 总则\n\n### 1.1 目的\n\n为了规范催收。\n\n### 1.2 范围\n\n全体员工。\n\n## 2 用语\n\n### 2.1 禁止\n\n不得辱骂。",
@@ -271,6 +269,21 @@ def test_markdown_markup_around_clause_labels_leaves_the_clauses(
     assert [p.label for p in provisions] == labels
     assert "**" not in text and "###" not in text
     assert provisions[-1].text.rstrip().endswith("。")  # the clause holds its own text, verbatim
+
+
+def test_markdown_bullets_and_quotes_stay_inside_their_clause(tmp_path: Path) -> None:
+    from ingest.structure import parse
+
+    path = tmp_path / "policy.md"
+    path.write_text(
+        "# 某公司催收管理办法\n\n第一条 为了规范催收。\n\n第二条 处理个人信息应当依照下列规定：\n\n"
+        "> 第十条 任何组织、个人不得非法收集他人个人信息。\n\n第三条 应当录音。\n\n"
+        "第四条 年度安排如下：\n\n- 1.3前完成年度对账；\n- 5.1至5.5暂停外呼。\n\n第五条 本办法自发布之日起施行。\n",
+        encoding="utf-8",
+    )
+    provisions = [p for p in parse(load_file(path).text) if p.label]
+    assert [p.label for p in provisions] == ["第一条", "第二条", "第三条", "第四条", "第五条"]
+    assert "> 第十条" in provisions[1].text and "- 1.3前" in provisions[3].text
 
 
 def test_markdown_keeps_chapter_headings_and_drops_bold_inside_sentences(tmp_path: Path) -> None:
