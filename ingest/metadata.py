@@ -134,7 +134,7 @@ class _FrontMatter(_Meta):
 # What a title says about its document's level, for a file with no manifest entry and no level in
 # its front matter (a policy dropped into a folder, an upload by path). Only titles that say it
 # plainly; anything else stays 未分类.
-_LAW_TITLE = re.compile(rf"^(?:{STATE_PREFIX})\S{{1,30}}法(?:典)?$")
+_LAW_TITLE = re.compile(rf"^(?:{STATE_PREFIX})\S{{1,30}}(?<!办)法(?:典)?$")  # not ……办法
 _INTERPRETATION_TITLE = re.compile(
     r"^最高人民(?:法院|检察院)\S*(?:解释|规定|批复|决定)(?:（[^（）]{1,10}）)?$"
 )
@@ -143,10 +143,12 @@ _SELF_REGULATION_TITLE = re.compile(r"协会\S*(?:公约|规范|指引|准则|�
 _POLICY_SUFFIX = re.compile(
     r"(?:办法|规定|制度|细则|规范|规程|手册|指引|守则|规则|流程|须知|标准|实施方案)(?:（[^（）]{1,10}）)?$"
 )
-# A company at the head of the title (金禾消费金融股份有限公司……), or the text speaking as one.
-_COMPANY_HEAD = re.compile(r"^(\S{2,30}?(?:股份有限公司|有限责任公司|有限公司|集团|公司))\S{3,}$")
-_SPEAKS_AS_COMPANY = re.compile(r"本公司|本行|本集团")
-_LOCAL = re.compile(r"省|市|自治区|自治州|县")  # a local regulation (深圳市……条例) is no 行政法规
+# A registered company at the head of the title (金禾消费金融股份有限公司……; a bare 公司 is a kind of
+# company a regulator's rule is about: 消费金融公司管理办法), or the text speaking as one (本行 is
+# left out: it is also 本行政区域 and 本行业).
+_COMPANY_HEAD = re.compile(r"^(\S{2,30}?(?:股份有限公司|有限责任公司|有限公司))\S{3,}$")
+_SPEAKS_AS_COMPANY = re.compile(r"本公司|本集团")
+_LOCAL = re.compile(r"省|市|自治区|自治州|县|特区")  # a local regulation (深圳经济特区……条例) is no 行政法规
 INFERRED_NOTE = "未登记元数据：层级由标题推断"
 
 
@@ -165,7 +167,7 @@ def infer_level(title: str, text: str) -> tuple[str, str]:
             return "内部制度", head.group(1)
         if _SPEAKS_AS_COMPANY.search(text[:3000]):
             return "内部制度", ""
-    if _REGULATION_TITLE.match(title) and not _COMPANY_HEAD.match(title) and not _LOCAL.search(title[:8]):
+    if _REGULATION_TITLE.match(title) and not _COMPANY_HEAD.match(title) and not _LOCAL.search(title):
         return "行政法规", ""
     return UNCLASSIFIED, ""
 
