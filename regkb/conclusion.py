@@ -64,7 +64,7 @@ _GRANTS = re.compile(r"应予支持|予以支持")  # a court granting a party's
 _LIABILITY = re.compile(r"责任|处罚|刑|罪")
 _LIABILITY_Q = re.compile(
     r"会不会被(?:罚|处罚|判|抓|拘留|追究)|会被(?:罚|处罚|判|抓|拘留)|构成(?:犯罪|.{0,4}罪)|算(?:犯罪|.{0,4}罪)"
-    r"|犯罪吗|(?:会|要|得)坐牢|坐牢吗|处罚吗|罚款吗|免于处罚|不被处罚|(?:要|会)(?:负|承担).{0,6}责任"
+    r"|犯罪吗|(?:会|要|得)坐牢(?:吗|么|嘛)|坐牢吗|坐牢的?风险|会不会[^，。？?]{0,6}坐牢|处罚吗|罚款吗|免于处罚|不被处罚|(?:要|会)(?:负|承担).{0,6}责任"
 )
 _YES_FORCE = frozenset({PERMISSION, EXEMPTION})
 _NO_FORCE = frozenset({PROHIBITION, SANCTION})
@@ -79,10 +79,11 @@ _NUMBERS = re.compile(r"[0-9０-９]+|[一二三四五六七八九十百千万�
 _WHO_Q = re.compile(
     r"找谁|谁(?:来)?(?:批|审批|批准|负责|决定|同意)|由谁|向谁|报给谁|哪个(?:部门|岗位|领导)|谁说了算"
 )
-_APPROVER = re.compile(r"(?:由|报|经|提交)[^，。；]{1,20}(?:审批|批准|审核|负责|决定|同意)")
+_APPROVER = re.compile(r"(?:由|报|经|提交)[^，。；]{1,20}(?:审批|批准|审核)")
 _WHEN_Q = re.compile(r"多久|多长时间|几天|几日|多少天|什么时候|何时|期限|时限|几个(?:工作日|小时|月)")
 _TIME_LIMIT = re.compile(
-    r"(?:[0-9０-９]+|[一二三四五六七八九十百两]+)(?:个)?(?:工作日|日|天|小时|个月|月|年|分钟)(?:内|以内|之内|前|后)"
+    r"(?:[0-9０-９]+|[一二三四五六七八九十百两]+)(?:个)?(?:工作日|日|天|小时|个月|月|年|分钟)(?:内|以内|之内|前|后|以上)"
+    r"|当日|当天|即时|立即"
 )
 DEFINING = re.compile(r"是指|指的是|所称|称.{0,10}是|包括")
 DEFINITION_Q = re.compile(r"什么是|什么叫|何为|定义|是指|指什么|指哪些|具体指|是什么意思|怎么算|算不算")
@@ -401,40 +402,26 @@ def _consequence_text(supports: Sequence[Support]) -> str:
 
 
 def _governing(supports: Sequence[Support], question: str) -> Support:
-    cues = [cue for asks, cue in ((_WHO_Q, _APPROVER), (_WHEN_Q, _TIME_LIMIT)) if asks.search(question)]
-    if cues:  # who approves / how long: the sentence saying it may be another of the cited provisions'
-        held = {(s.passage.id, s.clause.text) for s in supports}
-        supports = [
-            *supports,
-            *(
-                Support(s.passage, clause, s.weight)
-                for s in supports
-                for clause in force_of(s.passage).clauses
-                if any(cue.search(clause.text) for cue in cues) and (s.passage.id, clause.text) not in held
-            ),
-        ]
-
     def bonus(s: Support) -> float:
         extra = 0.5 if _NUMBERS.search(s.clause.text) else 0.0
         if DEFINITION_Q.search(question) and DEFINING.search(s.clause.text):
             extra += 1.0
-        if _WHO_Q.search(question) and _APPROVER.search(s.clause.text):
-            extra += 1.0  # 找谁批: the sentence that names who approves
-        if _WHEN_Q.search(question) and _TIME_LIMIT.search(s.clause.text):
-            extra += 1.0  # 多久: the sentence that sets the time limit
         return s.weight * (1 + extra)
 
     return max(supports, key=bonus)
 
 
 def _governing_text(best: Support, question: str) -> str:
-    """The governing sentence in plain words; asked who approves or how long, every sentence of its
-    provision that says so (十二期以内的，由组长审批；超过十二期的，报委托银行审批)."""
+    """The governing sentence in plain words. Asked who approves or how long, the sentences of its
+    provision that name the approver or the time limit, those sharing the most with the question
+    (「十二期以内的，由组长审批；超过十二期的，报委托银行审批」 for 找谁批; 「录音保存五年以上」 for 保存多久)."""
     cues = [cue for asks, cue in ((_WHO_Q, _APPROVER), (_WHEN_Q, _TIME_LIMIT)) if asks.search(question)]
-    if not any(cue.search(best.clause.text) for cue in cues):
-        return _plain(best.clause, 160)
     said = [c for c in force_of(best.passage).clauses if any(cue.search(c.text) for cue in cues)]
-    return "；".join(_trim(c.text, 80) for c in said[:3])
+    if not said:
+        return _plain(best.clause, 160)
+    asked = _grams(question)
+    shared = [len(_grams(c.text) & asked) for c in said]
+    return "；".join(_plain(c, 80) for c, n in zip(said, shared, strict=True) if n == max(shared))
 
 
 def conclude(question: str, supports: Sequence[Support], verdict: str | None = None) -> Conclusion:

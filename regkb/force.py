@@ -93,9 +93,17 @@ class ProvisionForce:
 
 
 _EXCEPTED = re.compile(r"(?:但是|但)[^。；]*?除外|除[^。；]{1,40}?外")
-# A remark in brackets on one word (借款人姓名（可以部分隐去）) carries no force of the sentence's own.
+# A permission in brackets remarks on one word (借款人姓名（可以部分隐去）): no permission of the act.
+# A bracket that forbids, obliges, excepts or punishes (（禁止夜间外访）, （但不得在22:00后）) stays.
 _PARENTHETICAL = re.compile(r"（[^（）]{0,30}）|\([^()]{0,30}\)")
 _PROHIBITIVE_PROVISO = re.compile(r"[，,](?:但是|但)(?=[^。；]*?(?:不得|禁止))[^。；]*")
+
+
+def _unless_binding(bracket: re.Match[str]) -> str:
+    """The bracket removed when a permission is all the force it holds, else kept as written."""
+    inner = bracket.group(0)
+    binding = any(pattern.search(inner) for kind, pattern in _PATTERNS.items() if kind != PERMISSION)
+    return inner if binding or _EXCEPTED.search(inner) else ""
 
 
 def kinds_of(sentence: str) -> frozenset[str]:
@@ -105,7 +113,7 @@ def kinds_of(sentence: str) -> frozenset[str]:
     prohibition there does not make the sentence a prohibition.
     """
     excepted = _EXCEPTED.sub("", sentence)
-    rule = _PARENTHETICAL.sub("", excepted)
+    rule = _PARENTHETICAL.sub(_unless_binding, excepted)
     found = {kind for kind, pattern in _PATTERNS.items() if pattern.search(rule)}
     if PERMISSION in found and PROHIBITION in found and _PROHIBITIVE_PROVISO.search(rule):
         # 可以……，但不得……: the proviso bounds the permission, it is no prohibition of the act

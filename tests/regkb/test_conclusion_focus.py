@@ -50,7 +50,9 @@ def test_punishment_without_a_threshold_is_a_no() -> None:
 def test_jail_threatened_in_the_act_asked_about_is_no_liability_question() -> None:
     supports = supports_of("催收非法债务，以恐吓方式滋扰他人，情节严重的，处三年以下有期徒刑。")
     assert conclude("我跟他说再不还就让他去坐牢，吓唬吓唬他行不行？", supports).label == NO
+    assert conclude("我跟他说不还钱就会坐牢，这样说行不行？", supports).label == NO
     assert conclude("我这样吓唬他，自己会坐牢吗？", supports).label == DEPENDS
+    assert conclude("这样催收有坐牢的风险吗？", supports).label == DEPENDS
 
 
 def test_a_permission_in_brackets_is_a_remark_not_the_rule() -> None:
@@ -59,6 +61,10 @@ def test_a_permission_in_brackets_is_a_remark_not_the_rule() -> None:
     )
     assert all(s.clause.kinds == {"prohibition"} for s in supports)
     assert conclude("短信能不能做成法院通知的样子？", supports).label == NO
+    # a bracket that forbids stays: 可以……（但不得……） is no plain permission
+    (night,) = supports_of("催收人员可以上门催收（但不得在二十二时后上门）。")
+    assert night.clause.kinds != {"permission"}
+    assert conclude("晚上十一点可以上门吗？", [night]).label != YES
 
 
 PLAN = "作业员可以与客户商谈分期还款方案。分期期数在十二期以内的，由组长审批；超过十二期的，报委托银行审批。"
@@ -81,3 +87,15 @@ def test_asked_how_long_the_conclusion_gives_the_time_limit() -> None:
 def test_other_questions_keep_the_best_supported_sentence() -> None:
     supports = [s for s in supports_of(PLAN) if "商谈" in s.clause.text]
     assert "商谈" in conclude("分期还款方案怎么谈？", supports).text
+
+
+def test_asked_how_long_the_line_keeps_the_time_limit_the_question_is_about() -> None:
+    supports = supports_of("通话录音应当保存五年以上；借款人要求调取录音的，应当在五个工作日内提供。")
+    line = conclude("通话录音要保存多长时间？", supports[1:]).text
+    assert "保存五年以上" in line and "五个工作日内提供" not in line
+
+
+def test_consent_is_no_approval() -> None:
+    supports = supports_of("减免罚息的，由区域经理审批；未经借款人书面同意，不得将减免方案告知第三人。")
+    line = conclude("减免罚息要找谁批？", supports).text
+    assert "区域经理审批" in line and "同意" not in line
