@@ -109,7 +109,12 @@ class FuzzyNames:
         abbreviation may name (the engine passes its company policies: laws have their short names in
         the alias table), every one when None."""
         self._names = [(name, canonical, bigrams(name)) for name, canonical in names if len(name) >= 4]
-        self._abbreviable = None if abbreviable is None else frozenset(abbreviable)
+        allowed = None if abbreviable is None else frozenset(abbreviable)
+        self._abbreviable = {  # the names an abbreviation may stand for, by position
+            i
+            for i, (_name, canonical, _grams) in enumerate(self._names)
+            if allowed is None or canonical in allowed
+        }
         self._by_gram: dict[str, list[int]] = defaultdict(list)
         self._by_char: dict[str, set[int]] = defaultdict(set)
         for i, (name, _canonical, grams) in enumerate(self._names):
@@ -139,16 +144,16 @@ class FuzzyNames:
     def _abbreviation(self, window: str, suffix: str, before: str) -> tuple[str, int] | None:
         """The one document the longest tail of the window abbreviates, with where the tail starts
         (``before``: the character before the window, "" at the start of the text)."""
+        if not self._abbreviable:
+            return None
         for offset in range(len(window) - ABBREVIATION_MIN + 1):
             mention = window[offset:]
             lead = window[offset - 1] if offset else before
-            holding = set.intersection(*(self._by_char.get(c, set()) for c in set(mention)))
+            holding = self._abbreviable.intersection(*(self._by_char.get(c, ()) for c in set(mention)))
             fits = {
                 self._names[i][1]
                 for i in holding
-                if (self._abbreviable is None or self._names[i][1] in self._abbreviable)
-                and self._names[i][0].endswith(suffix)
-                and _abbreviates(mention, self._names[i][0], lead)
+                if self._names[i][0].endswith(suffix) and _abbreviates(mention, self._names[i][0], lead)
             }
             if len(fits) == 1:
                 return fits.pop(), offset

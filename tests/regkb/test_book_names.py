@@ -3,7 +3,6 @@ usual short names resolve to it and refusal no longer calls it 未收录."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -42,7 +41,7 @@ def test_refusal_names_only_laws_the_index_does_not_hold() -> None:
     assert not_indexed_mentions(question, ProvisionResolver([])) == ["个税法", "劳动合同法"]
 
 
-def test_fuzzy_names_stay_exact_and_fast_over_a_thousand_names() -> None:
+def test_fuzzy_names_stay_exact_over_a_thousand_names() -> None:
     laws = [
         f"中华人民共和国{a}{b}法"
         for a in "甲乙丙丁戊己庚辛壬癸"
@@ -56,10 +55,11 @@ def test_fuzzy_names_stay_exact_and_fast_over_a_thousand_names() -> None:
     assert [d for d, _ in fuzzy.find("按劳动合同法第十条")] == ["劳动合同法"]
     assert [d for d, _ in fuzzy.find("甲保护法里怎么说")] == ["甲保护法"]
     assert fuzzy.find("这样做违法吗") == []
-    started = time.perf_counter()
-    for _ in range(100):
-        fuzzy.find("催收员依照本法和有关法律法规的规定，不得违法收集个人信息，否则依法承担法律责任。")
-    assert (time.perf_counter() - started) / 100 < 0.02  # under 20 ms a passage with several 法
+    # a passage with several 法 that end no name; the time per passage is a figure of
+    # bench/names_bench.py, not a test
+    assert (
+        fuzzy.find("催收员依照本法和有关法律法规的规定，不得违法收集个人信息，否则依法承担法律责任。") == []
+    )
 
 
 @pytest.fixture(scope="module")
