@@ -29,11 +29,11 @@ FUZZY_MIN = 0.6  # share of a name's character bigrams a mention must contain
 # either opens as one of the document's names opens (its issuer's brand: 远途手册) or keeps at least
 # ABBREVIATION_SHARE of that name's characters.
 ABBREVIATION_MIN = 4
+ABBREVIATION_SHARE = 0.5
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LEAD_IN = set("按照据依在查问看对把给和与及或的是里中请读翻用们")  # characters that lead into a name
 _NOT_A_NAME_END = set("院律规制人官")  # 法院, 法律, 法规, 法制, 法人, 法官: 法 ends no name there
 _NOT_A_NAME_HEAD = set("合非违依守执立司")  # nor in 合法, 非法, 违法, 依法, 守法, 执法, 立法, 司法
-ABBREVIATION_SHARE = 0.5
 _WINDOW = 16  # characters before a name's suffix that may belong to the mention
 
 
