@@ -138,9 +138,8 @@ class Engine:
         # own titles too, and the usual short names of laws the alias table lists as not indexed
         held = [n for n in aliases.names(include_not_indexed=True) if n not in own and resolve(n)]
         numbered = {(p.short_title, p.article) for p in reader.passages if DECIMAL_LABEL.match(p.article)}
-        policies = {
-            d.short_title for d in reader.documents if d.level == INTERNAL
-        }  # named by abbreviations too
+        # company policies are named by abbreviations too (金禾催收规定); laws by the alias table
+        policies = {d.short_title for d in reader.documents if d.level == INTERNAL}
         finder = ReferenceFinder([*held, *own], resolve, FuzzyNames(own.items(), policies), numbered)
         resolver = ProvisionResolver(reader.passages, resolve)
         retriever = Retriever(reader, embedders, resolver, finder, fitted=self.settings.ranker)
