@@ -8,14 +8,14 @@ ingested beside the corpus into its own copy of `index` (a sibling directory, ke
 re-ingest is incremental), as a customer's policy would be, and its questions are asked there.
 The figures are R@5 and MRR@10 over the policy's articles (its gold; the sample policies answer
 some of the same questions, and rank first when the engine prefers them), the share refused, how
-many of the questions with an expected_answer get that conclusion label, and for each channel the share of questions whose gold it ranks in its top 5: the ranker cannot place
-what no channel proposes. Train figures: for diagnosis and tuning, not validation.
+many of the questions with an expected_answer get that conclusion label, and for each channel the
+share of questions whose gold it ranks in its top 5: the ranker cannot place what no channel
+proposes. Train figures: for diagnosis and tuning, not validation.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 from collections.abc import Sequence
@@ -41,10 +41,11 @@ class Policy:
 
 def training_policies(root: Path = POLICIES) -> list[Policy]:
     """Every training policy: its documents, as its manifest lists them, and its questions."""
+    from ingest.metadata import read_manifest
+
     out = []
     for directory in sorted(p for p in root.iterdir() if p.is_dir()):
-        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-        documents = tuple(directory / entry["path"] for entry in manifest)
+        documents = tuple(directory / path for path in read_manifest(directory))
         out.append(Policy(directory.name, documents, tuple(load_questions(directory / "questions.jsonl"))))
     return out
 
