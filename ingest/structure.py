@@ -1,5 +1,5 @@
 """Chinese legal structure: headings (编/分编/章/节), articles (第X条, 第X条之Y), numbered clauses
-(1.1 / 2.3.1, the way many company policies number theirs), 一、 items, 全文.
+(1.1 / 2.3.1, the way many company policies number theirs, or flat 1、 2、 3、), 一、 items, 全文.
 
 ``parse(text)`` walks the lines once. Every line ends up either as a heading or inside
 exactly one provision, so the provisions plus the headings reproduce the body.
@@ -16,12 +16,20 @@ from regkb.numerals import DECIMAL_NUMBER, NOT_A_QUANTITY, NUMERAL_CLASS, cn_to_
 from regkb.types import Provision
 
 _NUM = rf"(?:{NUMERAL_CLASS}+|\d+)"
-HEADING_RE = re.compile(rf"^第{_NUM}(分编|编|章|节)(?:[\s　]+\S.*)?$")
-ARTICLE_RE = re.compile(rf"^第({_NUM})条(?:之({_NUM}))?(?=[\s　]|$|[^\s　规的、，,至和或及中])")
+# A number as letter-spaced text writes it (「第 十 一 条」: a typeset or exported document).
+_SPACED_NUM = rf"(?:{NUMERAL_CLASS}(?:[ 　]*{NUMERAL_CLASS})*|\d+)"
+HEADING_RE = re.compile(rf"^第[ 　]*{_SPACED_NUM}[ 　]*(分编|编|章|节)(?:[\s　]+\S.*)?$")
+# 「第一条」 (what follows it is not 「第一条规定的……」), 「第 一 条」, 「【第一条】」.
+ARTICLE_RE = re.compile(
+    rf"^(?:[【\[]第[ 　]*({_SPACED_NUM})[ 　]*条(?:之({_NUM}))?[】\]]"
+    rf"|第[ 　]*({_SPACED_NUM})[ 　]*条(?:之({_NUM}))?(?=[\s　]|$|[^\s　规的、，,至和或及中]))"
+)
 ITEM_RE = re.compile(rf"^({NUMERAL_CLASS}+)、")
 # A numbered clause of a policy written without 第X条: 1.1 / 2.3.1 (half- or full-width dots), then text.
 DECIMAL_RE = re.compile(rf"^({DECIMAL_NUMBER})(?:[.．、](?!\d))?{NOT_A_QUANTITY}(?=[\s　]*\S)")
 MIN_DECIMAL_CLAUSES = 3  # fewer numbered lines than this are a list, not the document's structure
+# A clause of a policy numbered flat, 1、 2、 3、 (or 1. / 1．), its text on the same line.
+FLAT_RE = re.compile(rf"^(\d{{1,3}})[、.．](?!\d){NOT_A_QUANTITY}[\s　]*\S")
 MAX_GAP = 3  # an outline may skip a deleted clause or two (2.3 → 2.5), not more
 # An item of a list (「2、」 「2.」 「二、」), and the dot leader and page number a contents entry ends with.
 _LIST_ITEM = re.compile(rf"^(\d{{1,2}}|{NUMERAL_CLASS}+)[\s　]*[、.．)）]")
@@ -82,16 +90,19 @@ def heading_of(line: str, first: bool) -> Heading | None:
 
 
 def _article_of(line: str) -> tuple[str, int, int | None] | None:
+    """(label, number, suffix) of a line that opens an article; the label as the text writes it,
+    without brackets or letter spacing (「【第 十 一 条】」 → 第十一条)."""
     match = ARTICLE_RE.match(line.strip())
     if not match:
         return None
+    written = re.sub(r"[ 　]", "", match.group(1) or match.group(3))
+    tail = match.group(2) or match.group(4)
     try:
-        number = to_int(match.group(1))
-        suffix = to_int(match.group(2)) if match.group(2) else None
+        number = to_int(written)
+        suffix = to_int(tail) if tail else None
     except ValueError:
         return None
-    label = line.strip()[: match.end()]
-    return label, number, suffix
+    return f"第{written}条" + (f"之{tail}" if tail else ""), number, suffix
 
 
 def _follows(prev: tuple[int, int] | None, number: int, suffix: int | None) -> bool:
@@ -136,6 +147,21 @@ def _has_decimals(text: str, start: int) -> bool:
     keys = [key for offset, line in _lines(text) if offset >= start and (key := _decimal_of(line))]
     broken = sum(1 for a, b in pairwise(keys) if not follows_clause(a, b))
     return len(keys) >= MIN_DECIMAL_CLAUSES and broken <= max(1, len(keys) // 10)
+
+
+def _flat_of(line: str) -> int | None:
+    """The number of a line that opens a flat-numbered clause (「3、外访应当两人同行。」 → 3)."""
+    match = FLAT_RE.match(line.strip())
+    return int(match.group(1)) if match else None
+
+
+def _has_flat(text: str, start: int) -> bool:
+    """Flat-numbered clauses number the whole document from ``start``: at least MIN_DECIMAL_CLAUSES,
+    from 1, each counting on by at most MAX_GAP (one in ten may break the order). A numbering that
+    starts again in every chapter, or a short list in a notice, is no such outline."""
+    keys = [key for offset, line in _lines(text) if offset >= start and (key := _flat_of(line)) is not None]
+    broken = sum(1 for a, b in pairwise(keys) if not 0 < b - a <= MAX_GAP)
+    return len(keys) >= MIN_DECIMAL_CLAUSES and keys[0] == 1 and broken <= len(keys) // 10
 
 
 def _chapter_of(line: str) -> int | None:
@@ -213,13 +239,15 @@ class _Parser:
             self.mode = "article"
         elif _has_decimals(text, start):
             self.mode = "decimal"
+        elif _has_flat(text, start):
+            self.mode = "flat"
         else:
             self.mode = "item" if self._has_items() else "whole"
         self.stack: list[Heading] = []
         self.current: _Open | None = None
         self.last_key: tuple[int, int] | None = None
-        self.last_clause: tuple[int, ...] = ()
-        self.body_from = start if self.mode == "decimal" else 0  # where a table of contents ends
+        self.last_clause: tuple[int, ...] = ()  # in decimal mode (2, 3); in flat mode (3,)
+        self.body_from = start if self.mode in ("decimal", "flat") else 0  # where a table of contents ends
         self.offset = 0  # of the line being read
         self.previous = ""  # the line read before it
         self.next_line = ""  # and the one after it
@@ -264,6 +292,8 @@ class _Parser:
         heading = heading_of(line, first=not self.title_taken)
         if heading is None and self.mode == "decimal":
             return self._outline_title(line)
+        if heading is None and self.mode == "flat" and ITEM_RE.match(line.strip()) and _title_like(line):
+            return Heading(_clean_heading(line), 2, 0)  # 「二、电话催收」 over clauses 5、 6、 …
         if heading is None:
             return None
         if self.mode == "decimal":
@@ -327,6 +357,12 @@ class _Parser:
             if key is not None and offset >= self.body_from and follows_clause(self.last_clause, key):
                 self.last_clause = key
                 return _Open(".".join(map(str, key)), None, None, self.path(), offset, offset)
+        elif self.mode == "flat":
+            flat = _flat_of(line)
+            last = self.last_clause[0] if self.last_clause else 0
+            if flat is not None and offset >= self.body_from and 0 < flat - last <= MAX_GAP:
+                self.last_clause = (flat,)
+                return _Open(str(flat), flat, None, self.path(), offset, offset)
         elif self.mode == "item":
             item = _item_of(line, self.next_item)
             if item:

@@ -48,6 +48,28 @@ def test_items_and_whole_documents() -> None:
     assert whole[0]["text"].endswith("本说明自发布之日起施行。")
 
 
+def test_letter_spaced_and_bracketed_article_labels_open_articles() -> None:
+    """A policy exported with letter-spaced labels (「第 十 一 条」, 「第 二 章」) or written with bracketed
+    ones (「【第一条】」) is read article by article, each labelled as lookups name it (第十一条); a
+    bracketed cross-reference inside a sentence opens nothing."""
+    spaced = "\n".join(
+        ["某公司催收规定", "第 一 章 总 则", "第 一 条 为规范催收，制定本规定。", "第 二 章 外访"]
+        + [f"第 {'十 一' if n == 11 else '二'} 条 外访应当两人同行。" for n in (2, 11)]
+    )
+    got = parse(spaced)
+    assert [(p.label, p.number, p.heading_path) for p in got if p.label] == [
+        ("第一条", 1, ("第 一 章 总 则",)),
+        ("第二条", 2, ("第 二 章 外访",)),
+        ("第十一条", 11, ("第 二 章 外访",)),
+    ]
+    assert got[-1].text == "第 十 一 条 外访应当两人同行。"  # the text stays as written
+    bracketed = parse(
+        "某公司催收规定\n【第一条】为规范催收。\n【第二条】依照【第一条】执行。\n【第三条】不得辱骂。"
+    )
+    assert [p.label for p in bracketed] == ["", "第一条", "第二条", "第三条"]
+    assert bracketed[2].text == "【第二条】依照【第一条】执行。"
+
+
 def _squash(text: str) -> str:
     return re.sub(r"[\s#]+", "", text)
 
