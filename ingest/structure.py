@@ -37,6 +37,10 @@ _LEADER = re.compile(r"(?:[\s　]*(?:[.．·…‥_]{2,}|\t)[\s　]*|[\s　]+)\d
 # A chapter title of a numbered policy: 「1 总则」, 「2、呼叫管理」, 「3. 附则」.
 SECTION_RE = re.compile(r"^\d{1,2}(?:[、.．]|[\s　])[\s　]*[^\d\s　.．]")
 MD_HEADING_RE = re.compile(r"^(#{1,6})\s*(.*?)\s*#*\s*$")
+# A chapter title with the chapter's first article on the same line (「第一章 总则 第一条 为了……」).
+_TITLE_THEN_ARTICLE = re.compile(
+    rf"^([ 　]*第[ 　]*{_SPACED_NUM}[ 　]*(?:分编|编|章|节)[ 　]+[^\s　。，；：]{{1,20}})[ 　]+(?=第[ 　]*{_SPACED_NUM}[ 　]*条)"
+)
 # A group title such as "（二）不动产抵押" standing alone right before an article.
 SUBHEADING_RE = re.compile(rf"^（{NUMERAL_CLASS}+）[^\s。，；;：:、,.]{{2,20}}$")
 _SENTENCE_END = "。；：！？"
@@ -265,7 +269,9 @@ class _Parser:
         return tuple(h.text for h in self.stack)
 
     def run(self) -> Iterator[Provision]:
-        lines = [(offset, line) for offset, line in _lines(self.text) if line.strip()]
+        lines = [
+            part for offset, line in _lines(self.text) if line.strip() for part in self._split(offset, line)
+        ]
         for i, (offset, line) in enumerate(lines):
             self.offset = offset
             self.next_line = lines[i + 1][1] if i + 1 < len(lines) else ""
@@ -287,6 +293,13 @@ class _Parser:
             self.current.end = offset + len(line.rstrip())
             self.previous = line
         yield from self._close()
+
+    def _split(self, offset: int, line: str) -> list[tuple[int, str]]:
+        """A chapter title and the article that shares its line, as two lines (article mode only)."""
+        match = _TITLE_THEN_ARTICLE.match(line) if self.mode == "article" else None
+        if match is None:
+            return [(offset, line)]
+        return [(offset, match.group(1)), (offset + match.end(), line[match.end() :])]
 
     def _heading(self, line: str) -> Heading | None:
         heading = heading_of(line, first=not self.title_taken)

@@ -70,6 +70,19 @@ def test_letter_spaced_and_bracketed_article_labels_open_articles() -> None:
     assert bracketed[2].text == "【第二条】依照【第一条】执行。"
 
 
+def test_a_chapter_title_sharing_its_line_with_the_first_article_opens_both() -> None:
+    """「第一章 总则 第一条 为了……」 (a policy typed without line breaks after its titles): the
+    chapter is a heading and its first article is an article, not text of the preamble."""
+    text = "某公司规定\n第一章 总则 第一条 为规范催收，制定本规定。\n第二条 不得辱骂。\n第二章 外访 第三条 两人同行。"
+    got = [(p.label, p.heading_path, text[p.start : p.end]) for p in parse(text)]
+    assert got == [
+        ("", (), "某公司规定"),
+        ("第一条", ("第一章 总则",), "第一条 为规范催收，制定本规定。"),
+        ("第二条", ("第一章 总则",), "第二条 不得辱骂。"),
+        ("第三条", ("第二章 外访",), "第三条 两人同行。"),
+    ]
+
+
 def _squash(text: str) -> str:
     return re.sub(r"[\s#]+", "", text)
 
