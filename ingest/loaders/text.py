@@ -115,9 +115,9 @@ def load_plain_text(path: Path) -> LoadedText:
     return LoadedText(text=_read_text(path))
 
 
-# Bold emphasis (**第一条**): formatting, not words of the text. Underscores are left alone: in a
-# policy they are mostly blanks to fill in (日期____年__月__日), not emphasis.
-_EMPHASIS = re.compile(r"\*\*(?=[^\s*])(.+?)(?<=[^\s*])\*\*")
+# Bold and bold italic emphasis (**第一条**, ***第一条***): formatting, not words of the text.
+# Underscores are left alone: in a policy they are mostly blanks to fill in (日期____年__月__日).
+_EMPHASIS = re.compile(r"(\*{2,3})(?=[^\s*])(.+?)(?<=[^\s*])\1")
 # A heading marker before a clause's own label (### 第一条 目的, ### 2.3 通话时间): the label then
 # opens the clause, as in a policy typed without Markdown, instead of naming a section. List
 # bullets and quote markers stay: 「- 1.3前完成对账」 is an item and 「> 第十条 ……」 quotes another text.
@@ -129,7 +129,7 @@ _LABEL_MARKUP = re.compile(
 def markdown_text(body: str) -> str:
     """The text of a Markdown body for the structure parser: bold markers removed, and a heading
     marker before a clause's label (### 第一条 / ### 2.3) dropped; other '#' headings kept."""
-    body = _EMPHASIS.sub(r"\1", body)
+    body = _EMPHASIS.sub(r"\2", body)
     return "\n".join(_LABEL_MARKUP.sub("", line) for line in body.split("\n"))
 
 
