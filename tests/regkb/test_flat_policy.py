@@ -47,7 +47,9 @@ def test_every_flat_numbered_clause_is_its_own_provision_under_its_chapter(engin
     ("question", "clause"),
     [("外访工作守则第4条是什么？", "4"), ("柏川信息服务有限公司外访工作守则第七条怎么规定的", "7")],
 )
-def test_a_lookup_by_article_number_cites_the_clause_of_that_number(engine, question: str, clause: str) -> None:
+def test_a_lookup_by_article_number_cites_the_clause_of_that_number(
+    engine, question: str, clause: str
+) -> None:
     answer = engine.ask(question)
     assert not answer.refused
     top = answer.citations[0]
