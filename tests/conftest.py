@@ -66,16 +66,19 @@ def hash_engine(hash_index: Path):  # -> Engine
     return Engine.open(Settings(index_dir=hash_index, dense=["hash"]))
 
 
-def engine_beside_corpus(real_index: Path, index: Path, document: Path):  # -> Engine
-    """An engine over a copy of the real index with one more document ingested beside the corpus
-    (the corpus is embedded already: only the document is)."""
+def engine_beside_corpus(
+    base: Path, index: Path, document: Path, dense: tuple[str, ...] = ("e5", "e5:lora", "use")
+):  # -> Engine
+    """An engine over a copy of an index of the corpus (the real one, or hash_index with
+    dense=("hash",)) with one more document ingested beside the corpus (the corpus is embedded
+    already: only the document is)."""
     import shutil
 
     from ingest.pipeline import ingest_paths
     from regkb.engine import Engine
     from regkb.settings import Settings
 
-    shutil.copytree(real_index, index)
-    report = ingest_paths([*index_roots(), document], index, dense=["e5", "e5:lora", "use"], max_tokens=480)
+    shutil.copytree(base, index)
+    report = ingest_paths([*index_roots(), document], index, dense=list(dense), max_tokens=480)
     assert not report.files_failed, report.files_failed
-    return Engine.open(Settings(index_dir=index))
+    return Engine.open(Settings(index_dir=index, dense=list(dense)))

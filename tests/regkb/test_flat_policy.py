@@ -7,27 +7,20 @@ the whole text as one 全文 provision, and no lookup could name a clause.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, index_roots
+from tests.conftest import REPO, engine_beside_corpus
 
 POLICY = REPO / "tests" / "fixtures" / "flat" / "visit-rules.txt"
 
 
 @pytest.fixture(scope="module")
 def engine(hash_index: Path, tmp_path_factory: pytest.TempPathFactory):
-    from ingest.pipeline import ingest_paths
-    from regkb.engine import Engine
-    from regkb.settings import Settings
-
-    index = tmp_path_factory.mktemp("flat") / "index"
-    shutil.copytree(hash_index, index)
-    report = ingest_paths([*index_roots(), POLICY], index, dense=["hash"], max_tokens=480)
-    assert not report.files_failed, report.files_failed
-    return Engine.open(Settings(index_dir=index, dense=["hash"]))
+    return engine_beside_corpus(
+        hash_index, tmp_path_factory.mktemp("flat") / "index", POLICY, dense=("hash",)
+    )
 
 
 def _document(engine):

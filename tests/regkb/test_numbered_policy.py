@@ -7,12 +7,11 @@ answer cited 《…》 with no clause and no lookup could name one.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, index_roots
+from tests.conftest import REPO, engine_beside_corpus
 
 POLICY = REPO / "tests" / "fixtures" / "numbered" / "outsourced-calls.md"
 SHORT = "青梧委外电话催收作业规范"
@@ -20,15 +19,9 @@ SHORT = "青梧委外电话催收作业规范"
 
 @pytest.fixture(scope="module")
 def engine(hash_index: Path, tmp_path_factory: pytest.TempPathFactory):
-    from ingest.pipeline import ingest_paths
-    from regkb.engine import Engine
-    from regkb.settings import Settings
-
-    index = tmp_path_factory.mktemp("numbered") / "index"
-    shutil.copytree(hash_index, index)
-    report = ingest_paths([*index_roots(), POLICY], index, dense=["hash"], max_tokens=480)
-    assert not report.files_failed, report.files_failed
-    return Engine.open(Settings(index_dir=index, dense=["hash"]))
+    return engine_beside_corpus(
+        hash_index, tmp_path_factory.mktemp("numbered") / "index", POLICY, dense=("hash",)
+    )
 
 
 def test_every_numbered_clause_is_its_own_provision(engine) -> None:
