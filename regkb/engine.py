@@ -36,7 +36,7 @@ from regkb.llm import chat_from_settings, llm_answer
 from regkb.lookup import ReferenceFinder
 from regkb.memory import QuestionMemory, load_memory
 from regkb.names import FuzzyNames, natural_names
-from regkb.numerals import DECIMAL_LABEL, FLAT_LABEL
+from regkb.numerals import DECIMAL_LABEL
 from regkb.provisions import ProvisionResolver
 from regkb.query import QueryPlan, plan_query
 from regkb.questions import prepare_question
@@ -137,11 +137,7 @@ class Engine:
         # documents ingested without an alias entry (uploads, the statute book) are found by their
         # own titles too, and the usual short names of laws the alias table lists as not indexed
         held = [n for n in aliases.names(include_not_indexed=True) if n not in own and resolve(n)]
-        numbered = {
-            (p.short_title, p.article)
-            for p in reader.passages
-            if DECIMAL_LABEL.match(p.article) or FLAT_LABEL.match(p.article)
-        }
+        numbered = {(p.short_title, p.article) for p in reader.passages if DECIMAL_LABEL.match(p.article)}
         # company policies are named by abbreviations too (金禾催收规定); laws by the alias table
         policies = {d.short_title for d in reader.documents if d.level == INTERNAL}
         finder = ReferenceFinder([*held, *own], resolve, FuzzyNames(own.items(), policies), numbered)

@@ -44,9 +44,8 @@ def _name_pattern(names: Sequence[str]) -> re.Pattern[str]:
 class ReferenceFinder:
     """Finds (document, article) references using the alias table's surface forms.
 
-    ``numbered``: (canonical name, label) of every numbered clause the index holds (1.1 / 2.3.1, or 3
-    in a policy numbered flat, which 第3条 names); a decimal after a document that numbers no clause
-    so (刑法中3.5年) is no reference."""
+    ``numbered``: (canonical name, label) of every numbered clause the index holds (1.1 / 2.3.1); a
+    decimal after a document that numbers no clause so (刑法中3.5年) is no reference."""
 
     def __init__(
         self,
@@ -94,10 +93,7 @@ class ReferenceFinder:
             before = [d for d in docs if d[1][1] <= match.start()]
             if not before:
                 continue
-            doc = before[-1][0]
-            # a policy numbered flat (1、 2、 3、) is cited 第3条 too
-            flat = suffix is None and (doc, str(number)) in self._clauses
-            refs.append(ArticleRef(doc, str(number) if flat else article_label(number, suffix), match.span()))
+            refs.append(ArticleRef(before[-1][0], article_label(number, suffix), match.span()))
         return sorted(refs, key=lambda ref: ref.span)
 
     def _numbered(

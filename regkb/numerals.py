@@ -88,8 +88,6 @@ ARTICLE_RE = re.compile(rf"第({NUMERAL_CLASS}+|\d+)条(?:之({NUMERAL_CLASS}+|\
 DECIMAL_NUMBER = r"\d{1,2}(?:[.．]\d{1,2}){1,3}"
 NOT_A_QUANTITY = r"(?![\s　]*(?:[.．%％万亿元倍|]|个月|小时|周岁))(?!\d)(?![\s　]+\d+(?:[.．\-/年]|[\s　]|$))"
 DECIMAL_LABEL = re.compile(rf"^{DECIMAL_NUMBER}$")
-# The label of a policy's clause numbered flat (1、 2、 3、): its number.
-FLAT_LABEL = re.compile(r"^\d{1,3}$")
 # The label a provision's text opens with: 第X条 (之Y), or a policy's numbered clause (2.3.1, 3、).
 LEADING_LABEL = re.compile(
     r"^\s*(?:第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?"

@@ -59,7 +59,9 @@ def test_numbering_that_starts_again_in_each_chapter_is_no_flat_outline() -> Non
     assert [p.label for p in parse(notice)] == ["全文"]  # two list items are no outline
 
 
-def test_the_lookup_names_the_flat_clause_itself(engine) -> None:
-    """第4条 of a flat-numbered policy is its clause 4 (not a 第四条 it does not hold)."""
-    refs = engine.plan("外访工作守则第4条是什么？").refs
-    assert [r.article for r in refs] == ["4"]
+def test_a_number_the_policy_lacks_is_refused_as_missing(engine) -> None:
+    """第11条 of a policy of ten clauses is a lookup (the clauses are found by their number, as 第X条
+    articles are) and is refused as missing, not answered with another clause."""
+    assert [r.article for r in engine.plan("外访工作守则第11条是什么？").refs] == ["第十一条"]
+    answer = engine.ask("外访工作守则第11条是什么？")
+    assert answer.refused and "第十一条" in answer.text
