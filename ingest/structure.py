@@ -1,5 +1,6 @@
-"""Chinese legal structure: headings (编/分编/章/节), articles (第X条, 第X条之Y), numbered clauses
-(1.1 / 2.3.1, the way many company policies number theirs, or flat 1、 2、 3、), 一、 items, 全文.
+"""Chinese legal structure: headings (编/分编/部分/章/节), articles (第X条, 第X条之Y), numbered clauses
+(1.1 / 2.3.1, the way many company policies number theirs, or flat 1、 2、 3、; clauses （一） or 1、
+numbered again under each 一、 chapter title are 2.1, 2.2 …), 一、 items, 全文.
 
 ``parse(text)`` walks the lines once. Every line ends up either as a heading or inside
 exactly one provision, so the provisions plus the headings reproduce the body.
@@ -18,7 +19,8 @@ from regkb.types import Provision
 _NUM = rf"(?:{NUMERAL_CLASS}+|\d+)"
 # A number as letter-spaced text writes it (「第 十 一 条」: a typeset or exported document).
 _SPACED_NUM = rf"(?:{NUMERAL_CLASS}(?:[ 　]*{NUMERAL_CLASS})*|\d+)"
-HEADING_RE = re.compile(rf"^第[ 　]*{_SPACED_NUM}[ 　]*(分编|编|章|节)(?:[\s　]+\S.*)?$")
+# 「第二部分 外访管理」: a part of a company policy, ranked as a 编.
+HEADING_RE = re.compile(rf"^第[ 　]*{_SPACED_NUM}[ 　]*(分编|编|部分|章|节)(?:[\s　]+\S.*)?$")
 # 「第一条」 (what follows it is not 「第一条规定的……」), 「第 一 条」, 「【第一条】」.
 ARTICLE_RE = re.compile(
     rf"^(?:[【\[]第[ 　]*({_SPACED_NUM})[ 　]*条(?:之({_NUM}))?[】\]]"
@@ -28,8 +30,13 @@ ITEM_RE = re.compile(rf"^({NUMERAL_CLASS}+)、")
 # A numbered clause of a policy written without 第X条: 1.1 / 2.3.1 (half- or full-width dots), then text.
 DECIMAL_RE = re.compile(rf"^({DECIMAL_NUMBER})(?:[.．、](?!\d))?{NOT_A_QUANTITY}(?=[\s　]*\S)")
 MIN_DECIMAL_CLAUSES = 3  # fewer numbered lines than this are a list, not the document's structure
-# A clause of a policy numbered flat, 1、 2、 3、 (or 1. / 1．), its text on the same line.
-FLAT_RE = re.compile(rf"^(\d{{1,3}})[、.．](?!\d){NOT_A_QUANTITY}[\s　]*\S")
+# A clause of a policy numbered flat, its text on the same line, by how the number is written: 1、 /
+# 1. / 1． ("dot"), 1） ("close"), （1） ("paren"). A policy keeps to one; the others number lists inside it.
+FLAT_FORMS = {
+    "dot": re.compile(rf"^(\d{{1,3}})[、.．](?!\d){NOT_A_QUANTITY}[\s　]*\S"),
+    "close": re.compile(rf"^(\d{{1,3}})[)）]{NOT_A_QUANTITY}[\s　]*\S"),
+    "paren": re.compile(rf"^[（(](\d{{1,3}})[)）]{NOT_A_QUANTITY}[\s　]*\S"),
+}
 MAX_GAP = 3  # an outline may skip a deleted clause or two (2.3 → 2.5), not more
 # An item of a list (「2、」 「2.」 「二、」), and the dot leader and page number a contents entry ends with.
 _LIST_ITEM = re.compile(rf"^(\d{{1,2}}|{NUMERAL_CLASS}+)[\s　]*[、.．)）]")
@@ -39,12 +46,14 @@ SECTION_RE = re.compile(r"^\d{1,2}(?:[、.．]|[\s　])[\s　]*[^\d\s　.．]")
 MD_HEADING_RE = re.compile(r"^(#{1,6})\s*(.*?)\s*#*\s*$")
 # A chapter title with the chapter's first article on the same line (「第一章 总则 第一条 为了……」).
 _TITLE_THEN_ARTICLE = re.compile(
-    rf"^([ 　]*第[ 　]*{_SPACED_NUM}[ 　]*(?:分编|编|章|节)[ 　]+[^\s　。，；：]{{1,20}})[ 　]+(?=第[ 　]*{_SPACED_NUM}[ 　]*条)"
+    rf"^([ 　]*第[ 　]*{_SPACED_NUM}[ 　]*(?:分编|编|部分|章|节)[ 　]+[^\s　。，；：]{{1,20}})[ 　]+(?=第[ 　]*{_SPACED_NUM}[ 　]*条)"
 )
+# A clause numbered （一） （二） under a 一、 chapter title (its text on the same line).
+_CN_CLAUSE_RE = re.compile(rf"^[（(]({NUMERAL_CLASS}+)[)）][\s　]*\S")
 # A group title such as "（二）不动产抵押" standing alone right before an article.
 SUBHEADING_RE = re.compile(rf"^（{NUMERAL_CLASS}+）[^\s。，；;：:、,.]{{2,20}}$")
 _SENTENCE_END = "。；：！？"
-_KIND_RANK = {"编": 2, "分编": 3, "章": 4, "节": 5}
+_KIND_RANK = {"编": 2, "部分": 2, "分编": 3, "章": 4, "节": 5}
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,19 +162,81 @@ def _has_decimals(text: str, start: int) -> bool:
     return len(keys) >= MIN_DECIMAL_CLAUSES and broken <= max(1, len(keys) // 10)
 
 
-def _flat_of(line: str) -> int | None:
-    """The number of a line that opens a flat-numbered clause (「3、外访应当两人同行。」 → 3)."""
-    match = FLAT_RE.match(line.strip())
+def _flat_of(line: str, form: str) -> int | None:
+    """The number of a line that opens a flat-numbered clause written in ``form`` (「3、外访应当两人同行。」
+    → 3 in the "dot" form)."""
+    match = FLAT_FORMS[form].match(line.strip())
     return int(match.group(1)) if match else None
 
 
-def _has_flat(text: str, start: int) -> bool:
-    """Flat-numbered clauses number the whole document from ``start``: at least MIN_DECIMAL_CLAUSES,
-    from 1, each counting on by at most MAX_GAP (one in ten may break the order). A numbering that
-    starts again in every chapter, or a short list in a notice, is no such outline."""
-    keys = [key for offset, line in _lines(text) if offset >= start and (key := _flat_of(line)) is not None]
-    broken = sum(1 for a, b in pairwise(keys) if not 0 < b - a <= MAX_GAP)
-    return len(keys) >= MIN_DECIMAL_CLAUSES and keys[0] == 1 and broken <= len(keys) // 10
+def _flat_form(text: str, start: int) -> tuple[int, str] | None:
+    """(clauses, form) of the flat numbering that numbers the whole document from ``start``, or None:
+    at least MIN_DECIMAL_CLAUSES clauses, from 1, each counting on by at most MAX_GAP (one in ten may
+    break the order). A numbering that starts again in every chapter, or a short list in a notice,
+    is no such outline."""
+    for form in FLAT_FORMS:
+        keys = [key for offset, line in _lines(text) if offset >= start and (key := _flat_of(line, form)) is not None]
+        broken = sum(1 for a, b in pairwise(keys) if not 0 < b - a <= MAX_GAP)
+        if len(keys) >= MIN_DECIMAL_CLAUSES and keys[0] == 1 and broken <= len(keys) // 10:
+            return len(keys), form
+    return None
+
+
+def _bare(line: str) -> str:
+    """A line without its Markdown heading marks (「## 一、总则」 → 「一、总则」)."""
+    md = MD_HEADING_RE.match(line.strip())
+    return md.group(2) if md else line.strip()
+
+
+def _sub_of(line: str, style: str) -> int | None:
+    """The number of a line that opens a clause of a chapter in the outline's style: 「（二）……」 (cn) or
+    a flat form's (「2、……」, 「2）……」, 「（2）……」)."""
+    if style in FLAT_FORMS:
+        return _flat_of(line, style)
+    match = _CN_CLAUSE_RE.match(line.strip())
+    return _number_of(match.group(1)) if match else None
+
+
+def _outline_chapter(line: str, expected: int) -> bool:
+    """The line is the title of chapter ``expected`` of an outline: 「二、外访要求」 or 「第二章 外访要求」
+    (「第二部分 ……」), Markdown heading marks or not."""
+    bare = _bare(line)
+    if _title_like(bare) and _item_of(bare, expected):
+        return True
+    heading = HEADING_RE.match(bare)
+    if heading is None or heading.group(1) not in ("章", "部分") or len(bare) > 40:
+        return False
+    return _number_of(re.sub(r"[ 　]", "", bare[1 : heading.start(1)])) == expected
+
+
+def _outline_style(text: str) -> tuple[int, str] | None:
+    """A policy in chapters whose titles are 一、 二、 … (or 第一章 …) lines, each numbering its clauses again from 1
+    (（一） （二） … or 1、 2、 …): (clauses, the style of their numbers), or None. At least two chapters hold
+    clauses, MIN_DECIMAL_CLAUSES in all, each chapter's counting on by at most MAX_GAP (one in ten
+    may break the order)."""
+    found: list[tuple[int, str]] = []
+    for style in ("cn", *FLAT_FORMS):
+        runs: list[list[int]] = []
+        for _, line in _lines(text):
+            if _outline_chapter(line, len(runs) + 1):
+                runs.append([])
+            elif runs and (number := _sub_of(line, style)) is not None:
+                runs[-1].append(number)
+        filled = [run for run in runs if run]
+        count = sum(len(run) for run in filled)
+        broken = sum(1 for run in filled for a, b in pairwise([0, *run]) if not 0 < b - a <= MAX_GAP)
+        if len(filled) >= 2 and count >= MIN_DECIMAL_CLAUSES and broken <= count // 10:
+            found.append((count, style))
+    return max(found) if found else None
+
+
+def _numbering(text: str, start: int) -> tuple[str, str] | None:
+    """("flat", form) or ("outline", style) for a policy numbered without 第X条 or decimals, whichever
+    numbers more clauses: a list 1、 2、 … inside one chapter of an outline is not the document's."""
+    flat, outline = _flat_form(text, start), _outline_style(text)
+    if flat and (outline is None or flat[0] >= outline[0]):
+        return "flat", flat[1]
+    return ("outline", outline[1]) if outline else None
 
 
 def _chapter_of(line: str) -> int | None:
@@ -239,23 +310,25 @@ class _Parser:
         self.text = text
         articles = _has_articles(text)
         start = 0 if articles else _body_start(text)
+        self.style = ""  # in flat and outline mode, how the clauses are numbered (see _sub_of)
         if articles:
             self.mode = "article"
         elif _has_decimals(text, start):
             self.mode = "decimal"
-        elif _has_flat(text, start):
-            self.mode = "flat"
+        elif numbering := _numbering(text, start):
+            self.mode, self.style = numbering
         else:
             self.mode = "item" if self._has_items() else "whole"
         self.stack: list[Heading] = []
         self.current: _Open | None = None
         self.last_key: tuple[int, int] | None = None
-        self.last_clause: tuple[int, ...] = ()  # in decimal mode (2, 3); in flat mode (3,)
+        self.last_clause: tuple[int, ...] = ()  # in decimal and outline mode (2, 3); in flat mode (3,)
         self.body_from = start if self.mode in ("decimal", "flat") else 0  # where a table of contents ends
         self.offset = 0  # of the line being read
         self.previous = ""  # the line read before it
         self.next_line = ""  # and the one after it
-        self.next_item = 1
+        self.next_item = 1  # in item mode the next 一、 item; in outline mode the next 一、 chapter
+        self.chapter = 0  # in outline mode, the chapter being read
         self.title_taken = False
 
     def _has_items(self) -> bool:
@@ -307,6 +380,9 @@ class _Parser:
             return self._outline_title(line)
         if heading is None and self.mode == "flat" and ITEM_RE.match(line.strip()) and _title_like(line):
             return Heading(_clean_heading(line), 2, 0)  # 「二、电话催收」 over clauses 5、 6、 …
+        if self.mode == "outline" and _outline_chapter(line, self.next_item):
+            self.chapter, self.next_item, self.last_clause = self.next_item, self.next_item + 1, ()
+            return heading or Heading(_clean_heading(_bare(line)), 2, 0)  # 「二、外访要求」 over its （一） （二） …
         if heading is None:
             return None
         if self.mode == "decimal":
@@ -371,11 +447,22 @@ class _Parser:
                 self.last_clause = key
                 return _Open(".".join(map(str, key)), None, None, self.path(), offset, offset)
         elif self.mode == "flat":
-            flat = _flat_of(line)
+            flat = _flat_of(line, self.style)
             last = self.last_clause[0] if self.last_clause else 0
             if flat is not None and offset >= self.body_from and 0 < flat - last <= MAX_GAP:
                 self.last_clause = (flat,)
                 return _Open(str(flat), flat, None, self.path(), offset, offset)
+        elif self.mode == "outline":
+            sub = _sub_of(line, self.style)
+            last = self.last_clause[-1] if self.last_clause else 0
+            if sub is not None and self.chapter and 0 < sub - last <= MAX_GAP:
+                self.last_clause = (self.chapter, sub)  # （三） of chapter 二 is clause 2.3
+                return _Open(f"{self.chapter}.{sub}", None, None, self.path(), offset, offset)
+            if _item_of(line, self.next_item):  # a chapter that is one sentence: 「三、本规定自发布之日起施行。」
+                self.chapter, self.next_item, self.last_clause = self.next_item, self.next_item + 1, ()
+                while self.stack and self.stack[-1].rank >= 2:
+                    self.stack.pop()  # it ends the chapter before it
+                return _Open(str(self.chapter), None, None, self.path(), offset, offset)
         elif self.mode == "item":
             item = _item_of(line, self.next_item)
             if item:

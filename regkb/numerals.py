@@ -92,7 +92,7 @@ DECIMAL_LABEL = re.compile(rf"^{DECIMAL_NUMBER}$")
 LEADING_LABEL = re.compile(
     r"^\s*(?:第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?"
     rf"|{DECIMAL_NUMBER}(?:[.．、](?!\d))?{NOT_A_QUANTITY}"
-    rf"|\d{{1,3}}[、.．](?!\d){NOT_A_QUANTITY})\s*"
+    rf"|(?:\d{{1,3}}(?:[、.．](?!\d)|[)）])|[（(]\d{{1,3}}[)）]){NOT_A_QUANTITY})\s*"
 )
 
 

@@ -128,9 +128,10 @@ class Passage:
 
     @property
     def citation_label(self) -> str:
-        """《short title》第X条 (or 《short title》 alone for a preamble)."""
+        """《short title》第X条 (or 《short title》 alone for a preamble); a flat-numbered clause 4、 is
+        第4条, as a reader cites it (and as a lookup finds it)."""
         label = self.article if self.article not in ("", "全文") else ""
-        return f"《{self.short_title}》{label}"
+        return f"《{self.short_title}》{f'第{label}条' if label.isdigit() else label}"
 
     @property
     def embed_text(self) -> str:

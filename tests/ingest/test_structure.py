@@ -83,6 +83,105 @@ def test_a_chapter_title_sharing_its_line_with_the_first_article_opens_both() ->
     ]
 
 
+def test_part_titles_are_headings_not_text_of_the_article_before() -> None:
+    """「第二部分 外访要求」 between articles is a heading over the articles after it; it was read as the
+    last line of the article before."""
+    text = "某公司规定\n第一部分 总则\n第一条 为规范外访，制定本规定。\n第二部分 外访要求\n第二条 外访应当两人同行。"
+    got = [(p.label, p.heading_path, p.text) for p in parse(text)]
+    assert got == [
+        ("", (), "某公司规定"),
+        ("第一条", ("第一部分 总则",), "第一条 为规范外访，制定本规定。"),
+        ("第二条", ("第二部分 外访要求",), "第二条 外访应当两人同行。"),
+    ]
+
+
+@pytest.mark.parametrize("label", ["{n}）", "({n})", "（{n}）", "{n})"])
+def test_flat_clauses_numbered_with_parentheses(label: str) -> None:
+    """1） / （1） numbering the whole policy opens a clause per number, as 1、 does (it was one 全文)."""
+    lines = ["为规范外访，制定本规定。", "外访应当两人同行。", "不得进入客户卧室。", "本规定自发布之日起施行。"]
+    text = "某公司外访规定\n" + "\n".join(label.format(n=n) + line for n, line in enumerate(lines, 1))
+    provisions = parse(text)
+    assert [p.label for p in provisions] == ["", "1", "2", "3", "4"]
+    assert [p.number for p in provisions[1:]] == [1, 2, 3, 4]
+    assert provisions[3].text == label.format(n=3) + "不得进入客户卧室。"
+
+
+def test_a_flat_policy_keeps_its_own_numbering_form() -> None:
+    """A list numbered （1） （2） inside clause 2、 stays in it: the policy numbers its clauses 1、 2、."""
+    text = (
+        "某公司外访规定\n1、为规范外访，制定本规定。\n2、外访人员不得有下列行为：\n（1）辱骂客户；\n（2）进入客户卧室；\n"
+        "（3）夜间外访。\n3、外访应当两人同行。\n4、本规定自发布之日起施行。"
+    )
+    provisions = parse(text)
+    assert [p.label for p in provisions] == ["", "1", "2", "3", "4"]
+    assert provisions[2].text.endswith("（3）夜间外访。")
+
+
+@pytest.mark.parametrize(
+    ("clauses", "nested"),
+    [
+        (["（一）", "（二）", "（三）"], "1. "),  # 一、 chapters, （一） clauses, 1. lists inside them
+        (["1. ", "2. ", "3. "], "（1）"),  # 一、 chapters, 1. clauses, （1） lists inside them
+        (["1、", "2、", "3、"], "（1）"),
+    ],
+)
+def test_clauses_numbered_again_under_each_chapter_title(clauses: list[str], nested: str) -> None:
+    """A policy in 一、 chapters whose clauses count again from one in each chapter: clause n of chapter
+    m is m.n, under its chapter; a list inside a clause stays in it, and a chapter that is a
+    sentence is a provision of its own."""
+    one, two, three = clauses
+    text = (
+        f"某公司外访管理规定\n一、总则\n{one}为规范外访工作，制定本规定。\n{two}本规定适用于全体外访人员。\n"
+        f"## 二、外访要求\n{one}外访人员不得有下列行为：\n{nested}辱骂客户；\n{nested.replace('1', '2')}夜间外访。\n"
+        f"{two}外访应当两人同行。\n{three}外访时间为每日8:00至20:00。\n三、本规定自发布之日起施行。"
+    )
+    provisions = parse(text)
+    assert [(p.label, p.heading_path) for p in provisions] == [
+        ("", ()),
+        ("1.1", ("一、总则",)),
+        ("1.2", ("一、总则",)),
+        ("2.1", ("二、外访要求",)),
+        ("2.2", ("二、外访要求",)),
+        ("2.3", ("二、外访要求",)),
+        ("3", ()),
+    ]
+    by = {p.label: p for p in provisions}
+    assert by["2.1"].text.endswith("夜间外访。") and by["2.3"].text.endswith("20:00。")
+    assert by["3"].text == "三、本规定自发布之日起施行。"
+
+
+@pytest.mark.parametrize("first", ["1、", "（一）"])
+def test_clauses_numbered_again_under_each_chapter_heading(first: str) -> None:
+    """The same under 第一章 / 第二章 headings (Markdown or not): it was one 全文 provision, chapters
+    and all."""
+    second = first.replace("1", "2").replace("一", "二")
+    text = (
+        f"某公司外访规定\n第一章 总则\n{first}为规范外访，制定本规定。\n{second}本规定适用于外访人员。\n"
+        f"## 第二章 外访要求\n{first}外访应当两人同行。\n{second}不得进入卧室。"
+    )
+    assert [(p.label, p.heading_path) for p in parse(text)] == [
+        ("", ()),
+        ("1.1", ("第一章 总则",)),
+        ("1.2", ("第一章 总则",)),
+        ("2.1", ("第二章 外访要求",)),
+        ("2.2", ("第二章 外访要求",)),
+    ]
+
+
+def test_one_list_in_one_chapter_is_no_outline() -> None:
+    """Only chapter 二 numbers lines: they are the policy's flat clauses, the other chapters' text
+    stays under its chapter (as before this outline reading)."""
+    text = (
+        "某公司外访规定\n一、总则\n为规范外访工作，制定本规定。\n二、外访要求\n外访人员应当遵守下列要求：\n"
+        "1. 两人同行。\n2. 全程录音。\n3. 不得进入客户卧室。\n三、附则\n本规定自发布之日起施行。"
+    )
+    assert [(p.label, p.heading_path) for p in parse(text) if p.label] == [
+        ("1", ("二、外访要求",)),
+        ("2", ("二、外访要求",)),
+        ("3", ("二、外访要求",)),
+    ]
+
+
 def _squash(text: str) -> str:
     return re.sub(r"[\s#]+", "", text)
 

@@ -48,13 +48,22 @@ def test_a_lookup_by_article_number_cites_the_clause_of_that_number(
     top = answer.citations[0]
     assert top.passage.article == clause and top.passage.doc_id.endswith(POLICY.name)
     assert not top.quote.startswith(f"{clause}、") and top.quote in top.passage.text  # the label names it
+    assert top.label == f"《柏川信息服务有限公司外访工作守则》第{clause}条"  # as a reader cites clause 4、
 
 
-def test_numbering_that_starts_again_in_each_chapter_is_no_flat_outline() -> None:
+def test_numbering_that_starts_again_in_each_chapter_is_an_outline_not_flat() -> None:
+    """1、 2、 numbered again under each 一、 chapter are that chapter's clauses (2.1 is 二's 1、), not
+    one flat count; two numbered lines in a notice are no outline at all."""
     from ingest.structure import parse
 
     text = "某公司守则\n一、总则\n1、为规范外访制定本守则。\n2、本守则适用于全体员工。\n二、外访\n1、外访须两人同行。\n2、不得滞留。\n"
-    assert [p.label for p in parse(text)] == ["", "一", "二"]  # the chapters, as before
+    assert [(p.label, p.heading_path) for p in parse(text)] == [
+        ("", ()),
+        ("1.1", ("一、总则",)),
+        ("1.2", ("一、总则",)),
+        ("2.1", ("二、外访",)),
+        ("2.2", ("二、外访",)),
+    ]
     notice = "关于外访的通知\n各部门：\n请注意以下两点：\n1、外访须两人同行。\n2、不得滞留。\n特此通知。\n"
     assert [p.label for p in parse(notice)] == ["全文"]  # two list items are no outline
 
