@@ -68,8 +68,8 @@ def default_stages() -> Stages:
     from ingest.metadata import read_manifest, resolve_meta
     from ingest.passages import make_passages
     from ingest.sources import load_book, load_sources
-    from ingest.structure import parse
     from regkb.embedders import e5_token_counter, make_embedder
+    from regkb.structure import parse
 
     return Stages(
         load_file,

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 DocKey = tuple[str, str]  # (root, doc_id)
 KEY_FIELD = "passage_key"  # the documents.json field holding the key
-_CODE = ("ingest/structure.py", "ingest/passages.py", "regkb/types.py", "regkb/numerals.py")
+_CODE = ("regkb/structure.py", "ingest/passages.py", "regkb/types.py", "regkb/numerals.py")
 _REPO = Path(__file__).resolve().parents[1]
 
 

@@ -8,9 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from regkb.numerals import NUMERAL_CLASS
 from regkb.query import QueryPlan
 from regkb.redlines import RedlineRule, load_rules, match_rules, validate_rules
+from regkb.structure import parse
 from regkb.types import ClauseResult, Hit, Passage, RedlineHit
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,6 @@ REVIEW = "需复核"
 CLEAR = "未发现明显冲突"
 SEVERITY_ORDER = ("刑事", "行政", "民事", "内部")
 
-_ARTICLE_START = re.compile(rf"^\s*(第(?:{NUMERAL_CLASS}+|\d+)条(?:之{NUMERAL_CLASS}+)?)", re.M)
 _QUOTED = re.compile(r"[‘'“\"「『]([^’'”\"」』]{6,})[’'”\"」』]")
 _REVIEW_ASK = re.compile(
     r"合规|合法|违法|违规|能用|可用|有效|无效|问题|评估|审查|审核|看看|把关|意见|"
@@ -43,11 +42,14 @@ def quoted_clause(question: str) -> str | None:
 
 
 def split_clauses(text: str) -> list[tuple[str, str]]:
-    """(label, text) per 第X条, or per non-empty paragraph when the draft has no numbering."""
-    starts = list(_ARTICLE_START.finditer(text))
-    if starts:
-        bounds = [m.start() for m in starts] + [len(text)]
-        return [(m.group(1), text[a:b].strip()) for m, a, b in zip(starts, bounds, bounds[1:], strict=False)]
+    """(label, text) per clause, read as an ingested policy is (regkb.structure: 第X条, 1.1, 1、 or
+    （一） under 一、 chapters …), or per non-empty paragraph when the draft has no numbering. Text
+    before the first clause (a title, a preamble) is no clause."""
+    clauses = [
+        (p.label, p.text.strip()) for p in parse(text) if p.label not in ("", "全文") and p.text.strip()
+    ]
+    if clauses:
+        return clauses
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n|\n(?=\s*\d+[.、．])", text) if p.strip()]
     return [(str(i), p) for i, p in enumerate(paragraphs, 1)]
 

@@ -13,7 +13,7 @@ from docx.oxml import parse_xml
 
 from ingest.loaders.docx import load_docx
 from ingest.loaders.numbering import ListNumbers
-from ingest.structure import parse
+from regkb.structure import parse
 
 NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 

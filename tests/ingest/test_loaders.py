@@ -265,7 +265,7 @@ def test_markdown_without_front_matter_keeps_a_thematic_break(tmp_path: Path) ->
 def test_markdown_markup_around_clause_labels_leaves_the_clauses(
     tmp_path: Path, body: str, labels: list[str]
 ) -> None:
-    from ingest.structure import parse
+    from regkb.structure import parse
 
     path = tmp_path / "policy.md"
     path.write_text(f"# 某公司催收管理办法\n\n{body}\n", encoding="utf-8")
@@ -277,7 +277,7 @@ def test_markdown_markup_around_clause_labels_leaves_the_clauses(
 
 
 def test_markdown_bullets_and_quotes_stay_inside_their_clause(tmp_path: Path) -> None:
-    from ingest.structure import parse
+    from regkb.structure import parse
 
     path = tmp_path / "policy.md"
     path.write_text(

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.passages import make_passages, split_text
-from ingest.structure import parse
+from regkb.structure import parse
 from regkb.types import DocMeta, SourceDocument
 
 

@@ -50,6 +50,26 @@ def test_split_numbered_policy() -> None:
     assert split_clauses(text)[1][1] == "第二条 不得夜间致电。"
 
 
+def test_split_reads_a_draft_as_an_ingested_policy_is_read() -> None:
+    """Chapter titles and a title line are no clauses; a draft numbered （一） again under each 一、
+    chapter, or 1.1, is split at its clauses and labelled as its citations would be."""
+    chaptered = (
+        "某公司催收规定（草案）\n第一章 总则\n第一条 催收应当文明。\n第二章 外访\n第二条 外访应当两人同行。"
+    )
+    assert split_clauses(chaptered) == [
+        ("第一条", "第一条 催收应当文明。"),
+        ("第二条", "第二条 外访应当两人同行。"),
+    ]
+    outline = "外访规定（草案）\n一、总则\n（一）催收应当文明。\n（二）不得辱骂。\n二、外访\n（一）晚上十点以后可以上门。"
+    assert split_clauses(outline) == [
+        ("1.1", "（一）催收应当文明。"),
+        ("1.2", "（二）不得辱骂。"),
+        ("2.1", "（一）晚上十点以后可以上门。"),
+    ]
+    decimal = "1 总则\n1.1 催收应当文明。\n1.2 不得辱骂。\n2 外访\n2.1 可以上门。"
+    assert [label for label, _ in split_clauses(decimal)] == ["1.1", "1.2", "2.1"]
+
+
 def test_split_unnumbered_paragraphs() -> None:
     parts = split_clauses("催收应当文明。\n\n不得夜间致电。")
     assert parts == [("1", "催收应当文明。"), ("2", "不得夜间致电。")]

@@ -54,7 +54,7 @@ def test_a_lookup_by_article_number_cites_the_clause_of_that_number(
 def test_numbering_that_starts_again_in_each_chapter_is_an_outline_not_flat() -> None:
     """1、 2、 numbered again under each 一、 chapter are that chapter's clauses (2.1 is 二's 1、), not
     one flat count; two numbered lines in a notice are no outline at all."""
-    from ingest.structure import parse
+    from regkb.structure import parse
 
     text = "某公司守则\n一、总则\n1、为规范外访制定本守则。\n2、本守则适用于全体员工。\n二、外访\n1、外访须两人同行。\n2、不得滞留。\n"
     assert [(p.label, p.heading_path) for p in parse(text)] == [

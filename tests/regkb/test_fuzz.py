@@ -7,7 +7,6 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.structure import parse
 from regkb.numerals import (
     NUMERAL_CHARS,
     article_label,
@@ -17,6 +16,7 @@ from regkb.numerals import (
     parse_article_label,
     to_int,
 )
+from regkb.structure import parse
 from regkb.verify import find_citations
 
 # Characters that steer the parsers, mixed with arbitrary Unicode.

@@ -32,7 +32,9 @@ POLICY = """\
 def engine(hash_index: Path, tmp_path_factory: pytest.TempPathFactory):
     path = tmp_path_factory.mktemp("outline-doc") / "callback-rules.md"
     path.write_text(POLICY, encoding="utf-8")
-    return engine_beside_corpus(hash_index, tmp_path_factory.mktemp("outline") / "index", path, dense=("hash",))
+    return engine_beside_corpus(
+        hash_index, tmp_path_factory.mktemp("outline") / "index", path, dense=("hash",)
+    )
 
 
 def _passages(engine) -> dict:

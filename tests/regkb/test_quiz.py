@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import structure
+from regkb import structure
 from regkb.index import IndexReader
 from regkb.numerals import article_label
 from regkb.quiz import BLANK, CLOZE, SCENARIO, QuizQuestion, make_quiz, phrases, render_markdown

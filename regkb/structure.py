@@ -175,7 +175,11 @@ def _flat_form(text: str, start: int) -> tuple[int, str] | None:
     break the order). A numbering that starts again in every chapter, or a short list in a notice,
     is no such outline."""
     for form in FLAT_FORMS:
-        keys = [key for offset, line in _lines(text) if offset >= start and (key := _flat_of(line, form)) is not None]
+        keys = [
+            key
+            for offset, line in _lines(text)
+            if offset >= start and (key := _flat_of(line, form)) is not None
+        ]
         broken = sum(1 for a, b in pairwise(keys) if not 0 < b - a <= MAX_GAP)
         if len(keys) >= MIN_DECIMAL_CLAUSES and keys[0] == 1 and broken <= len(keys) // 10:
             return len(keys), form
@@ -382,7 +386,9 @@ class _Parser:
             return Heading(_clean_heading(line), 2, 0)  # 「二、电话催收」 over clauses 5、 6、 …
         if self.mode == "outline" and _outline_chapter(line, self.next_item):
             self.chapter, self.next_item, self.last_clause = self.next_item, self.next_item + 1, ()
-            return heading or Heading(_clean_heading(_bare(line)), 2, 0)  # 「二、外访要求」 over its （一） （二） …
+            return heading or Heading(
+                _clean_heading(_bare(line)), 2, 0
+            )  # 「二、外访要求」 over its （一） （二） …
         if heading is None:
             return None
         if self.mode == "decimal":
@@ -458,7 +464,9 @@ class _Parser:
             if sub is not None and self.chapter and 0 < sub - last <= MAX_GAP:
                 self.last_clause = (self.chapter, sub)  # （三） of chapter 二 is clause 2.3
                 return _Open(f"{self.chapter}.{sub}", None, None, self.path(), offset, offset)
-            if _item_of(line, self.next_item):  # a chapter that is one sentence: 「三、本规定自发布之日起施行。」
+            if _item_of(
+                line, self.next_item
+            ):  # a chapter that is one sentence: 「三、本规定自发布之日起施行。」
                 self.chapter, self.next_item, self.last_clause = self.next_item, self.next_item + 1, ()
                 while self.stack and self.stack[-1].rank >= 2:
                     self.stack.pop()  # it ends the chapter before it

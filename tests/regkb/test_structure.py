@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.structure import article_count, parse
 from regkb.numerals import article_label
+from regkb.structure import article_count, parse
 from tests.conftest import SHARED_CORPUS, shared_manifest
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "structure"
@@ -98,7 +98,12 @@ def test_part_titles_are_headings_not_text_of_the_article_before() -> None:
 @pytest.mark.parametrize("label", ["{n}）", "({n})", "（{n}）", "{n})"])
 def test_flat_clauses_numbered_with_parentheses(label: str) -> None:
     """1） / （1） numbering the whole policy opens a clause per number, as 1、 does (it was one 全文)."""
-    lines = ["为规范外访，制定本规定。", "外访应当两人同行。", "不得进入客户卧室。", "本规定自发布之日起施行。"]
+    lines = [
+        "为规范外访，制定本规定。",
+        "外访应当两人同行。",
+        "不得进入客户卧室。",
+        "本规定自发布之日起施行。",
+    ]
     text = "某公司外访规定\n" + "\n".join(label.format(n=n) + line for n, line in enumerate(lines, 1))
     provisions = parse(text)
     assert [p.label for p in provisions] == ["", "1", "2", "3", "4"]
