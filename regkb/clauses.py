@@ -54,6 +54,16 @@ def split_clauses(text: str) -> list[tuple[str, str]]:
     return [(str(i), p) for i, p in enumerate(paragraphs, 1)]
 
 
+def with_redline_basis(
+    review: ClauseResult, hits: Sequence[Hit], admits: Callable[[Passage], bool] = lambda _: True
+) -> list[Hit]:
+    """The hits with the provisions of the red lines the clause crosses first (each once, those the
+    question's filters admit), scored as the best hit: they are the basis of its 违规风险 verdict."""
+    top = max((h.score for h in hits), default=1.0)
+    basis = {p.id: p for red in review.redlines for p in red.provisions if admits(p)}
+    return [Hit(p, top, ("redline",)) for p in basis.values()] + [h for h in hits if h.passage.id not in basis]
+
+
 def gravest(severities: list[str]) -> str | None:
     ranked = sorted(severities, key=lambda s: SEVERITY_ORDER.index(s) if s in SEVERITY_ORDER else 99)
     return ranked[0] if ranked else None

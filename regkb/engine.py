@@ -29,7 +29,7 @@ import numpy as np
 
 from regkb import vocab
 from regkb.answer import Composed, compose, is_criminal, refusal_text
-from regkb.clauses import ClauseChecker, ClauseTools, quoted_clause
+from regkb.clauses import RISK, ClauseChecker, ClauseTools, quoted_clause, with_redline_basis
 from regkb.embedders import Embedder, make_embedder
 from regkb.index import IndexReader
 from regkb.llm import chat_from_settings, llm_answer
@@ -41,7 +41,7 @@ from regkb.provisions import ProvisionResolver
 from regkb.query import QueryPlan, plan_query
 from regkb.questions import prepare_question
 from regkb.ranker import INTERNAL, Candidates, RankerModel
-from regkb.refusal import RefusalPolicy, evidence
+from regkb.refusal import Decision, RefusalPolicy, evidence
 from regkb.retrieval import SITUATION_EMBEDDER, Retriever, dense_slots
 from regkb.settings import Settings
 from regkb.situations import SituationIndex
@@ -248,7 +248,12 @@ class Engine:
         t1 = time.perf_counter()
         notes = [*notice, *([f"沿用上文：{'、'.join(plan.carried)}"] if plan.carried else [])]
         decision = self.refusal.decide(plan, ranked, hits, state.resolver)
-        verdict = self._verdict(question, hits)  # before the answer: a clause verdict informs the conclusion
+        review = self._review(question, hits)  # before the answer: a clause verdict informs the conclusion
+        verdict = review.verdict if review else None
+        if decision.refuse and review is not None and review.verdict == RISK:
+            # the quoted draft crosses a red line: its rules' provisions are a basis however weak the
+            # retrieval, and 「知识库中没有找到依据」 would hide the risk
+            hits, decision = with_redline_basis(review, hits, filters.admits), Decision(False)
         if decision.refuse:
             text = refusal_text(hits[:3], decision.reason)
             answer = Answer(question, text, (), tuple(hits), True, {}, tuple(notes))
@@ -312,12 +317,12 @@ class Engine:
         chosen = [h for h in hits[:MAX_EVIDENCE] if h.score >= floor and h.passage.article]
         return chosen or list(hits[:1])
 
-    def _verdict(self, question: str, hits: Sequence[Hit]) -> str | None:
-        """For a question quoting a draft clause, the clause review's verdict (reusing the hits)."""
+    def _review(self, question: str, hits: Sequence[Hit]) -> ClauseResult | None:
+        """For a question quoting a draft clause, the clause review (reusing the hits)."""
         clause = quoted_clause(question)
         if clause is None:
             return None
-        return self.checker().review_clause("1", clause, tuple(hits[:5])).verdict
+        return self.checker().review_clause("1", clause, tuple(hits[:5]))
 
     # ---- browsing ----------------------------------------------------------------------
     def lookup(self, reference: str) -> list[Passage]:

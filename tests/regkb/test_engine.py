@@ -187,3 +187,23 @@ def test_internal_only_red_line_asks_for_review(hash_engine) -> None:
     results = hash_engine.check("催收员可在夜间及凌晨拨打借款人电话。")
     assert results[0].redlines and {r.severity for r in results[0].redlines} == {"内部"}
     assert results[0].verdict == "需复核" and results[0].severity == "内部"
+
+
+def test_a_quoted_draft_crossing_a_red_line_is_answered_on_the_red_line_basis(
+    hash_engine, monkeypatch
+) -> None:
+    """However weak the retrieval (here every question refused), a draft clause flagged 违规风险 is not
+    answered 「没有找到依据」: the provisions of the red lines it crosses lead the hits and are cited.
+    A draft that crosses no red line is refused as the policy decides."""
+    from regkb.refusal import Decision
+
+    monkeypatch.setattr(hash_engine.refusal, "decide", lambda *args: Decision(True, "相关度不足"))
+    answer = hash_engine.ask("我们打算在催收话术里写'不还款将追究刑事责任'，合规吗？")
+    review = hash_engine.check("不还款将追究刑事责任")[0]
+    basis = {p.id for red in review.redlines for p in red.provisions}
+    assert review.verdict == "违规风险" and basis
+    assert not answer.refused and answer.verdict == "违规风险"
+    assert {h.passage.id for h in answer.retrieved[: len(basis)]} == basis
+    assert basis & {c.passage.id for c in answer.citations}
+    clean = hash_engine.ask("我们打算在催收话术里写'请您按时还款，谢谢配合'，合规吗？")
+    assert clean.refused and clean.verdict != "违规风险"
