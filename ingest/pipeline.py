@@ -41,7 +41,7 @@ from regkb.embedders import Embedder
 from regkb.errors import ConfigError, RegkbError
 from regkb.index import CHROMA_DIR, EMBCACHE, REPORT_FILE, IndexReader, server_namespace
 from regkb.store import ChromaDir, collection_name
-from regkb.types import SCHEMA_VERSION, DocMeta, DocumentInfo, Passage, Provision, SourceDocument
+from regkb.types import LEVEL_ORDER, SCHEMA_VERSION, DocMeta, DocumentInfo, Passage, Provision, SourceDocument
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +204,16 @@ def _passages(slot: _Slot, stages: Stages, count_tokens: Callable[[str], int], m
         found = sum(1 for p in provisions if p.label.startswith("第"))
         if found != expected:
             return f"{slot.label}: parsed {found} articles (第X条) but the metadata says {expected}"
-    return None if slot.passages else f"{slot.label}: no passages"
+    if not slot.passages:
+        return f"{slot.label}: no passages"
+    own = slot.doc.meta.level in LEVEL_ORDER[-2:]  # 内部制度 / 未分类: a company's file, its operator can fix
+    if own and [p.label for p in provisions] == ["全文"] and len(slot.passages) > 1:
+        return (
+            f"{slot.label}: no clause numbering found (第X条, 1.1, 1、, （一） under 一、 chapters …); kept "
+            f"whole as one 全文 provision in {len(slot.passages)} parts, so no answer can cite a clause of it "
+            "(number its clauses, or convert the file so that its numbers are text)"
+        )
+    return None
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:

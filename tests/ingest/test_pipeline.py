@@ -254,6 +254,33 @@ def test_a_change_in_how_lexical_texts_are_made_rebuilds_the_bm25_index(
     assert third.generation == second.generation
 
 
+def test_a_long_document_with_no_clause_numbering_is_ingested_whole_with_a_warning(tmp_path: Path) -> None:
+    """A policy whose clauses carry no number the parser knows is still indexed (as 全文 parts), and
+    the report says that no answer can cite a clause of it; a short notice kept whole is no news."""
+    body = "".join(
+        f"外访人员应当遵守第{n}项要求，做好登记、录音和回访工作，不得擅自变更外访对象与时间。\n\n"
+        for n in range(80)
+    )
+    (tmp_path / "drop").mkdir()
+    (tmp_path / "drop" / "rules.md").write_text(f"# 青禾资产管理有限公司外访须知\n\n{body}", encoding="utf-8")
+    (tmp_path / "drop" / "notice.md").write_text(
+        "# 青禾资产管理有限公司通知\n\n本周五停电。\n", encoding="utf-8"
+    )
+    report = ingest([tmp_path / "drop"], tmp_path / "idx")
+    whole = [w for w in report.warnings if "no clause numbering" in w]
+    assert len(whole) == 1 and whole[0].startswith("drop/rules.md: ") and "全文" in whole[0]
+    reader = _open(tmp_path / "idx")
+    parts = reader.passages_of("rules.md")
+    assert len(parts) > 1 and {p.article for p in parts} == {"全文"}
+    assert str(len(parts)) in whole[0]
+    law = tmp_path / "laws"  # a law kept whole (a 决定, an amendment) is what it is: no warning
+    write_manifest(
+        law, [{**entry("decision.md", "全国人民代表大会常务委员会关于某事项的决定", 0), "articles": None}]
+    )
+    (law / "decision.md").write_text(f"# 决定\n\n{body}", encoding="utf-8")
+    assert not [w for w in ingest([law], tmp_path / "idx-law").warnings if "no clause numbering" in w]
+
+
 def test_a_policy_with_no_metadata_gets_its_level_from_the_title_and_a_warning(tmp_path: Path) -> None:
     policy = tmp_path / "drop" / "visits.md"
     policy.parent.mkdir()
