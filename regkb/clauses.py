@@ -61,7 +61,8 @@ def with_redline_basis(
     question's filters admit), scored as the best hit: they are the basis of its 违规风险 verdict."""
     top = max((h.score for h in hits), default=1.0)
     basis = {p.id: p for red in review.redlines for p in red.provisions if admits(p)}
-    return [Hit(p, top, ("redline",)) for p in basis.values()] + [h for h in hits if h.passage.id not in basis]
+    rest = [h for h in hits if h.passage.id not in basis]
+    return [Hit(p, top, ("redline",)) for p in basis.values()] + rest
 
 
 def gravest(severities: list[str]) -> str | None:

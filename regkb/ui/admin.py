@@ -32,7 +32,8 @@ def upload_messages(outcome: UploadOutcome | None) -> list[Block]:
 
 
 def outcome_messages(outcome: IngestOutcome) -> list[Block]:
-    """Refused uploads; then why the ingest failed or was not committed, and each file that failed."""
+    """Refused uploads; then why the ingest failed or was not committed, each file that failed, and
+    each warning (a policy kept whole with no clause to cite, a level inferred from a title …)."""
     messages = upload_messages(outcome.upload)
     if outcome.error is not None:
         return [*messages, error_block(outcome.error)]
@@ -41,7 +42,8 @@ def outcome_messages(outcome: IngestOutcome) -> list[Block]:
         return messages
     if not report.committed:
         messages.append(Block("error", "入库未提交：原索引保持不变。"))
-    return messages + [Block("error", f"{f.file}：{f.reason}") for f in report.files_failed]
+    messages += [Block("error", f"{f.file}：{f.reason}") for f in report.files_failed]
+    return messages + [Block("warning", warning) for warning in report.warnings]
 
 
 def report_view(outcome: IngestOutcome) -> Group:

@@ -143,6 +143,7 @@ def test_admin_messages_say_what_was_refused_and_what_failed() -> None:
     class Report:
         committed, generation = False, None
         files_failed = (type("F", (), {"file": "corpus/bad.pdf", "reason": "encrypted PDF"})(),)
+        warnings = ("uploads/rules.md: no clause numbering found …",)
 
         def format_text(self) -> str:
             return "0 documents"
@@ -150,6 +151,7 @@ def test_admin_messages_say_what_was_refused_and_what_failed() -> None:
     view = admin.report_view(IngestOutcome("reingest", report=Report(), upload=upload))
     assert view.label == "最近一次入库报告" and view.expanded
     assert texts([view], "error")[1:] == ["入库未提交：原索引保持不变。", "corpus/bad.pdf：encrypted PDF"]
+    assert texts([view], "warning")[-1] == "uploads/rules.md: no clause numbering found …"
     assert view.blocks[-1] == Block("code", "0 documents")
 
 
