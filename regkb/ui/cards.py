@@ -60,7 +60,8 @@ def level_badge(level: str) -> str:
 
 
 def meta_line(passage: Passage) -> str:
-    """issuer · 施行日期 · status, as HTML (a repealed status is shown in red)."""
+    """issuer · 施行日期 · status (· the day it ceases to apply, when an amended text replaces it),
+    as HTML (a repealed status is shown in red)."""
     parts = []
     if passage.issuer:
         parts.append(html.escape(passage.issuer))
@@ -68,6 +69,8 @@ def meta_line(passage: Passage) -> str:
         parts.append(f"{html.escape(passage.effective)} 施行")
     status = html.escape(passage.status)
     parts.append(f'<span class="regkb-repealed">{status}</span>' if passage.status == REPEALED else status)
+    if passage.expires:
+        parts.append(f"{html.escape(passage.expires)} 起不再适用")
     return " · ".join(parts)
 
 

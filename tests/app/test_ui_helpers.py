@@ -61,6 +61,14 @@ def test_repealed_status_is_flagged_red() -> None:
     assert 'class="regkb-repealed">已废止' in cards.meta_line(replace(PASSAGES[0], status="已废止"))
 
 
+def test_a_text_an_amendment_replaces_says_from_when() -> None:
+    from dataclasses import replace
+
+    line = cards.meta_line(replace(PASSAGES[0], status="现行有效", expires="2027-01-01"))
+    assert line.endswith("现行有效 · 2027-01-01 起不再适用")
+    assert "不再适用" not in cards.meta_line(replace(PASSAGES[0], expires=None))
+
+
 def test_maybe_related_dedupes_articles() -> None:
     hits = [Hit(PASSAGES[0], 0.5), Hit(PASSAGES[0], 0.4), Hit(PASSAGES[1], 0.3)]
     assert [label for label, _ in cards.maybe_related(hits)] == [
