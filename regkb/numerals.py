@@ -90,7 +90,7 @@ NOT_A_QUANTITY = r"(?![\s　]*(?:[.．%％万亿元倍|]|个月|小时|周岁))(
 DECIMAL_LABEL = re.compile(rf"^{DECIMAL_NUMBER}$")
 # The label a provision's text opens with: 第X条 (之Y), or a policy's numbered clause (2.3.1, 3、).
 LEADING_LABEL = re.compile(
-    r"^\s*(?:第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?"
+    r"^\s*(?:第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?[、，,：:]?"
     rf"|{DECIMAL_NUMBER}(?:[.．、](?!\d))?{NOT_A_QUANTITY}"
     rf"|(?:\d{{1,3}}(?:[、.．](?!\d)|[)）])|[（(]\d{{1,3}}[)）]){NOT_A_QUANTITY})\s*"
 )

@@ -26,6 +26,9 @@ ARTICLE_RE = re.compile(
     rf"^(?:[【\[]第[ 　]*({_SPACED_NUM})[ 　]*条(?:之({_NUM}))?[】\]]"
     rf"|第[ 　]*({_SPACED_NUM})[ 　]*条(?:之({_NUM}))?(?=[\s　]|$|[^\s　规的、，,至和或及中]))"
 )
+# 「第一条、」 / 「第一条，」: labels a careless policy types, read as labels only when a whole run of them
+# counts up from 第一条 and no line opens an article the usual way (else 「第十条、第十一条规定的……」).
+_LOOSE_ARTICLE_RE = re.compile(rf"^第[ 　]*({_SPACED_NUM})[ 　]*条(?:之({_NUM}))?[、，,]")
 ITEM_RE = re.compile(rf"^({NUMERAL_CLASS}+)、")
 # A numbered clause of a policy written without 第X条: 1.1 / 2.3.1 (half- or full-width dots), then text.
 DECIMAL_RE = re.compile(rf"^({DECIMAL_NUMBER})(?:[.．、](?!\d))?{NOT_A_QUANTITY}(?=[\s　]*\S)")
@@ -102,14 +105,18 @@ def heading_of(line: str, first: bool) -> Heading | None:
     return None
 
 
-def _article_of(line: str) -> tuple[str, int, int | None] | None:
+def _article_of(line: str, loose: bool = False) -> tuple[str, int, int | None] | None:
     """(label, number, suffix) of a line that opens an article; the label as the text writes it,
-    without brackets or letter spacing (「【第 十 一 条】」 → 第十一条)."""
+    without brackets or letter spacing (「【第 十 一 条】」 → 第十一条). ``loose``: 「第一条、」 opens one too."""
     match = ARTICLE_RE.match(line.strip())
-    if not match:
+    if not match and loose and (found := _LOOSE_ARTICLE_RE.match(line.strip())):
+        match = found
+        written, tail = re.sub(r"[ 　]", "", found.group(1)), found.group(2)
+    elif not match:
         return None
-    written = re.sub(r"[ 　]", "", match.group(1) or match.group(3))
-    tail = match.group(2) or match.group(4)
+    else:
+        written = re.sub(r"[ 　]", "", match.group(1) or match.group(3))
+        tail = match.group(2) or match.group(4)
     try:
         number = to_int(written)
         suffix = to_int(tail) if tail else None
@@ -128,6 +135,14 @@ def _follows(prev: tuple[int, int] | None, number: int, suffix: int | None) -> b
 
 def _has_articles(text: str) -> bool:
     return any(_article_of(line) for _, line in _lines(text))
+
+
+def _has_loose_articles(text: str) -> bool:
+    """Articles labelled 「第一条、」 number the document: at least MIN_DECIMAL_CLAUSES of them, from
+    第一条, each counting on by at most MAX_GAP (one in ten may break the order)."""
+    keys = [found[1] for _, line in _lines(text) if (found := _article_of(line, loose=True))]
+    broken = sum(1 for a, b in pairwise(keys) if not 0 < b - a <= MAX_GAP)
+    return len(keys) >= MIN_DECIMAL_CLAUSES and keys[0] == 1 and broken <= len(keys) // 10
 
 
 def _decimal_of(line: str) -> tuple[int, ...] | None:
@@ -312,7 +327,8 @@ def parse(text: str) -> list[Provision]:
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
-        articles = _has_articles(text)
+        self.loose = not _has_articles(text) and _has_loose_articles(text)  # 「第一条、」 labels
+        articles = self.loose or _has_articles(text)
         start = 0 if articles else _body_start(text)
         self.style = ""  # in flat and outline mode, how the clauses are numbered (see _sub_of)
         if articles:
@@ -428,7 +444,11 @@ class _Parser:
         return Heading(_clean_heading(line), 2, 0)
 
     def _subheading(self, line: str, next_line: str) -> Heading | None:
-        if self.mode == "article" and SUBHEADING_RE.match(line.strip()) and _article_of(next_line):
+        if (
+            self.mode == "article"
+            and SUBHEADING_RE.match(line.strip())
+            and _article_of(next_line, self.loose)
+        ):
             return Heading(line.strip(), 6, 0)
         return None
 
@@ -442,7 +462,7 @@ class _Parser:
 
     def _opens(self, line: str, offset: int) -> _Open | None:
         if self.mode == "article":
-            found = _article_of(line)
+            found = _article_of(line, self.loose)
             if found and _follows(self.last_key, found[1], found[2]):
                 label, number, suffix = found
                 self.last_key = (number, suffix or 0)

@@ -19,7 +19,7 @@ from regkb.force import (
     analyse,
     kinds_of,
 )
-from regkb.quotes import ELISION, quote_matches, standalone_quote
+from regkb.quotes import ELISION, quote_matches, standalone_quote, without_label
 from regkb.types import Hit, Passage
 
 CHAPEAU_LAW = (
@@ -111,6 +111,18 @@ def test_a_qiankuan_sentence_is_quoted_with_the_kuan_it_refers_to() -> None:
     clause = next(c for c in analyse(p.text).clauses if c.text.startswith("违反前款"))
     quote = standalone_quote(p, [clause])
     assert "每日八时至二十一时" in quote and "处一千元以下罚款" in quote
+
+
+def test_a_quote_drops_the_label_and_the_mark_typed_after_it() -> None:
+    """The citation names the article: 「第一条、」 / 「第一条：」 / 「3、」 leave no stray 、 or ： in front."""
+    for text in (
+        "第一条、外访两人同行。",
+        "第一条：外访两人同行。",
+        "第一条 外访两人同行。",
+        "3、外访两人同行。",
+    ):
+        assert without_label(text) == "外访两人同行。"
+    assert without_label("第一条") == "第一条"  # a label alone stays
 
 
 def test_quote_matches_rejects_pieces_out_of_order_or_absent() -> None:

@@ -70,6 +70,26 @@ def test_letter_spaced_and_bracketed_article_labels_open_articles() -> None:
     assert bracketed[2].text == "【第二条】依照【第一条】执行。"
 
 
+@pytest.mark.parametrize("sep", ["、", "，"])
+def test_articles_typed_with_a_comma_after_the_label_open_articles(sep: str) -> None:
+    """「第一条、为规范……」 (a label typed with 、 or ， after it) opens an article when a run of such
+    labels counts up from 第一条 and no line opens one the usual way; 「第十条、第十一条规定的……」 at a
+    line start, in a text of no such run, stays text."""
+    text = f"某公司规定\n第一条{sep}为规范外访，制定本规定。\n第二条{sep}外访应当两人同行。\n第三条{sep}自发布之日起施行。"
+    provisions = parse(text)
+    assert [(p.label, p.number) for p in provisions] == [
+        ("", None),
+        ("第一条", 1),
+        ("第二条", 2),
+        ("第三条", 3),
+    ]
+    assert provisions[2].text == f"第二条{sep}外访应当两人同行。"
+    notice = "某公司通知\n第十条、第十一条规定的事项，由合规部负责。\n第二十条、第二十一条另行规定。\n其他事项照旧。"
+    assert [p.label for p in parse(notice)] == ["全文"]
+    mixed = "某公司规定\n第一条 为规范外访。\n第二条 外访应当两人同行。\n第一条、第二条所称外访，是指上门。"
+    assert [p.label for p in parse(mixed)] == ["", "第一条", "第二条"]  # the usual labels rule
+
+
 def test_a_chapter_title_sharing_its_line_with_the_first_article_opens_both() -> None:
     """「第一章 总则 第一条 为了……」 (a policy typed without line breaks after its titles): the
     chapter is a heading and its first article is an article, not text of the preamble."""
