@@ -43,6 +43,7 @@ from regkb.questions import prepare_question
 from regkb.ranker import INTERNAL, Candidates, RankerModel
 from regkb.refusal import Decision, RefusalPolicy, evidence
 from regkb.retrieval import SITUATION_EMBEDDER, Retriever, dense_slots
+from regkb.script import to_simplified
 from regkb.settings import Settings
 from regkb.situations import SituationIndex
 from regkb.types import (
@@ -230,7 +231,8 @@ class Engine:
         return evidence(plan, ranked, hits)
 
     def _plan(self, question: str, state: _State, history: Sequence[str] = ()) -> QueryPlan:
-        return plan_query(question, state.finder, history, curated=self.settings.curated)
+        simplified = [to_simplified(text) for text in history]
+        return plan_query(to_simplified(question), state.finder, simplified, curated=self.settings.curated)
 
     def ask(
         self,

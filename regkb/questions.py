@@ -9,6 +9,7 @@ unquoted.
 from __future__ import annotations
 
 from regkb.errors import RegkbError
+from regkb.script import to_simplified
 
 MAX_QUESTION_CHARS = 1000
 
@@ -26,11 +27,17 @@ def truncation_note(limit: int = MAX_QUESTION_CHARS) -> str:
     return f"问题超过 {limit} 字，只使用了前 {limit} 字"
 
 
+SIMPLIFIED_NOTE = "问题中的繁体字已按简体字检索"
+
+
 def prepare_question(question: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, tuple[str, ...]]:
-    """The question as the engine uses it, and notes for the answer (a truncation notice)."""
+    """The question as the engine uses it (traditional characters read as simplified), and notes
+    for the answer (a truncation notice, the conversion)."""
     text = question.strip()
     if not text:
         raise EmptyQuestionError()
-    if len(text) > limit:
-        return text[:limit], (truncation_note(limit),)
-    return text, ()
+    simplified = to_simplified(text)
+    notes = (SIMPLIFIED_NOTE,) if simplified != text else ()
+    if len(simplified) > limit:
+        return simplified[:limit], (truncation_note(limit), *notes)
+    return simplified, notes

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from regkb.answer import REFUSAL
+from regkb.questions import SIMPLIFIED_NOTE
 from regkb.quotes import quote_matches
 from regkb.types import Filters
 
@@ -207,3 +208,21 @@ def test_a_quoted_draft_crossing_a_red_line_is_answered_on_the_red_line_basis(
     assert basis & {c.passage.id for c in answer.citations}
     clean = hash_engine.ask("我们打算在催收话术里写'请您按时还款，谢谢配合'，合规吗？")
     assert clean.refused and clean.verdict != "违规风险"
+
+
+def test_a_question_in_traditional_characters_is_answered_as_in_simplified(hash_engine) -> None:
+    """「民法典第六百八十條」 is the lookup of 第六百八十条 (it found no 条 and cited other articles), and a
+    permission question gets the same conclusion and citations as its simplified form."""
+    lookup = hash_engine.ask("民法典第六百八十條怎麼規定的？")
+    assert [c.label for c in lookup.citations] == ["《民法典》第六百八十条"]
+    assert SIMPLIFIED_NOTE in lookup.notes
+    traditional = hash_engine.ask("我們打算在催收話術裡寫'不還款將追究刑事責任'，合規嗎？")
+    simplified = hash_engine.ask("我们打算在催收话术里写'不还款将追究刑事责任'，合规吗？")
+    assert (
+        traditional.conclusion == simplified.conclusion
+        and traditional.verdict == simplified.verdict == "违规风险"
+    )
+    assert [c.label for c in traditional.citations] == [c.label for c in simplified.citations]
+    assert [h.passage.id for h in hash_engine.retrieve("客戶不接電話，我能打給他同事嗎？")] == [
+        h.passage.id for h in hash_engine.retrieve("客户不接电话，我能打给他同事吗？")
+    ]
