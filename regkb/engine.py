@@ -39,11 +39,10 @@ from regkb.names import FuzzyNames, natural_names
 from regkb.numerals import DECIMAL_LABEL
 from regkb.provisions import ProvisionResolver
 from regkb.query import QueryPlan, plan_query
-from regkb.questions import prepare_question
+from regkb.questions import normalize, prepare_question
 from regkb.ranker import INTERNAL, Candidates, RankerModel
 from regkb.refusal import Decision, RefusalPolicy, evidence
 from regkb.retrieval import SITUATION_EMBEDDER, Retriever, dense_slots
-from regkb.script import to_simplified
 from regkb.settings import Settings
 from regkb.situations import SituationIndex
 from regkb.types import (
@@ -231,8 +230,8 @@ class Engine:
         return evidence(plan, ranked, hits)
 
     def _plan(self, question: str, state: _State, history: Sequence[str] = ()) -> QueryPlan:
-        simplified = [to_simplified(text) for text in history]
-        return plan_query(to_simplified(question), state.finder, simplified, curated=self.settings.curated)
+        earlier = [normalize(text) for text in history]
+        return plan_query(normalize(question), state.finder, earlier, curated=self.settings.curated)
 
     def ask(
         self,

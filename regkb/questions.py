@@ -8,6 +8,8 @@ unquoted.
 
 from __future__ import annotations
 
+import re
+
 from regkb.errors import RegkbError
 from regkb.script import to_simplified
 
@@ -28,6 +30,15 @@ def truncation_note(limit: int = MAX_QUESTION_CHARS) -> str:
 
 
 SIMPLIFIED_NOTE = "问题中的繁体字已按简体字检索"
+_DIGIT = "0-9０-９零〇一二三四五六七八九十百千两"
+# Spaces a phone keyboard puts around a number inside an article reference: 「第 1033 条」, 「第 十三 条」.
+_SPACED_REFERENCE = re.compile(rf"第[ \t　]*([{_DIGIT}]+)[ \t　]*(?=[条款项])|(?<=[{_DIGIT}])[ \t　]+(?=条)")
+
+
+def normalize(question: str) -> str:
+    """The question's text as the engine reads it: traditional characters as simplified, and no
+    spaces inside an article reference (「第 1033 条」 is 第1033条)."""
+    return _SPACED_REFERENCE.sub(lambda m: f"第{m.group(1)}" if m.group(1) else "", to_simplified(question))
 
 
 def prepare_question(question: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, tuple[str, ...]]:
@@ -36,8 +47,8 @@ def prepare_question(question: str, limit: int = MAX_QUESTION_CHARS) -> tuple[st
     text = question.strip()
     if not text:
         raise EmptyQuestionError()
-    simplified = to_simplified(text)
-    notes = (SIMPLIFIED_NOTE,) if simplified != text else ()
+    simplified = normalize(text)
+    notes = (SIMPLIFIED_NOTE,) if to_simplified(text) != text else ()
     if len(simplified) > limit:
         return simplified[:limit], (truncation_note(limit), *notes)
     return simplified, notes

@@ -216,6 +216,10 @@ def test_a_question_in_traditional_characters_is_answered_as_in_simplified(hash_
     lookup = hash_engine.ask("民法典第六百八十條怎麼規定的？")
     assert [c.label for c in lookup.citations] == ["《民法典》第六百八十条"]
     assert SIMPLIFIED_NOTE in lookup.notes
+    spaced = hash_engine.ask("民法典 第 680 条 说了啥")  # a phone keyboard's spaces
+    assert [c.label for c in spaced.citations] == [
+        "《民法典》第六百八十条"
+    ] and SIMPLIFIED_NOTE not in spaced.notes
     traditional = hash_engine.ask("我們打算在催收話術裡寫'不還款將追究刑事責任'，合規嗎？")
     simplified = hash_engine.ask("我们打算在催收话术里写'不还款将追究刑事责任'，合规吗？")
     assert (

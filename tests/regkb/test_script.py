@@ -1,11 +1,12 @@
-"""Questions typed in traditional characters are read as simplified (regkb/script.py)."""
+"""How a question's text is read: traditional characters as simplified (regkb/script.py), and no
+spaces inside an article reference (regkb/questions.py ``normalize``)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from regkb.questions import SIMPLIFIED_NOTE, prepare_question
+from regkb.questions import SIMPLIFIED_NOTE, normalize, prepare_question
 from regkb.script import to_simplified
 from tests.conftest import REPO, SHARED_CORPUS
 
@@ -36,3 +37,13 @@ def test_the_conversion_changes_no_simplified_question_or_corpus_text() -> None:
     assert len(questions) > 500 and len(texts) > 20
     assert [q for q in questions if to_simplified(q) != q] == []
     assert [t[:20] for t in texts if to_simplified(t) != t] == []
+
+
+def test_spaces_inside_an_article_reference_are_dropped_and_nowhere_else() -> None:
+    """「第 1033 条」 (a phone keyboard's spaces around a number) was no reference: the answer cited
+    民法典第十一条. Spaces elsewhere stay."""
+    assert normalize("民法典 第 1033 条 说了啥") == "民法典 第1033条 说了啥"
+    assert normalize("民法典第 一千零三十三 条") == "民法典第一千零三十三条"
+    assert normalize("民法典 1033 条") == "民法典 1033条"
+    assert normalize("第 2 款怎么理解") == "第2款怎么理解"
+    assert normalize("2024 年 3 月") == "2024 年 3 月"
