@@ -329,7 +329,7 @@ class Engine:
     def lookup(self, reference: str) -> list[Passage]:
         state = self._state
         found: list[Passage] = []
-        for ref in state.finder.find(reference):
+        for ref in state.finder.find(normalize(reference), asked=True):
             found.extend(state.resolver.find(ref.document, ref.article))
         return found
 

@@ -36,6 +36,39 @@ def _with_di(text: str) -> str:
     return _BARE_ARTICLE.sub(lambda m: "第" + m.group(0), text)
 
 
+_NUMBER = rf"(\d+|{NUMERAL_CLASS}+)"
+# 第1032条至第1034条 / 第1032至1034条 / 第1032-1034条 / 第1032到1034条: every article of the range.
+_RANGE = re.compile(rf"第{_NUMBER}条?[ 　]*(?:至|到|-|－|—|~|～)[ 　]*第?{_NUMBER}条")
+# 第1033、1034条 / 第1033，第1034条: the numbers listed before one 条 are articles each.
+_LISTED = re.compile(rf"第{_NUMBER}((?:[、，,及和与][ 　]*第?(?:\d+|{NUMERAL_CLASS}+))+)条")
+MAX_RANGE = 20  # a longer range is a chapter's worth: its ends are looked up, not every article
+# A bare number right after a document's name, where the question ends or asks about it: 民法典1033.
+_BARE_NUMBER = re.compile(
+    r"^》?[ 　]*(\d{1,4})(?=[ 　]*(?:$|[，。？?！!,.；;：:]|是|说|讲|规定|怎么|啥|什么|的?内容|写|有))"
+)
+
+
+def _spelled_out(text: str) -> str:
+    """Ranges and lists of articles written out one by one (第1032条至第1034条 -> 第1032条、第1033条、第1034条)."""
+
+    def numbers(first: str, last: str) -> list[int]:
+        try:
+            a, b = to_int(first), to_int(last)
+        except ValueError:
+            return []
+        return list(range(a, b + 1)) if 0 < b - a <= MAX_RANGE else []
+
+    def expand_range(match: re.Match[str]) -> str:
+        found = numbers(match.group(1), match.group(2))
+        return "、".join(f"第{n}条" for n in found) if found else match.group(0)
+
+    def expand_list(match: re.Match[str]) -> str:
+        items = [match.group(1), *re.findall(rf"\d+|{NUMERAL_CLASS}+", match.group(2))]
+        return "、".join(f"第{item}条" for item in items)
+
+    return _LISTED.sub(expand_list, _RANGE.sub(expand_range, text))
+
+
 def _name_pattern(names: Sequence[str]) -> re.Pattern[str]:
     ordered = sorted({n for n in names if n}, key=len, reverse=True)
     return re.compile("|".join(re.escape(n) for n in ordered))
@@ -76,8 +109,22 @@ class ReferenceFinder:
                     found.append((canonical, (start, end)))
         return sorted(found, key=lambda item: item[1])
 
-    def find(self, text: str) -> list[ArticleRef]:
+    def _numbered_after_names(self, text: str) -> str:
+        """A bare number right after a document's name (民法典1033, 《民法典》 1033 是什么) as 第1033条."""
+        for _, (_, end) in reversed(self.documents(text)):
+            match = _BARE_NUMBER.match(text[end:])
+            if match is not None:
+                start, stop = end + match.start(1), end + match.end(1)
+                text = f"{text[:start]}第{match.group(1)}条{text[stop:]}"
+        return text
+
+    def find(self, text: str, asked: bool = False) -> list[ArticleRef]:
+        """The references of a text; ``asked``: it is what a user typed (a question, a lookup), where
+        a range or list of articles names each of them and a bare number after a name is an article.
+        A provision's text is read without them (its cross-references, which the ranker learned)."""
         clean = _with_di(without_state_prefix(text))
+        if asked:
+            clean = _spelled_out(_with_di(self._numbered_after_names(clean)))
         articles = list(ARTICLE_RE.finditer(clean))
         decimals = list(_DECIMAL_REF.finditer(clean))
         if not any(match.start() > 0 for match in [*articles, *decimals]):

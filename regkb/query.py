@@ -58,7 +58,7 @@ def plan_query(
     if history and is_follow_up(question):
         carried = carried_terms(history)
         text = f"{question} {' '.join(carried)}" if carried else question
-    refs = tuple(finder.find(text))
+    refs = tuple(finder.find(text, asked=True))
     named = tuple(dict.fromkeys(d for d, _ in finder.documents(text)))
     hits = vocab.spot_conduct(text) if curated else []
     jargon = vocab.expand_jargon(text) if curated else []

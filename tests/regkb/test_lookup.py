@@ -30,6 +30,34 @@ def test_references(finder: ReferenceFinder, question: str, expected: list[tuple
     assert [(r.document, r.article) for r in finder.find(question)] == expected
 
 
+@pytest.mark.parametrize(
+    ("question", "articles"),
+    [
+        ("民法典第1033、1034条", ["第一千零三十三条", "第一千零三十四条"]),  # the first was lost
+        ("个保法第十三、十四条", ["第十三条", "第十四条"]),
+        ("民法典第1032条至第1034条", ["第一千零三十二条", "第一千零三十三条", "第一千零三十四条"]),
+        ("民法典第1032-1034条", ["第一千零三十二条", "第一千零三十三条", "第一千零三十四条"]),
+        ("民法典第1032到1034条", ["第一千零三十二条", "第一千零三十三条", "第一千零三十四条"]),
+        ("民法典第1条至第100条", ["第一条", "第一百条"]),  # a chapter's worth: its ends only
+        ("民法典1033", ["第一千零三十三条"]),  # a bare number after the name (cited 民法典第十一条)
+        ("《民法典》 1033 是什么", ["第一千零三十三条"]),
+        ("民法典2020年颁布的吗", []),
+        ("刑法3年以下有期徒刑", []),
+    ],
+)
+def test_what_a_user_types_lists_ranges_and_bare_numbers(
+    finder: ReferenceFinder, question: str, articles: list[str]
+) -> None:
+    assert [r.article for r in finder.find(question, asked=True)] == articles
+
+
+def test_a_provision_text_is_read_without_the_typed_forms(finder: ReferenceFinder) -> None:
+    """A law's own 「第四十四条至第四十七条」 keeps the references the ranker learned (its two ends)."""
+    text = "违反银行业监督管理法第四十四条至第四十七条规定的，另见民法典1033。"
+    assert [r.article for r in finder.find(text)] == ["第四十四条", "第四十七条"]
+    assert len(finder.find(text, asked=True)) == 5  # typed, the range is every article and 1033 one
+
+
 def test_article_without_a_law_is_not_a_reference(finder: ReferenceFinder) -> None:
     assert finder.find("第五十条说的是什么？") == []
 
