@@ -16,6 +16,7 @@ concurrent ask() calls each read one consistent generation.
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import threading
@@ -231,7 +232,8 @@ class Engine:
 
     def _plan(self, question: str, state: _State, history: Sequence[str] = ()) -> QueryPlan:
         earlier = [normalize(text) for text in history]
-        return plan_query(normalize(question), state.finder, earlier, curated=self.settings.curated)
+        first = functools.partial(_first_article, state)
+        return plan_query(normalize(question), state.finder, earlier, self.settings.curated, first)
 
     def ask(
         self,
@@ -248,6 +250,7 @@ class Engine:
         ranked, hits = state.retriever.search(plan, filters, k)
         t1 = time.perf_counter()
         notes = [*notice, *([f"沿用上文：{'、'.join(plan.carried)}"] if plan.carried else [])]
+        notes += [OVERVIEW_NOTE] if plan.overview else []
         decision = self.refusal.decide(plan, ranked, hits, state.resolver)
         review = self._review(question, hits)  # before the answer: a clause verdict informs the conclusion
         verdict = review.verdict if review else None
@@ -365,6 +368,16 @@ class Engine:
 
     def verify(self, text: str) -> list[CitationCheck]:
         return verify_citations(text, self._state.resolver)
+
+
+OVERVIEW_NOTE = "问题只有文件名：显示其第一条；全文见「法规浏览」"
+
+
+def _first_article(state: _State, name: str) -> str | None:
+    """The label of the first article of the document of that name in force (None for a 全文 text)."""
+    doc_id = state.resolver.current(name)
+    passages = state.reader.passages_of(doc_id) if doc_id else []
+    return next((p.article for p in passages if p.article and p.article != "全文"), None)
 
 
 @contextmanager

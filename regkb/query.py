@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from regkb import vocab
 from regkb.lookup import ArticleRef, ReferenceFinder
+from regkb.names import without_state_prefix
 from regkb.types import Provenance
 
 # A follow-up leans on the previous turn: short, and opens or closes with a linking word.
 _FOLLOW_UP = re.compile(r"^(那|那么|如果|要是|假如|还有|另外|再|同样|这种|这样)|(呢|吗)[？?]?$")
 _PRONOUN_ONLY = re.compile(r"(他|她|它|其|这个|那个|这种|该)")
+# What may stand beside a document's name in a question that asks for the document itself.
+_ABOUT_THE_DOCUMENT = re.compile(
+    r"^[\s《》〈〉“”\"'：:，,。.？?！!]*(?:的?(?:内容|全文|简介)|是什么|讲(?:了)?(?:什么|啥)|说(?:了)?(?:什么|啥)"
+    r"|介绍(?:一下)?)?[\s。.？?！!]*$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +31,7 @@ class QueryPlan:
     documents: tuple[str, ...] = ()  # short titles named without an article
     conduct: tuple[tuple[str, tuple[Provenance, ...]], ...] = ()  # (pattern name, provisions)
     carried: tuple[str, ...] = ()  # terms carried over from earlier turns
+    overview: bool = False  # the question only names a document: its first article stands for it
 
 
 def is_follow_up(question: str) -> bool:
@@ -49,16 +56,38 @@ def carried_terms(history: Sequence[str]) -> tuple[str, ...]:
     return tuple(t for t in terms if not any(t != other and t in other for other in terms))
 
 
+def named_only(question: str, finder: ReferenceFinder) -> str | None:
+    """The document a question names and says nothing else about (「民法典」, 「《个人信息保护法》讲了什么」)."""
+    clean = without_state_prefix(question)
+    found = finder.documents(clean)
+    if len({doc for doc, _ in found}) != 1:
+        return None
+    rest = clean
+    for start, end in sorted((span for _, span in found), reverse=True):
+        rest = rest[:start] + rest[end:]
+    return found[0][0] if _ABOUT_THE_DOCUMENT.match(rest) else None
+
+
 def plan_query(
-    question: str, finder: ReferenceFinder, history: Sequence[str] = (), curated: bool = True
+    question: str,
+    finder: ReferenceFinder,
+    history: Sequence[str] = (),
+    curated: bool = True,
+    first_article: Callable[[str], str | None] = lambda _: None,
 ) -> QueryPlan:
-    """What the question asks; with curated off, no jargon expansion and no conduct patterns."""
+    """What the question asks; with curated off, no jargon expansion and no conduct patterns.
+    ``first_article``: a document's first article label, which a question naming only the document
+    looks up (「民法典」 was answered by whatever article matched the word, 民法典第十一条)."""
     carried: tuple[str, ...] = ()
     text = question
     if history and is_follow_up(question):
         carried = carried_terms(history)
         text = f"{question} {' '.join(carried)}" if carried else question
     refs = tuple(finder.find(text, asked=True))
+    document = None if refs else named_only(text, finder)
+    first = first_article(document) if document else None
+    if document and first:
+        refs = (ArticleRef(document, first, (0, len(text))),)
     named = tuple(dict.fromkeys(d for d, _ in finder.documents(text)))
     hits = vocab.spot_conduct(text) if curated else []
     jargon = vocab.expand_jargon(text) if curated else []
@@ -71,4 +100,5 @@ def plan_query(
         documents=named,
         conduct=tuple((hit.name, hit.provisions) for hit in hits),
         carried=carried,
+        overview=bool(document and first),
     )

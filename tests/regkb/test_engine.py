@@ -230,3 +230,24 @@ def test_a_question_in_traditional_characters_is_answered_as_in_simplified(hash_
     assert [h.passage.id for h in hash_engine.retrieve("客戶不接電話，我能打給他同事嗎？")] == [
         h.passage.id for h in hash_engine.retrieve("客户不接电话，我能打给他同事吗？")
     ]
+
+
+@pytest.mark.parametrize(
+    "question", ["民法典", "《个人信息保护法》讲了什么？", "中华人民共和国刑法", "个保法是什么"]
+)
+def test_a_question_that_only_names_a_document_gets_its_first_article(hash_engine, question: str) -> None:
+    """「民法典」 alone was answered by whatever article matched the word (民法典第十一条); now the
+    document's first article (its purpose) stands for it, with a note pointing to 法规浏览."""
+    from regkb.engine import OVERVIEW_NOTE
+
+    answer = hash_engine.ask(question)
+    assert not answer.refused and [c.passage.article for c in answer.citations] == ["第一条"]
+    assert OVERVIEW_NOTE in answer.notes
+
+
+def test_a_question_about_something_in_a_document_is_no_overview(hash_engine) -> None:
+    from regkb.engine import OVERVIEW_NOTE
+
+    for question in ("民法典和刑法", "民法典里关于合同的规定", "民法典第六百八十条"):
+        plan = hash_engine.plan(question)
+        assert not plan.overview and OVERVIEW_NOTE not in hash_engine.ask(question).notes
