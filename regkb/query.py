@@ -14,6 +14,7 @@ from regkb.types import Provenance
 # A follow-up leans on the previous turn: short, and opens or closes with a linking word.
 _FOLLOW_UP = re.compile(r"^(那|那么|如果|要是|假如|还有|另外|再|同样|这种|这样)|(呢|吗)[？?]?$")
 _PRONOUN_ONLY = re.compile(r"(他|她|它|其|这个|那个|这种|该)")
+_ARTICLE_NUMBER = re.compile(r"第?[0-9零〇一二三四五六七八九十百千]+条(?:之[0-9一二三四五六七八九十]+)?")
 # What may stand beside a document's name in a question that asks for the document itself.
 _ABOUT_THE_DOCUMENT = re.compile(
     r"^[\s《》〈〉“”\"'：:，,。.？?！!]*(?:的?(?:内容|全文|简介)|是什么|讲(?:了)?(?:什么|啥)|说(?:了)?(?:什么|啥)"
@@ -49,11 +50,23 @@ def carried_terms(history: Sequence[str]) -> tuple[str, ...]:
         terms.extend(hit.matched)
     for slang, _legal in vocab.expand_jargon(previous):
         terms.append(slang)
-    if not terms:
-        terms = [w for w in re.findall(r"[\u4e00-\u9fff]{2,}", previous)][:3]
+    if not terms:  # its first words, article numbers left out (「个保法第13条」 carries 个保法, not 个保法第)
+        words = _ARTICLE_NUMBER.sub(" ", previous)
+        terms = [w for w in re.findall(r"[\u4e00-\u9fff]{2,}", words)][:3]
     terms = [t for t in dict.fromkeys(terms) if len(t) >= 2]
     # a term inside a longer carried term adds nothing (父母 inside 找他父母要钱)
     return tuple(t for t in terms if not any(t != other and t in other for other in terms))
+
+
+def _follow_up(question: str, previous: str, finder: ReferenceFinder) -> tuple[tuple[str, ...], str]:
+    """(carried terms, the text to read) of a follow-up. An article it names without a document is
+    that article of the document the previous turn named (「民法典第1033条是什么」 then 「那第1034条呢？」
+    asks 民法典第1034条): the previous article is not carried, it would be looked up instead."""
+    named = [doc for doc, _ in finder.documents(without_state_prefix(previous))]
+    if named and not finder.documents(question) and finder.find(f"{named[-1]}{question}", asked=True):
+        return (named[-1],), f"{named[-1]}{question}"
+    carried = carried_terms([previous])
+    return carried, f"{question} {' '.join(carried)}" if carried else question
 
 
 def named_only(question: str, finder: ReferenceFinder) -> str | None:
@@ -81,8 +94,7 @@ def plan_query(
     carried: tuple[str, ...] = ()
     text = question
     if history and is_follow_up(question):
-        carried = carried_terms(history)
-        text = f"{question} {' '.join(carried)}" if carried else question
+        carried, text = _follow_up(question, history[-1], finder)
     refs = tuple(finder.find(text, asked=True))
     document = None if refs else named_only(text, finder)
     first = first_article(document) if document else None

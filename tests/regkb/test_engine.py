@@ -81,6 +81,22 @@ def test_follow_up_carries_the_previous_subject(hash_engine) -> None:
     assert not alone.notes
 
 
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "label"),
+    [
+        ("民法典第680条是什么", "那第681条呢？", "《民法典》第六百八十一条"),  # it cited 民法典第十一条
+        ("民法典第680条是什么", "681条呢", "《民法典》第六百八十一条"),
+        ("民法典第六百八十條", "那第六百八十一條呢？", "《民法典》第六百八十一条"),  # it cited 第六百八十条
+    ],
+)
+def test_a_follow_up_naming_an_article_reads_it_in_the_previous_document(
+    hash_engine, previous: str, follow_up: str, label: str
+) -> None:
+    answer = hash_engine.ask(follow_up, history=[previous])
+    assert [c.label for c in answer.citations] == [label]
+    assert "沿用上文：民法典" in answer.notes
+
+
 def test_level_filter_keeps_only_that_level(hash_engine) -> None:
     hits = hash_engine.retrieve("催收时能不能联系紧急联系人", Filters(levels=("内部制度",)))
     assert hits and all(h.passage.level == "内部制度" for h in hits)

@@ -66,6 +66,13 @@ def test_documents_named(finder: ReferenceFinder) -> None:
     assert [d for d, _ in finder.documents("征信条例和个保法都管吗")] == ["征信业管理条例", "个人信息保护法"]
 
 
+def test_carried_terms_leave_article_numbers_out() -> None:
+    from regkb.query import carried_terms
+
+    assert carried_terms(["个保法第13条"]) == ("个保法",)  # not 个保法第
+    assert carried_terms(["刑法第二百九十三条之一规定了什么"]) == ("刑法", "规定了什么")
+
+
 def test_carried_terms_are_whole_and_not_redundant() -> None:
     from regkb.query import carried_terms, is_follow_up
 
