@@ -251,6 +251,8 @@ class Engine:
         t1 = time.perf_counter()
         notes = [*notice, *([f"沿用上文：{'、'.join(plan.carried)}"] if plan.carried else [])]
         notes += [OVERVIEW_NOTE] if plan.overview else []
+        if plan.unknown and plan.refs:  # answered on the articles the index holds; the rest named
+            notes.append(f"知识库未收录{'、'.join(f'《{t}》' for t in plan.unknown)}，其条文未予检索")
         decision = self.refusal.decide(plan, ranked, hits, state.resolver)
         review = self._review(question, hits)  # before the answer: a clause verdict informs the conclusion
         verdict = review.verdict if review else None

@@ -48,6 +48,16 @@ _BARE_NUMBER = re.compile(
 )
 
 
+# A document's title right before an article number: 「劳动合同法第39条」, 「《反洗钱法》第十条」.
+_TITLE_BEFORE = re.compile(
+    r"(?:《([^《》]{2,40})》|([\u4e00-\u9fff]{2,20}?(?:法典|法|条例|办法|规定|解释|细则|规则|守则|规范|制度|修正案)))"
+    r"[ 　]*$"
+)
+
+
+_LEAD_IN = re.compile(r"[和与及、，,。？?；;：:的或条在]|根据|依照|按照|依据|按|请问|关于")
+
+
 def _spelled_out(text: str) -> str:
     """Ranges and lists of articles written out one by one (第1032条至第1034条 -> 第1032条、第1033条、第1034条)."""
 
@@ -72,6 +82,17 @@ def _spelled_out(text: str) -> str:
 def _name_pattern(names: Sequence[str]) -> re.Pattern[str]:
     ordered = sorted({n for n in names if n}, key=len, reverse=True)
     return re.compile("|".join(re.escape(n) for n in ordered))
+
+
+def _unknown_title(text: str, start: int, known_end: int) -> str | None:
+    """The title standing right before an article number at ``start`` when it is not the document
+    mention that ends at ``known_end`` (a 》 or a space may separate them)."""
+    match = _TITLE_BEFORE.search(text, 0, start)
+    if match is None or (known_end >= match.start() and not text[known_end:start].strip("》 　")):
+        return None  # the title is the document the mention names (「《民法典》 1033」), not 刑法修正案
+    if match.group(1):
+        return match.group(1)
+    return _LEAD_IN.split(match.group(2))[-1] or None  # 「条和劳动合同法」 names 劳动合同法
 
 
 class ReferenceFinder:
@@ -138,10 +159,23 @@ class ReferenceFinder:
             except ValueError:
                 continue
             before = [d for d in docs if d[1][1] <= match.start()]
-            if not before:
+            if not before or (asked and _unknown_title(clean, match.start(), before[-1][1][1])):
                 continue
             refs.append(ArticleRef(before[-1][0], article_label(number, suffix), match.span()))
         return sorted(refs, key=lambda ref: ref.span)
+
+    def unknown_documents(self, text: str) -> list[str]:
+        """Titles a user's text names an article of that are no document of the index (「劳动合同法第39
+        条」 where only 民法典 is indexed): their articles are not another document's."""
+        clean = _spelled_out(_with_di(self._numbered_after_names(_with_di(without_state_prefix(text)))))
+        ends = [end for _, (_, end) in self.documents(clean)]
+        found = []
+        for match in ARTICLE_RE.finditer(clean):
+            known = max((end for end in ends if end <= match.start()), default=-1)
+            title = _unknown_title(clean, match.start(), known)
+            if title:
+                found.append(title)
+        return list(dict.fromkeys(found))
 
     def _numbered(
         self, matches: Sequence[re.Match[str]], docs: Sequence[tuple[str, tuple[int, int]]]

@@ -33,6 +33,7 @@ class QueryPlan:
     conduct: tuple[tuple[str, tuple[Provenance, ...]], ...] = ()  # (pattern name, provisions)
     carried: tuple[str, ...] = ()  # terms carried over from earlier turns
     overview: bool = False  # the question only names a document: its first article stands for it
+    unknown: tuple[str, ...] = ()  # titles the question names an article of that the index lacks
 
 
 def is_follow_up(question: str) -> bool:
@@ -113,4 +114,5 @@ def plan_query(
         conduct=tuple((hit.name, hit.provisions) for hit in hits),
         carried=carried,
         overview=bool(document and first),
+        unknown=tuple(finder.unknown_documents(text)),
     )

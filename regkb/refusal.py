@@ -193,6 +193,8 @@ class RefusalPolicy:
                 return Decision(False)
             missing = "、".join(f"《{r.document}》{r.article}" for r in plan.refs)
             return Decision(True, f"知识库中没有{missing}")
+        if plan.unknown:  # 「商标法第十条」 with no 商标法 indexed: another law's article is no answer
+            return Decision(True, f"知识库未收录{'、'.join(f'《{title}》' for title in plan.unknown)}")
         foreign = not_indexed_mentions(plan.question, resolver)
         if foreign and not plan.documents:
             return Decision(True, f"知识库未收录{'、'.join(foreign)}")

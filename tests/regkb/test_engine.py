@@ -63,6 +63,15 @@ def test_refuses_a_law_the_corpus_does_not_hold(hash_engine) -> None:
     assert answer.citations == ()
 
 
+def test_an_article_of_a_law_the_index_lacks_is_refused_and_never_another_laws(hash_engine) -> None:
+    """「商标法第十条」 was answered with 刑法第二百一十三条, and 「……和劳动合同法第39条」 cited 民法典第三十九条."""
+    alone = hash_engine.ask("商标法第十条是什么？")
+    assert alone.refused and "《商标法》" in alone.text and not alone.citations
+    mixed = hash_engine.ask("民法典第1033条和劳动合同法第39条")
+    assert [c.label for c in mixed.citations] == ["《民法典》第一千零三十三条"]
+    assert any("《劳动合同法》" in note for note in mixed.notes)
+
+
 def test_missing_article_is_refused_not_invented(hash_engine) -> None:
     answer = hash_engine.ask("民法典第九千条怎么规定？")
     assert answer.refused and "第九千条" in answer.text

@@ -51,6 +51,25 @@ def test_what_a_user_types_lists_ranges_and_bare_numbers(
     assert [r.article for r in finder.find(question, asked=True)] == articles
 
 
+@pytest.mark.parametrize(
+    ("question", "articles", "unknown"),
+    [
+        ("民法典第1033条和劳动合同法第39条", ["第一千零三十三条"], ["劳动合同法"]),  # 39 was 民法典's
+        ("根据劳动合同法第39条", [], ["劳动合同法"]),
+        ("《反洗钱法》第十条和刑法第253条之一", ["第二百五十三条之一"], ["反洗钱法"]),
+        ("刑法修正案第十条", [], ["刑法修正案"]),  # not 刑法第十条
+        ("民法典的第1033条", ["第一千零三十三条"], []),
+        ("中华人民共和国民法典 第1033条", ["第一千零三十三条"], []),
+        ("《民法典》 1033 是什么", ["第一千零三十三条"], []),
+    ],
+)
+def test_an_article_of_a_document_the_index_lacks_is_no_other_documents(
+    finder: ReferenceFinder, question: str, articles: list[str], unknown: list[str]
+) -> None:
+    assert [r.article for r in finder.find(question, asked=True)] == articles
+    assert finder.unknown_documents(question) == unknown
+
+
 def test_a_provision_text_is_read_without_the_typed_forms(finder: ReferenceFinder) -> None:
     """A law's own 「第四十四条至第四十七条」 keeps the references the ranker learned (its two ends)."""
     text = "违反银行业监督管理法第四十四条至第四十七条规定的，另见民法典1033。"
