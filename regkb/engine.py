@@ -233,7 +233,8 @@ class Engine:
     def _plan(self, question: str, state: _State, history: Sequence[str] = ()) -> QueryPlan:
         earlier = [normalize(text) for text in history]
         first = functools.partial(_first_article, state)
-        return plan_query(normalize(question), state.finder, earlier, self.settings.curated, first)
+        text = normalize(question)
+        return plan_query(text, state.finder, earlier, self.settings.curated, first, state.resolver.holders)
 
     def ask(
         self,

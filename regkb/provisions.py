@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from regkb.lookup import ReferenceFinder
 from regkb.names import normalize_name
 from regkb.numerals import NUMERAL_CLASS, normalize_article_refs, parse_article_label
-from regkb.types import Passage
+from regkb.types import Passage, level_rank
 
 IN_FORCE = "现行有效"
 _SELF_REF = re.compile(
@@ -96,6 +96,16 @@ class ProvisionResolver:
     def names(self) -> list[str]:
         """Every title and short title held (recognised by the verifier without 《》)."""
         return sorted(self._names)
+
+    def holders(self, article: str) -> list[str]:
+        """The short titles of the documents in force that hold that article, in level order (a
+        question naming 第293条之一 and no document can only mean 刑法)."""
+        key = _article_key(article)
+        found = [parts[0] for (_, k), parts in self._articles.items() if k == key and parts]
+        in_force = sorted(
+            (p for p in found if p.status == IN_FORCE), key=lambda p: (level_rank(p.level), p.doc_id)
+        )
+        return list(dict.fromkeys(p.short_title for p in in_force))
 
     def has_article(self, name: str, article: str) -> bool | None:
         """True / False (document indexed, article missing) / None (document not indexed)."""

@@ -9,12 +9,18 @@ from dataclasses import dataclass
 from regkb import vocab
 from regkb.lookup import ArticleRef, ReferenceFinder
 from regkb.names import without_state_prefix
+from regkb.numerals import NUMERAL_CLASS, article_label, to_int
 from regkb.types import Provenance
 
 # A follow-up leans on the previous turn: short, and opens or closes with a linking word.
 _FOLLOW_UP = re.compile(r"^(那|那么|如果|要是|假如|还有|另外|再|同样|这种|这样)|(呢|吗)[？?]?$")
 _PRONOUN_ONLY = re.compile(r"(他|她|它|其|这个|那个|这种|该)")
 _ARTICLE_NUMBER = re.compile(r"第?[0-9零〇一二三四五六七八九十百千]+条(?:之[0-9一二三四五六七八九十]+)?")
+# A question that is an article's number and nothing else: 「第十条说了什么」, 「第293条之一是什么」.
+_ARTICLE_ALONE = re.compile(
+    rf"^(?:请问)?[ 　]*第({NUMERAL_CLASS}+|\d+)条(?:之({NUMERAL_CLASS}+|\d+))?[ 　]*"
+    r"(?:是什么|说了?什么|讲了?什么|写了?什么|怎么规定的?|规定了?什么|的内容|内容)?[ 　？?。！!]*$"
+)
 # What may stand beside a document's name in a question that asks for the document itself.
 _ABOUT_THE_DOCUMENT = re.compile(
     r"^[\s《》〈〉“”\"'：:，,。.？?！!]*(?:的?(?:内容|全文|简介)|是什么|讲(?:了)?(?:什么|啥)|说(?:了)?(?:什么|啥)"
@@ -34,6 +40,7 @@ class QueryPlan:
     carried: tuple[str, ...] = ()  # terms carried over from earlier turns
     overview: bool = False  # the question only names a document: its first article stands for it
     unknown: tuple[str, ...] = ()  # titles the question names an article of that the index lacks
+    ambiguous: tuple[str, ...] = ()  # (第十条, the documents holding it …): an article named alone
 
 
 def is_follow_up(question: str) -> bool:
@@ -88,10 +95,13 @@ def plan_query(
     history: Sequence[str] = (),
     curated: bool = True,
     first_article: Callable[[str], str | None] = lambda _: None,
+    holders: Callable[[str], list[str]] = lambda _: [],
 ) -> QueryPlan:
     """What the question asks; with curated off, no jargon expansion and no conduct patterns.
     ``first_article``: a document's first article label, which a question naming only the document
-    looks up (「民法典」 was answered by whatever article matched the word, 民法典第十一条)."""
+    looks up (「民法典」 was answered by whatever article matched the word, 民法典第十一条).
+    ``holders``: the documents holding an article label; an article asked alone (第293条之一是什么) is
+    that of the one document holding it, or ambiguous when several do (第十条)."""
     carried: tuple[str, ...] = ()
     text = question
     if history and is_follow_up(question):
@@ -101,6 +111,11 @@ def plan_query(
     first = first_article(document) if document else None
     if document and first:
         refs = (ArticleRef(document, first, (0, len(text))),)
+    alone = None if refs else _ARTICLE_ALONE.match(text.strip())
+    label = _label(alone.group(1), alone.group(2)) if alone else None
+    owners = holders(label) if label else []
+    if label and len(owners) == 1:
+        refs = (ArticleRef(owners[0], label, (0, len(text))),)
     named = tuple(dict.fromkeys(d for d, _ in finder.documents(text)))
     hits = vocab.spot_conduct(text) if curated else []
     jargon = vocab.expand_jargon(text) if curated else []
@@ -115,4 +130,12 @@ def plan_query(
         carried=carried,
         overview=bool(document and first),
         unknown=tuple(finder.unknown_documents(text)),
+        ambiguous=(label, *owners) if label and len(owners) > 1 else (),
     )
+
+
+def _label(number: str, suffix: str | None) -> str | None:
+    try:
+        return article_label(to_int(number), to_int(suffix) if suffix else None)
+    except ValueError:
+        return None

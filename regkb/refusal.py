@@ -193,6 +193,10 @@ class RefusalPolicy:
                 return Decision(False)
             missing = "、".join(f"《{r.document}》{r.article}" for r in plan.refs)
             return Decision(True, f"知识库中没有{missing}")
+        if plan.ambiguous:  # 「第十条说了什么」: which document's?
+            label, *owners = plan.ambiguous
+            shown = "".join(f"《{name}》" for name in owners[:5]) + ("等" if len(owners) > 5 else "")
+            return Decision(True, f"{label}见于{len(owners)}部文件（{shown}），请说明是哪一部的{label}")
         if plan.unknown:  # 「商标法第十条」 with no 商标法 indexed: another law's article is no answer
             return Decision(True, f"知识库未收录{'、'.join(f'《{title}》' for title in plan.unknown)}")
         foreign = not_indexed_mentions(plan.question, resolver)

@@ -276,3 +276,13 @@ def test_a_question_about_something_in_a_document_is_no_overview(hash_engine) ->
     for question in ("民法典和刑法", "民法典里关于合同的规定", "民法典第六百八十条"):
         plan = hash_engine.plan(question)
         assert not plan.overview and OVERVIEW_NOTE not in hash_engine.ask(question).notes
+
+
+def test_an_article_asked_alone_is_its_one_holders_or_a_question_back(hash_engine) -> None:
+    """「第293条之一是什么」 (only 刑法 has it) was refused, and 「第十条说了什么」 answered with 民法典第十条:
+    now the one document holding the article is looked up, and an article many documents hold is
+    asked back, naming them."""
+    alone = hash_engine.ask("第293条之一是什么")
+    assert [c.label for c in alone.citations] == ["《刑法》第二百九十三条之一"]
+    many = hash_engine.ask("第十条说了什么")
+    assert many.refused and "请说明是哪一部的第十条" in many.text and "《民法典》" in many.text
