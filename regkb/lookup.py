@@ -44,7 +44,7 @@ _LISTED = re.compile(rf"第{_NUMBER}((?:[、，,及和与][ 　]*第?(?:\d+|{NUM
 MAX_RANGE = 20  # a longer range is a chapter's worth: its ends are looked up, not every article
 # A bare number right after a document's name, where the question ends or asks about it: 民法典1033.
 _BARE_NUMBER = re.compile(
-    r"^》?[ 　]*(\d{1,4})(?=[ 　]*(?:$|[，。？?！!,.；;：:]|是|说|讲|规定|怎么|啥|什么|的?内容|写|有))"
+    r"^》?[ 　]*(\d{1,4})(?![.．]\d)(?=[ 　]*(?:$|[，。？?！!,.；;：:]|是|说|讲|规定|怎么|啥|什么|的?内容|写|有))"
 )
 
 

@@ -43,6 +43,7 @@ def test_references(finder: ReferenceFinder, question: str, expected: list[tuple
         ("《民法典》 1033 是什么", ["第一千零三十三条"]),
         ("民法典2020年颁布的吗", []),
         ("刑法3年以下有期徒刑", []),
+        ("民法典2.3是什么", []),  # a decimal is no bare article number (a policy's clause 2.3)
     ],
 )
 def test_what_a_user_types_lists_ranges_and_bare_numbers(
