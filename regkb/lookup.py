@@ -139,13 +139,18 @@ class ReferenceFinder:
                 text = f"{text[:start]}第{match.group(1)}条{text[stop:]}"
         return text
 
-    def find(self, text: str, asked: bool = False) -> list[ArticleRef]:
-        """The references of a text; ``asked``: it is what a user typed (a question, a lookup), where
-        a range or list of articles names each of them and a bare number after a name is an article.
-        A provision's text is read without them (its cross-references, which the ranker learned)."""
+    def _read(self, text: str, asked: bool) -> str:
+        """The text as references are read in it; ``asked``: it is what a user typed (a question, a
+        lookup), where a range or list of articles names each of them and a bare number after a name
+        is an article. A provision's text is read without them (its cross-references, which the
+        ranker learned)."""
         clean = _with_di(without_state_prefix(text))
-        if asked:
-            clean = _spelled_out(_with_di(self._numbered_after_names(clean)))
+        return _spelled_out(_with_di(self._numbered_after_names(clean))) if asked else clean
+
+    def find(self, text: str, asked: bool = False) -> list[ArticleRef]:
+        """The references of a text (``asked``: see _read); an article after a title the index lacks
+        is none, in what a user typed."""
+        clean = self._read(text, asked)
         articles = list(ARTICLE_RE.finditer(clean))
         decimals = list(_DECIMAL_REF.finditer(clean))
         if not any(match.start() > 0 for match in [*articles, *decimals]):
@@ -167,7 +172,7 @@ class ReferenceFinder:
     def unknown_documents(self, text: str) -> list[str]:
         """Titles a user's text names an article of that are no document of the index (「劳动合同法第39
         条」 where only 民法典 is indexed): their articles are not another document's."""
-        clean = _spelled_out(_with_di(self._numbered_after_names(_with_di(without_state_prefix(text)))))
+        clean = self._read(text, asked=True)
         ends = [end for _, (_, end) in self.documents(clean)]
         found = []
         for match in ARTICLE_RE.finditer(clean):
