@@ -50,7 +50,9 @@ class ProvisionResolver:
         self._doc_ids: dict[str, list[str]] = {}  # normalised name -> documents, in force first
         self._names: set[str] = set()
         self._articles: dict[tuple[str, object], list[Passage]] = {}
+        self._titles: dict[str, tuple[str, str]] = {}  # doc_id -> (title, short title), in force first
         for p in sorted(passages, key=lambda q: (q.status != IN_FORCE, q.doc_id, q.order)):
+            self._titles.setdefault(p.doc_id, (p.title, p.short_title))
             for name in (p.title, p.short_title):
                 docs = self._doc_ids.setdefault(normalize_name(name), [])
                 if p.doc_id not in docs:
@@ -96,6 +98,14 @@ class ProvisionResolver:
     def names(self) -> list[str]:
         """Every title and short title held (recognised by the verifier without 《》)."""
         return sorted(self._names)
+
+    def containing(self, fragment: str) -> list[str]:
+        """The short titles of the documents whose title holds ``fragment`` (「管理办法」: which one?)."""
+        return list(
+            dict.fromkeys(
+                short for title, short in self._titles.values() if fragment in title or fragment in short
+            )
+        )
 
     def holders(self, article: str) -> list[str]:
         """The short titles of the documents in force that hold that article, in level order (a

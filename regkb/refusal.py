@@ -169,6 +169,20 @@ def load_calibration(path: Path = MODEL_PATH) -> Calibration | None:
         raise ConfigError(f"{path}: unreadable refusal calibration ({exc}); run `make train`") from exc
 
 
+def _unknown_reason(titles: Sequence[str], resolver: ProvisionResolver) -> str:
+    """Why articles of these titles are not answered: the index lacks them, or a title is a part of
+    several documents' names and the question must say which (「管理办法第十条」)."""
+    reasons = []
+    for title in titles:
+        alike = resolver.containing(title)
+        if len(alike) > 1:
+            shown = "".join(f"《{name}》" for name in alike[:5]) + ("等" if len(alike) > 5 else "")
+            reasons.append(f"「{title}」可能指{shown}，请说明是哪一部")
+        else:
+            reasons.append(f"知识库未收录《{title}》")
+    return "；".join(reasons)
+
+
 class RefusalPolicy:
     answer_lexical: float = 20.0  # fallback: BM25 this strong on a question with legal vocabulary
 
@@ -198,7 +212,7 @@ class RefusalPolicy:
             shown = "".join(f"《{name}》" for name in owners[:5]) + ("等" if len(owners) > 5 else "")
             return Decision(True, f"{label}见于{len(owners)}部文件（{shown}），请说明是哪一部的{label}")
         if plan.unknown:  # 「商标法第十条」 with no 商标法 indexed: another law's article is no answer
-            return Decision(True, f"知识库未收录{'、'.join(f'《{title}》' for title in plan.unknown)}")
+            return Decision(True, _unknown_reason(plan.unknown, resolver))
         foreign = not_indexed_mentions(plan.question, resolver)
         if foreign and not plan.documents:
             return Decision(True, f"知识库未收录{'、'.join(foreign)}")

@@ -67,6 +67,9 @@ def test_an_article_of_a_law_the_index_lacks_is_refused_and_never_another_laws(h
     """「商标法第十条」 was answered with 刑法第二百一十三条, and 「……和劳动合同法第39条」 cited 民法典第三十九条."""
     alone = hash_engine.ask("商标法第十条是什么？")
     assert alone.refused and "《商标法》" in alone.text and not alone.citations
+    generic = hash_engine.ask("管理办法第十条")  # part of several policies' names: which one?
+    assert generic.refused and "请说明是哪一部" in generic.text
+    assert "《示例催收作业管理办法》" in generic.text and "《示例委外催收机构管理办法》" in generic.text
     mixed = hash_engine.ask("民法典第1033条和劳动合同法第39条")
     assert [c.label for c in mixed.citations] == ["《民法典》第一千零三十三条"]
     assert any("《劳动合同法》" in note for note in mixed.notes)
