@@ -250,10 +250,7 @@ class Engine:
         plan = self._plan(question, state, history)
         ranked, hits = state.retriever.search(plan, filters, k)
         t1 = time.perf_counter()
-        notes = [*notice, *([f"沿用上文：{'、'.join(plan.carried)}"] if plan.carried else [])]
-        notes += [OVERVIEW_NOTE] if plan.overview else []
-        if plan.unknown and plan.refs:  # answered on the articles the index holds; the rest named
-            notes.append(f"知识库未收录{'、'.join(f'《{t}》' for t in plan.unknown)}，其条文未予检索")
+        notes = [*notice, *_plan_notes(plan)]
         decision = self.refusal.decide(plan, ranked, hits, state.resolver)
         review = self._review(question, hits)  # before the answer: a clause verdict informs the conclusion
         verdict = review.verdict if review else None
@@ -265,7 +262,10 @@ class Engine:
             text = refusal_text(hits[:3], decision.reason)
             answer = Answer(question, text, (), tuple(hits), True, {}, tuple(notes))
         else:
-            answer = self._answer(question, plan, hits, notes, verdict)
+            replaced = [
+                f"《{old}》已废止，其规定现由《{new}》承继：以下依据《{new}》" for old, new in plan.replaced
+            ]
+            answer = self._answer(question, plan, hits, [*notes, *replaced], verdict)
         t2 = time.perf_counter()
         timings = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
         return _with(answer, timings, verdict)
@@ -374,6 +374,16 @@ class Engine:
 
 
 OVERVIEW_NOTE = "问题只有文件名：显示其第一条；全文见「法规浏览」"
+
+
+def _plan_notes(plan: QueryPlan) -> list[str]:
+    """What the answer says about how the question was read: the words carried from the previous
+    turn, a document asked for by its name alone, articles of titles the index lacks."""
+    notes = [f"沿用上文：{'、'.join(plan.carried)}"] if plan.carried else []
+    notes += [OVERVIEW_NOTE] if plan.overview else []
+    if plan.unknown and plan.refs:  # answered on the articles the index holds; the rest named
+        notes.append(f"知识库未收录{'、'.join(f'《{t}》' for t in plan.unknown)}，其条文未予检索")
+    return notes
 
 
 def _first_article(state: _State, name: str) -> str | None:

@@ -41,6 +41,7 @@ class QueryPlan:
     overview: bool = False  # the question only names a document: its first article stands for it
     unknown: tuple[str, ...] = ()  # titles the question names an article of that the index lacks
     ambiguous: tuple[str, ...] = ()  # (第十条, the documents holding it …): an article named alone
+    replaced: tuple[tuple[str, str], ...] = ()  # (合同法, 民法典): a repealed law named, and its successor
 
 
 def is_follow_up(question: str) -> bool:
@@ -116,7 +117,8 @@ def plan_query(
     owners = holders(label) if label else []
     if label and len(owners) == 1:
         refs = (ArticleRef(owners[0], label, (0, len(text))),)
-    named = tuple(dict.fromkeys(d for d, _ in finder.documents(text)))
+    replaced = _successors(text, finder)
+    named = tuple(dict.fromkeys([*(d for d, _ in finder.documents(text)), *(new for _, new in replaced)]))
     hits = vocab.spot_conduct(text) if curated else []
     jargon = vocab.expand_jargon(text) if curated else []
     expansions = [term for _slang, legal in jargon for term in legal]
@@ -131,7 +133,21 @@ def plan_query(
         overview=bool(document and first),
         unknown=tuple(finder.unknown_documents(text)),
         ambiguous=(label, *owners) if label and len(owners) > 1 else (),
+        replaced=replaced,
     )
+
+
+def _successors(text: str, finder: ReferenceFinder) -> tuple[tuple[str, str], ...]:
+    """(repealed law, the indexed document that took over its rules) for each repealed law the text
+    names (合同法, 婚姻法 … -> 民法典, as aliases.yaml's replaced_by says): a question on 合同法 is
+    answered from 民法典, which now holds its rules."""
+    table = vocab.load_aliases()
+    found = []
+    for name in vocab.not_indexed_names(text):
+        successor = table.successor(name)
+        if successor and finder.documents(successor):
+            found.append((name, successor))
+    return tuple(dict.fromkeys(found))
 
 
 def _label(number: str, suffix: str | None) -> str | None:

@@ -24,7 +24,6 @@ import functools
 import json
 import logging
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -59,19 +58,9 @@ EVIDENCE = (
 REQUIRED_CHANNELS = ("e5", "use")
 
 
-@functools.cache
-def _not_indexed_pattern() -> re.Pattern[str] | None:
-    table = vocab.load_aliases()
-    forms = sorted(
-        (n for n in table.names(include_not_indexed=True) if table.is_not_indexed(n)), key=len, reverse=True
-    )
-    return re.compile("|".join(re.escape(f) for f in forms)) if forms else None
-
-
 def not_indexed_mentions(text: str, resolver: ProvisionResolver | None = None) -> list[str]:
     """Laws named in text that the knowledge base does not hold (that the resolver's index lacks)."""
-    pattern = _not_indexed_pattern()
-    found = list(dict.fromkeys(pattern.findall(text))) if pattern else []
+    found = vocab.not_indexed_names(text)
     if resolver is None:
         return found
     table = vocab.load_aliases()
@@ -173,9 +162,13 @@ def _unknown_reason(titles: Sequence[str], resolver: ProvisionResolver) -> str:
     """Why articles of these titles are not answered: the index lacks them, or a title is a part of
     several documents' names and the question must say which (「管理办法第十条」)."""
     reasons = []
+    table = vocab.load_aliases()
     for title in titles:
         alike = resolver.containing(title)
-        if len(alike) > 1:
+        successor = table.successor(title)
+        if successor and resolver.doc_ids(successor):
+            reasons.append(f"《{title}》已废止，其规定现由《{successor}》承继，请按《{successor}》的条文提问")
+        elif len(alike) > 1:
             shown = "".join(f"《{name}》" for name in alike[:5]) + ("等" if len(alike) > 5 else "")
             reasons.append(f"「{title}」可能指{shown}，请说明是哪一部")
         else:

@@ -194,6 +194,21 @@ def _build_alias_table(path: Path, model: _AliasFileModel) -> AliasTable:
     )
 
 
+@functools.cache
+def _not_indexed_pattern() -> re.Pattern[str] | None:
+    table = load_aliases()
+    forms = sorted(
+        (n for n in table.names(include_not_indexed=True) if table.is_not_indexed(n)), key=len, reverse=True
+    )
+    return re.compile("|".join(re.escape(f) for f in forms)) if forms else None
+
+
+def not_indexed_names(text: str) -> list[str]:
+    """The names of known_not_indexed laws the text mentions (劳动合同法, 合同法 …), each once, in order."""
+    pattern = _not_indexed_pattern()
+    return list(dict.fromkeys(pattern.findall(text))) if pattern else []
+
+
 def load_aliases(path: Path = ALIASES_PATH) -> AliasTable:
     """Read aliases.yaml (once per path) into an AliasTable."""
     return _load_aliases(path.resolve())

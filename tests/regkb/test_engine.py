@@ -289,3 +289,16 @@ def test_an_article_asked_alone_is_its_one_holders_or_a_question_back(hash_engin
     assert [c.label for c in alone.citations] == ["《刑法》第二百九十三条之一"]
     many = hash_engine.ask("第十条说了什么")
     assert many.refused and "请说明是哪一部的第十条" in many.text and "《民法典》" in many.text
+
+
+def test_a_repealed_law_is_answered_from_the_law_that_took_over_its_rules(hash_engine) -> None:
+    """aliases.yaml says 合同法 and 婚姻法 were replaced by 民法典, and nothing used it: a question on them
+    was refused as 「知识库未收录合同法」. Now it is answered from 民法典, saying so; an article number of the
+    repealed law is no 民法典 article, so that lookup is refused with the same explanation."""
+    answer = hash_engine.ask("婚姻法规定夫妻共同债务怎么认定？")
+    assert not answer.refused and answer.citations
+    assert {c.passage.short_title for c in answer.citations} == {"民法典"}
+    assert any("《婚姻法》已废止" in note and "《民法典》" in note for note in answer.notes)
+    lookup = hash_engine.ask("合同法第52条")
+    assert lookup.refused and "《合同法》已废止" in lookup.text and not lookup.citations
+    assert hash_engine.plan("劳动合同法规定加班费怎么算").replaced == ()  # not repealed: no successor
