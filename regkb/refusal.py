@@ -158,6 +158,11 @@ def load_calibration(path: Path = MODEL_PATH) -> Calibration | None:
         raise ConfigError(f"{path}: unreadable refusal calibration ({exc}); run `make train`") from exc
 
 
+def _listed(names: Sequence[str], most: int = 5) -> str:
+    """《A》《B》… for a reason: the first ``most`` names, 等 after them when there are more."""
+    return "".join(f"《{name}》" for name in names[:most]) + ("等" if len(names) > most else "")
+
+
 def _unknown_reason(titles: Sequence[str], resolver: ProvisionResolver) -> str:
     """Why articles of these titles are not answered: the index lacks them, or a title is a part of
     several documents' names and the question must say which (「管理办法第十条」)."""
@@ -169,8 +174,7 @@ def _unknown_reason(titles: Sequence[str], resolver: ProvisionResolver) -> str:
         if successor and resolver.doc_ids(successor):
             reasons.append(f"《{title}》已废止，其规定现由《{successor}》承继，请按《{successor}》的条文提问")
         elif len(alike) > 1:
-            shown = "".join(f"《{name}》" for name in alike[:5]) + ("等" if len(alike) > 5 else "")
-            reasons.append(f"「{title}」可能指{shown}，请说明是哪一部")
+            reasons.append(f"「{title}」可能指{_listed(alike)}，请说明是哪一部")
         else:
             reasons.append(f"知识库未收录《{title}》")
     return "；".join(reasons)
@@ -202,8 +206,9 @@ class RefusalPolicy:
             return Decision(True, f"知识库中没有{missing}")
         if plan.ambiguous:  # 「第十条说了什么」: which document's?
             label, *owners = plan.ambiguous
-            shown = "".join(f"《{name}》" for name in owners[:5]) + ("等" if len(owners) > 5 else "")
-            return Decision(True, f"{label}见于{len(owners)}部文件（{shown}），请说明是哪一部的{label}")
+            return Decision(
+                True, f"{label}见于{len(owners)}部文件（{_listed(owners)}），请说明是哪一部的{label}"
+            )
         if plan.unknown:  # 「商标法第十条」 with no 商标法 indexed: another law's article is no answer
             return Decision(True, _unknown_reason(plan.unknown, resolver))
         foreign = not_indexed_mentions(plan.question, resolver)
