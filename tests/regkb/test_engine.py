@@ -302,3 +302,13 @@ def test_a_repealed_law_is_answered_from_the_law_that_took_over_its_rules(hash_e
     lookup = hash_engine.ask("合同法第52条")
     assert lookup.refused and "《合同法》已废止" in lookup.text and not lookup.citations
     assert hash_engine.plan("劳动合同法规定加班费怎么算").replaced == ()  # not repealed: no successor
+
+
+def test_a_draft_in_traditional_characters_gets_the_verdict_of_its_simplified_text(hash_engine) -> None:
+    """The red lines' patterns are simplified: 「因本公司催收行为……概不负责」 typed in traditional characters
+    was cleared (未发现明显冲突), and 「第一條」 labels were no articles."""
+    draft = "因本公司催收行为给用户造成的任何人身或财产损失，本公司概不负责。"
+    traditional = "因本公司催收行為給用戶造成的任何人身或財產損失，本公司概不負責。"
+    assert hash_engine.check(traditional)[0].verdict == hash_engine.check(draft)[0].verdict == "违规风险"
+    policy = "第一條 催收應當文明。\n第二條 不還款將追究刑事責任。"
+    assert [(r.label, r.verdict) for r in hash_engine.check(policy)][1] == ("第二条", "违规风险")
