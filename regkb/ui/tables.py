@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from regkb.script import to_simplified
 from regkb.types import DocumentInfo, level_rank
 
 COLUMNS: tuple[str, ...] = (
@@ -42,9 +43,10 @@ def filter_documents(
     levels: Sequence[str] = (),
     statuses: Sequence[str] = (),
 ) -> list[DocumentInfo]:
-    """Documents matching a free-text filter (title, short title, issuer, 文号, id), levels and statuses,
-    sorted by level (highest authority first) then title."""
+    """Documents matching a free-text filter (title, short title, issuer, 文号, id; typed in traditional
+    characters too), levels and statuses, sorted by level (highest authority first) then title."""
     text = text.strip()
+    typed = to_simplified(text)
     out = []
     for doc in docs:
         if levels and doc.level not in levels:
@@ -52,7 +54,7 @@ def filter_documents(
         if statuses and doc.status not in statuses:
             continue
         haystack = " ".join((doc.title, doc.short_title, doc.issuer, doc.doc_number, doc.doc_id))
-        if text and text not in haystack:
+        if text and text not in haystack and typed not in haystack:
             continue
         out.append(doc)
     return sorted(out, key=lambda d: (level_rank(d.level), d.title))

@@ -149,6 +149,9 @@ def test_document_filter_and_rows() -> None:
     assert tables.filter_documents([doc, law]) == [law, doc]  # 法律 ranks above 内部制度
     assert tables.filter_documents([doc, law], text="示例〔2024〕") == [doc]
     assert tables.filter_documents([doc, law], statuses=["已废止"]) == [law]
+    assert tables.filter_documents([doc, law], text="全國人大常委會") == [
+        law
+    ]  # typed in traditional characters
     row = tables.document_row(doc)
     assert list(row) == list(tables.COLUMNS) and row["文号"] == "示例〔2024〕1号" and row["条文数"] == 5
 
