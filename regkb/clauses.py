@@ -56,7 +56,7 @@ def split_clauses(text: str) -> list[tuple[str, str]]:
 
 
 def with_redline_basis(
-    review: ClauseResult, hits: Sequence[Hit], admits: Callable[[Passage], bool] = lambda _: True
+    review: ClauseResult, hits: Sequence[Hit], admits: Callable[[Passage], bool]
 ) -> list[Hit]:
     """The hits with the provisions of the red lines the clause crosses first (each once, those the
     question's filters admit), scored as the best hit: they are the basis of its 违规风险 verdict."""

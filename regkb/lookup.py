@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from regkb.names import FuzzyNames, without_state_prefix
+from regkb.names import NAME_SUFFIX, FuzzyNames, without_state_prefix
 from regkb.numerals import (
     ARTICLE_RE,
     DECIMAL_NUMBER,
@@ -31,7 +31,7 @@ class ArticleRef:
     span: tuple[int, int]  # where the reference stands in the normalised question
 
 
-def _with_di(text: str) -> str:
+def with_di(text: str) -> str:
     """293条之一 -> 第293条之一 (people drop the 第)."""
     return _BARE_ARTICLE.sub(lambda m: "第" + m.group(0), text)
 
@@ -50,8 +50,7 @@ _BARE_NUMBER = re.compile(
 
 # A document's title right before an article number: 「劳动合同法第39条」, 「《反洗钱法》第十条」.
 _TITLE_BEFORE = re.compile(
-    r"(?:《([^《》]{2,40})》|([\u4e00-\u9fff]{2,20}?(?:法典|法|条例|办法|规定|解释|细则|规则|守则|规范|制度|修正案)))"
-    r"[ 　]*$"
+    rf"(?:《([^《》]{{2,40}})》|([\u4e00-\u9fff]{{2,20}}?(?:法典|修正案|{NAME_SUFFIX.pattern})))[ 　]*$"
 )
 
 
@@ -144,8 +143,8 @@ class ReferenceFinder:
         lookup), where a range or list of articles names each of them and a bare number after a name
         is an article. A provision's text is read without them (its cross-references, which the
         ranker learned)."""
-        clean = _with_di(without_state_prefix(text))
-        return _spelled_out(_with_di(self._numbered_after_names(clean))) if asked else clean
+        clean = with_di(without_state_prefix(text))
+        return _spelled_out(with_di(self._numbered_after_names(clean))) if asked else clean
 
     def find(self, text: str, asked: bool = False) -> list[ArticleRef]:
         """The references of a text (``asked``: see _read); an article after a title the index lacks

@@ -19,8 +19,8 @@ STATE_PREFIX = "中华人民共和国"
 _NAME_NOISE = re.compile(r"[\s《》〈〉<>「」『』\"“”]")
 # An issuer at the head of a title: a company, group or bank name.
 _ISSUER_HEAD = re.compile(r"^(.{2,30}?(?:股份有限公司|有限责任公司|有限公司|集团|银行|公司))(.{3,})$")
-# Words that end a document's name.
-_SUFFIX = re.compile(
+# Words that end a document's name (lookup.py reads them too).
+NAME_SUFFIX = re.compile(
     r"(?:法|条例|办法|规定|规范|规程|细则|准则|指引|制度|解释|意见|守则|公约|手册|规则|章程|须知)"
 )
 FUZZY_MIN = 0.6  # share of a name's character bigrams a mention must contain
@@ -126,7 +126,7 @@ class FuzzyNames:
     def find(self, text: str) -> list[tuple[str, tuple[int, int]]]:
         """(canonical short title, span) for each suffix-ended mention clearly naming one document."""
         found = []
-        for match in _SUFFIX.finditer(text):
+        for match in NAME_SUFFIX.finditer(text):
             start = max(0, match.start() - _WINDOW)
             window = text[start : match.end()]
             best = self._best(window, match.group(0))

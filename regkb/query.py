@@ -7,15 +7,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from regkb import vocab
-from regkb.lookup import ArticleRef, ReferenceFinder
+from regkb.lookup import ArticleRef, ReferenceFinder, with_di
 from regkb.names import without_state_prefix
-from regkb.numerals import NUMERAL_CLASS, article_label, to_int
+from regkb.numerals import ARTICLE_RE, NUMERAL_CLASS, article_label, to_int
 from regkb.types import Provenance
 
 # A follow-up leans on the previous turn: short, and opens or closes with a linking word.
 _FOLLOW_UP = re.compile(r"^(那|那么|如果|要是|假如|还有|另外|再|同样|这种|这样)|(呢|吗)[？?]?$")
 _PRONOUN_ONLY = re.compile(r"(他|她|它|其|这个|那个|这种|该)")
-_ARTICLE_NUMBER = re.compile(r"第?[0-9零〇一二三四五六七八九十百千]+条(?:之[0-9一二三四五六七八九十]+)?")
 # A question that is an article's number and nothing else: 「第十条说了什么」, 「第293条之一是什么」.
 _ARTICLE_ALONE = re.compile(
     rf"^(?:请问)?[ 　]*第({NUMERAL_CLASS}+|\d+)条(?:之({NUMERAL_CLASS}+|\d+))?[ 　]*"
@@ -60,7 +59,7 @@ def carried_terms(history: Sequence[str]) -> tuple[str, ...]:
     for slang, _legal in vocab.expand_jargon(previous):
         terms.append(slang)
     if not terms:  # its first words, article numbers left out (「个保法第13条」 carries 个保法, not 个保法第)
-        words = _ARTICLE_NUMBER.sub(" ", previous)
+        words = ARTICLE_RE.sub(" ", with_di(previous))
         terms = [w for w in re.findall(r"[\u4e00-\u9fff]{2,}", words)][:3]
     terms = [t for t in dict.fromkeys(terms) if len(t) >= 2]
     # a term inside a longer carried term adds nothing (父母 inside 找他父母要钱)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from regkb.errors import RegkbError
+from regkb.numerals import NUMERAL_CHARS
 from regkb.script import to_simplified
 
 MAX_QUESTION_CHARS = 1000
@@ -30,7 +31,7 @@ def truncation_note(limit: int = MAX_QUESTION_CHARS) -> str:
 
 
 SIMPLIFIED_NOTE = "问题中的繁体字已按简体字检索"
-_DIGIT = "0-9０-９零〇一二三四五六七八九十百千两"
+_DIGIT = f"0-9０-９{NUMERAL_CHARS}"
 # Spaces a phone keyboard puts around a number inside an article reference: 「第 1033 条」, 「第 十三 条」.
 _SPACED_REFERENCE = re.compile(rf"第[ \t　]*([{_DIGIT}]+)[ \t　]*(?=[条款项])|(?<=[{_DIGIT}])[ \t　]+(?=条)")
 

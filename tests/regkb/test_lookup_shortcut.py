@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from regkb import vocab
-from regkb.lookup import ArticleRef, ReferenceFinder, _with_di
+from regkb.lookup import ArticleRef, ReferenceFinder, with_di
 from regkb.names import FuzzyNames, without_state_prefix
 from regkb.numerals import ARTICLE_RE, article_label, to_int
 
@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _reference(finder: ReferenceFinder, text: str) -> list[ArticleRef]:
     """find() as it read before the shortcut: documents first, then each article after one."""
-    clean = _with_di(without_state_prefix(text))
+    clean = with_di(without_state_prefix(text))
     docs = finder.documents(clean)
     refs = []
     for match in ARTICLE_RE.finditer(clean):
