@@ -129,9 +129,11 @@ class Passage:
     @property
     def citation_label(self) -> str:
         """《short title》第X条 (or 《short title》 alone for a preamble); a flat-numbered clause 4、 is
-        第4条, as a reader cites it (and as a lookup finds it)."""
+        第4条, as a reader cites it (and as a lookup finds it). A chapter of an outline that is one
+        sentence (provision 3, for 「三、本规定自发布之日起施行。」) has no article number and keeps its label."""
         label = self.article if self.article not in ("", "全文") else ""
-        return f"《{self.short_title}》{f'第{label}条' if label.isdigit() else label}"
+        flat = label.isdigit() and self.article_no is not None
+        return f"《{self.short_title}》{f'第{label}条' if flat else label}"
 
     @property
     def embed_text(self) -> str:

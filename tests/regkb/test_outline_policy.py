@@ -25,6 +25,7 @@ POLICY = """\
 （三）回访专员不得向客户的亲属、同事透露客户的借款信息。
 三、附则
 （一）本细则由合规部负责解释。
+四、本细则自发布之日起施行。
 """
 
 
@@ -44,7 +45,8 @@ def _passages(engine) -> dict:
 
 def test_each_clause_is_a_provision_under_its_chapter(engine) -> None:
     clauses = _passages(engine)
-    assert list(clauses) == ["1.1", "1.2", "2.1", "2.2", "2.3", "3.1"]
+    assert list(clauses) == ["1.1", "1.2", "2.1", "2.2", "2.3", "3.1", "4"]
+    assert clauses["4"].citation_label == "《青禾数科有限公司电话回访操作细则》4"  # a chapter, no 第4条
     assert clauses["2.3"].text == "（三）回访专员不得向客户的亲属、同事透露客户的借款信息。"
     assert clauses["2.3"].heading_path == ("二、回访要求",)
 
