@@ -15,10 +15,13 @@ from regkb.types import Provenance
 # A follow-up leans on the previous turn: short, and opens or closes with a linking word.
 _FOLLOW_UP = re.compile(r"^(那|那么|如果|要是|假如|还有|另外|再|同样|这种|这样)|(呢|吗)[？?]?$")
 _PRONOUN_ONLY = re.compile(r"(他|她|它|其|这个|那个|这种|该)")
-# A question that is an article's number and nothing else: 「第十条说了什么」, 「第293条之一是什么」.
+# A question that is article numbers and nothing else: 「第十条说了什么」, 「第293条之一是什么」,
+# 「第十条和第十一条」.
+_ONE_ARTICLE = rf"第(?:{NUMERAL_CLASS}+|\d+)条(?:之(?:{NUMERAL_CLASS}+|\d+))?"
+_ARTICLE_PARTS = re.compile(rf"第({NUMERAL_CLASS}+|\d+)条(?:之({NUMERAL_CLASS}+|\d+))?")
 _ARTICLE_ALONE = re.compile(
-    rf"^(?:请问)?[ 　]*第({NUMERAL_CLASS}+|\d+)条(?:之({NUMERAL_CLASS}+|\d+))?[ 　]*"
-    r"(?:是什么|说了?什么|讲了?什么|写了?什么|怎么规定的?|规定了?什么|的内容|内容)?[ 　？?。！!]*$"
+    rf"^(?:请问)?[ 　]*{_ONE_ARTICLE}(?:[ 　]*(?:和|与|及|以及|、|，|,)[ 　]*{_ONE_ARTICLE})*[ 　]*"
+    r"(?:分别)?(?:是什么|说了?什么|讲了?什么|写了?什么|怎么规定的?|规定了?什么|的内容|内容)?[ 　？?。！!]*$"
 )
 # What may stand beside a document's name in a question that asks for the document itself.
 _ABOUT_THE_DOCUMENT = re.compile(
@@ -111,11 +114,9 @@ def plan_query(
     first = first_article(document) if document else None
     if document and first:
         refs = (ArticleRef(document, first, (0, len(text))),)
-    alone = None if refs else _ARTICLE_ALONE.match(text.strip())
-    label = _label(alone.group(1), alone.group(2)) if alone else None
-    owners = holders(label) if label else []
-    if label and len(owners) == 1:
-        refs = (ArticleRef(owners[0], label, (0, len(text))),)
+    ambiguous: tuple[str, ...] = ()
+    if not refs and _ARTICLE_ALONE.match(text.strip()):
+        refs, ambiguous = _bare_articles(text, holders)
     replaced = _successors(text, finder)
     named = tuple(dict.fromkeys([*(d for d, _ in finder.documents(text)), *(new for _, new in replaced)]))
     hits = vocab.spot_conduct(text) if curated else []
@@ -131,9 +132,29 @@ def plan_query(
         carried=carried,
         overview=bool(document and first),
         unknown=tuple(finder.unknown_documents(text)),
-        ambiguous=(label, *owners) if label and len(owners) > 1 else (),
+        ambiguous=ambiguous,
         replaced=replaced,
     )
+
+
+def _bare_articles(
+    text: str, holders: Callable[[str], list[str]]
+) -> tuple[tuple[ArticleRef, ...], tuple[str, ...]]:
+    """(refs, ambiguous) for a question made of article numbers alone: each article is that of the
+    one document holding it (an article no document holds is left out); when one is held by several,
+    the question is ambiguous: (the articles, the documents holding every one of them, else any)."""
+    labels = list(
+        dict.fromkeys(
+            label for m in _ARTICLE_PARTS.finditer(text) if (label := _label(m.group(1), m.group(2)))
+        )
+    )
+    owners = [holders(label) for label in labels]
+    if any(len(o) > 1 for o in owners):
+        common = [d for d in owners[0] if all(d in o for o in owners)]
+        return (), ("、".join(labels), *(common or dict.fromkeys(d for o in owners for d in o)))
+    return tuple(
+        ArticleRef(o[0], label, (0, len(text))) for o, label in zip(owners, labels, strict=True) if o
+    ), ()
 
 
 def _successors(text: str, finder: ReferenceFinder) -> tuple[tuple[str, str], ...]:

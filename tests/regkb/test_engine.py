@@ -291,6 +291,19 @@ def test_an_article_asked_alone_is_its_one_holders_or_a_question_back(hash_engin
     assert many.refused and "请说明是哪一部的第十条" in many.text and "《民法典》" in many.text
 
 
+def test_articles_asked_together_alone_are_asked_back_or_looked_up(hash_engine) -> None:
+    """「第十条和第十一条」 was answered with 民法典第十一条 (retrieval matched the words): two articles
+    many documents hold are asked back, naming the articles; articles with one holder each are looked up."""
+    many = hash_engine.ask("第十条和第十一条")
+    assert many.refused and "请说明是哪一部的第十条、第十一条" in many.text, many.text
+    assert "《民法典》" in many.text
+    plan = hash_engine.plan("第293条之一和第1033条分别是什么")
+    assert [(r.document, r.article) for r in plan.refs] == [
+        ("刑法", "第二百九十三条之一"),
+        ("民法典", "第一千零三十三条"),
+    ]
+
+
 def test_a_repealed_law_is_answered_from_the_law_that_took_over_its_rules(hash_engine) -> None:
     """aliases.yaml says 合同法 and 婚姻法 were replaced by 民法典, and nothing used it: a question on them
     was refused as 「知识库未收录合同法」. Now it is answered from 民法典, saying so; an article number of the
