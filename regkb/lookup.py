@@ -80,7 +80,7 @@ def _spelled_out(text: str) -> str:
 
 def _name_pattern(names: Sequence[str]) -> re.Pattern[str]:
     ordered = sorted({n for n in names if n}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(n) for n in ordered))
+    return re.compile("|".join(re.escape(n) for n in ordered), re.IGNORECASE)  # PIPL, pipl, Pipl
 
 
 def _unknown_title(text: str, start: int, known_end: int) -> str | None:

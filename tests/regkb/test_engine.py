@@ -304,6 +304,19 @@ def test_articles_asked_together_alone_are_asked_back_or_looked_up(hash_engine) 
     ]
 
 
+def test_english_names_of_laws_in_any_case_are_looked_up(hash_engine) -> None:
+    """「Civil Code第1033条」 was refused (no document named) and 「Pipl 第13条」 missed the alias PIPL by
+    its case: the official translations' names are aliases, matched in any case."""
+    asked = {
+        "Civil Code第1033条": ("民法典", "第一千零三十三条"),
+        "Pipl 第13条": ("个人信息保护法", "第十三条"),
+        "《criminal law》第293条之一是什么": ("刑法", "第二百九十三条之一"),
+    }
+    for question, ref in asked.items():
+        assert [(r.document, r.article) for r in hash_engine.plan(question).refs] == [ref], question
+    assert [c.label for c in hash_engine.ask("Civil Code第1033条").citations] == ["《民法典》第一千零三十三条"]
+
+
 def test_a_repealed_law_is_answered_from_the_law_that_took_over_its_rules(hash_engine) -> None:
     """aliases.yaml says 合同法 and 婚姻法 were replaced by 民法典, and nothing used it: a question on them
     was refused as 「知识库未收录合同法」. Now it is answered from 民法典, saying so; an article number of the
