@@ -314,7 +314,9 @@ def test_english_names_of_laws_in_any_case_are_looked_up(hash_engine) -> None:
     }
     for question, ref in asked.items():
         assert [(r.document, r.article) for r in hash_engine.plan(question).refs] == [ref], question
-    assert [c.label for c in hash_engine.ask("Civil Code第1033条").citations] == ["《民法典》第一千零三十三条"]
+    assert [c.label for c in hash_engine.ask("Civil Code第1033条").citations] == [
+        "《民法典》第一千零三十三条"
+    ]
 
 
 def test_a_repealed_law_is_answered_from_the_law_that_took_over_its_rules(hash_engine) -> None:
