@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, fie
 
 from regkb.errors import MetadataError
 from regkb.names import STATE_PREFIX
+from regkb.script import simplified_shadow
 from regkb.types import LEVEL_ORDER, DocMeta
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,10 @@ INFERRED_NOTE = "未登记元数据：层级由标题推断"
 
 def infer_level(title: str, text: str) -> tuple[str, str]:
     """(level, issuer) read off the title (and, for a company's policy, the text's 本公司), or
-    (未分类, "") when the title does not say it plainly."""
+    (未分类, "") when the title does not say it plainly. A title in traditional characters is read in
+    simplified ones (regkb.script), its issuer cut from the title as written."""
+    written = title
+    title, text = simplified_shadow(title), simplified_shadow(text[:3000])
     if _LAW_TITLE.match(title):
         return "法律", ""
     if _INTERPRETATION_TITLE.match(title):
@@ -164,8 +168,8 @@ def infer_level(title: str, text: str) -> tuple[str, str]:
     if _POLICY_SUFFIX.search(title):
         head = _COMPANY_HEAD.match(title)
         if head is not None:
-            return "内部制度", head.group(1)
-        if _SPEAKS_AS_COMPANY.search(text[:3000]):
+            return "内部制度", written[head.start(1) : head.end(1)]
+        if _SPEAKS_AS_COMPANY.search(text):
             return "内部制度", ""
     if _REGULATION_TITLE.match(title) and not _COMPANY_HEAD.match(title) and not _LOCAL.search(title):
         return "行政法规", ""

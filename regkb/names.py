@@ -13,6 +13,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 
+from regkb.script import is_traditional, to_simplified
 from regkb.types import Passage
 
 STATE_PREFIX = "中华人民共和国"
@@ -58,6 +59,7 @@ def natural_names(title: str, short_title: str, issuer: str = "") -> tuple[str, 
     elif (match := _ISSUER_HEAD.match(title)) is not None:
         core = match.group(2)
     names.append(core)
+    names += [to_simplified(n) for n in names if is_traditional(n)]  # as a question is read
     return tuple(n for n in dict.fromkeys(names) if len(n) >= 3)
 
 

@@ -137,8 +137,12 @@ class Passage:
 
     @property
     def embed_text(self) -> str:
-        """What the embedders see: 《short_title》, the heading path and the label before the text."""
-        return f"{embed_prefix(self.short_title, self.heading_path, self.article)}\n{self.text}"
+        """What the embedders (and BM25) see: 《short_title》, the heading path and the label before the
+        text; a text in traditional characters as its simplified shadow (regkb.script), as questions are read."""
+        from regkb.script import is_traditional, simplified_shadow
+
+        text = simplified_shadow(self.text) if is_traditional(self.text) else self.text
+        return f"{embed_prefix(self.short_title, self.heading_path, self.article)}\n{text}"
 
     @staticmethod
     def make_id(doc_id: str, article: str, part: int, text: str) -> str:
