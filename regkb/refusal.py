@@ -24,6 +24,7 @@ import functools
 import json
 import logging
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -56,6 +57,13 @@ EVIDENCE = (
     "unknown_count",
 )
 REQUIRED_CHANNELS = ("e5", "use")
+# A question with no Chinese character (「Can a collector call the debtor's colleagues?」) has nothing to
+# match a Chinese text with: BM25 finds none of its words and the calibration reads it as off-topic,
+# naming can、the… as what the knowledge base lacks. The refusal says what to do instead.
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+NOT_CHINESE = (
+    "知识库收录的是中文法规和制度，问题中没有中文，无法可靠检索：请用中文提问（法名可写英文，如 PIPL第13条）"
+)
 
 
 def not_indexed_mentions(text: str, resolver: ProvisionResolver | None = None) -> list[str]:
@@ -211,6 +219,8 @@ class RefusalPolicy:
             )
         if plan.unknown:  # 「商标法第十条」 with no 商标法 indexed: another law's article is no answer
             return Decision(True, _unknown_reason(plan.unknown, resolver))
+        if not _CHINESE.search(plan.question):
+            return Decision(True, NOT_CHINESE)
         foreign = not_indexed_mentions(plan.question, resolver)
         if foreign and not plan.documents:
             return Decision(True, f"知识库未收录{'、'.join(foreign)}")

@@ -319,6 +319,15 @@ def test_english_names_of_laws_in_any_case_are_looked_up(hash_engine) -> None:
     ]
 
 
+def test_a_question_without_chinese_is_refused_asking_for_chinese(hash_engine) -> None:
+    """「Can a collector call the debtor's colleagues?」 was refused as 知识库中未出现：can、collector、call、the
+    …, as if the knowledge base lacked the subject: the refusal now says the question must be in Chinese.
+    An English law name with an article is still looked up."""
+    answer = hash_engine.ask("Can a collector call the debtor's colleagues?")
+    assert answer.refused and "请用中文提问" in answer.text and "the" not in answer.text
+    assert not hash_engine.ask("PIPL第13条").refused
+
+
 def test_a_repealed_law_is_answered_from_the_law_that_took_over_its_rules(hash_engine) -> None:
     """aliases.yaml says 合同法 and 婚姻法 were replaced by 民法典, and nothing used it: a question on them
     was refused as 「知识库未收录合同法」. Now it is answered from 民法典, saying so; an article number of the
