@@ -16,9 +16,10 @@ from regkb.types import Provenance
 _FOLLOW_UP = re.compile(r"^(那|那么|如果|要是|假如|还有|另外|再|同样|这种|这样)|(呢|吗)[？?]?$")
 _PRONOUN_ONLY = re.compile(r"(他|她|它|其|这个|那个|这种|该)")
 # A question that is article numbers and nothing else: 「第十条说了什么」, 「第293条之一是什么」,
-# 「第十条和第十一条」.
-_ONE_ARTICLE = rf"第(?:{NUMERAL_CLASS}+|\d+)条(?:之(?:{NUMERAL_CLASS}+|\d+))?"
-_ARTICLE_PARTS = re.compile(rf"第({NUMERAL_CLASS}+|\d+)条(?:之({NUMERAL_CLASS}+|\d+))?")
+# 「第十条和第十一条」, 「1033条是什么」.
+# An Arabic number may stand without 第 (「1033条是什么」); a Chinese one may not (三条 is three articles).
+_ONE_ARTICLE = rf"(?:第{NUMERAL_CLASS}+|第?\d+)条(?:之(?:{NUMERAL_CLASS}+|\d+))?"
+_ARTICLE_PARTS = re.compile(rf"(?:第({NUMERAL_CLASS}+)|第?(\d+))条(?:之({NUMERAL_CLASS}+|\d+))?")
 _ARTICLE_ALONE = re.compile(
     rf"^(?:请问)?[ 　]*{_ONE_ARTICLE}(?:[ 　]*(?:和|与|及|以及|、|，|,)[ 　]*{_ONE_ARTICLE})*[ 　]*"
     r"(?:分别)?(?:是什么|说了?什么|讲了?什么|写了?什么|怎么规定的?|规定了?什么|的内容|内容)?[ 　？?。！!]*$"
@@ -145,7 +146,9 @@ def _bare_articles(
     the question is ambiguous: (the articles, the documents holding every one of them, else any)."""
     labels = list(
         dict.fromkeys(
-            label for m in _ARTICLE_PARTS.finditer(text) if (label := _label(m.group(1), m.group(2)))
+            label
+            for m in _ARTICLE_PARTS.finditer(text)
+            if (label := _label(m.group(1) or m.group(2), m.group(3)))
         )
     )
     owners = [holders(label) for label in labels]

@@ -36,10 +36,15 @@ _DIGIT = f"0-9０-９{NUMERAL_CHARS}"
 _SPACED_REFERENCE = re.compile(rf"第[ \t　]*([{_DIGIT}]+)[ \t　]*(?=[条款项])|(?<=[{_DIGIT}])[ \t　]+(?=条)")
 
 
+# A thousands separator in an article number: 「第1,033条」 (it was read as 第一条 and 第三十三条).
+_GROUPED_NUMBER = re.compile(r"(?<=第)(\d{1,3}(?:,\d{3})+)(?=条)")
+
+
 def normalize(question: str) -> str:
     """The question's text as the engine reads it: traditional characters as simplified, and no
-    spaces inside an article reference (「第 1033 条」 is 第1033条)."""
-    return _SPACED_REFERENCE.sub(lambda m: f"第{m.group(1)}" if m.group(1) else "", to_simplified(question))
+    spaces or thousands separators inside an article reference (「第 1033 条」 and 「第1,033条」 are 第1033条)."""
+    text = _SPACED_REFERENCE.sub(lambda m: f"第{m.group(1)}" if m.group(1) else "", to_simplified(question))
+    return _GROUPED_NUMBER.sub(lambda m: m.group(1).replace(",", ""), text)
 
 
 def prepare_question(question: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, tuple[str, ...]]:

@@ -304,6 +304,16 @@ def test_articles_asked_together_alone_are_asked_back_or_looked_up(hash_engine) 
     ]
 
 
+def test_a_grouped_or_bare_arabic_article_number_is_the_article(hash_engine) -> None:
+    """「民法典第1,033条」 cited 民法典第一条 and 第三十三条 (the comma split the number), and 「1033条是什么」
+    was refused: the separator is dropped, and an Arabic number with 条 alone is an article asked alone."""
+    for question in ("民法典第1,033条", "1033条是什么"):
+        assert [c.label for c in hash_engine.ask(question).citations] == ["《民法典》第一千零三十三条"], (
+            question
+        )
+    assert not hash_engine.plan("三条是什么").refs  # 三条 is three articles, not 第三条
+
+
 def test_english_names_of_laws_in_any_case_are_looked_up(hash_engine) -> None:
     """「Civil Code第1033条」 was refused (no document named) and 「Pipl 第13条」 missed the alias PIPL by
     its case: the official translations' names are aliases, matched in any case."""
