@@ -38,7 +38,9 @@ def with_di(text: str) -> str:
 
 _NUMBER = rf"(\d+|{NUMERAL_CLASS}+)"
 # 第1032条至第1034条 / 第1032至1034条 / 第1032-1034条 / 第1032到1034条: every article of the range.
-_RANGE = re.compile(rf"第{_NUMBER}条?[ 　]*(?:至|到|-|－|—|~|～)[ 　]*第?{_NUMBER}条")
+_RANGE = re.compile(rf"第{_NUMBER}条?[ 　]*(至|到|-|－|—|~|～)[ 　]*第?{_NUMBER}条")
+_DASHES = "-－—"
+MAX_SUFFIX = 9  # 第293-1条: a dash to a smaller number up to this is 之一, the way 第293条之一 is shortened
 # 第1033、1034条 / 第1033，第1034条: the numbers listed before one 条 are articles each.
 _LISTED = re.compile(rf"第{_NUMBER}((?:[、，,及和与][ 　]*第?(?:\d+|{NUMERAL_CLASS}+))+)条")
 MAX_RANGE = 20  # a longer range is a chapter's worth: its ends are looked up, not every article
@@ -58,7 +60,8 @@ _LEAD_IN = re.compile(r"[和与及、，,。？?；;：:的或条在]|根据|依
 
 
 def _spelled_out(text: str) -> str:
-    """Ranges and lists of articles written out one by one (第1032条至第1034条 -> 第1032条、第1033条、第1034条)."""
+    """Ranges and lists of articles written out one by one (第1032条至第1034条 -> 第1032条、第1033条、第1034条);
+    第293-1条 is 第293条之一."""
 
     def numbers(first: str, last: str) -> list[int]:
         try:
@@ -68,7 +71,15 @@ def _spelled_out(text: str) -> str:
         return list(range(a, b + 1)) if 0 < b - a <= MAX_RANGE else []
 
     def expand_range(match: re.Match[str]) -> str:
-        found = numbers(match.group(1), match.group(2))
+        first, dash, last = match.groups()
+        if (
+            dash in _DASHES
+            and last.isdigit()
+            and first.isdigit()
+            and 0 < int(last) <= MAX_SUFFIX < int(first)
+        ):
+            return f"第{first}条之{last}"
+        found = numbers(first, last)
         return "、".join(f"第{n}条" for n in found) if found else match.group(0)
 
     def expand_list(match: re.Match[str]) -> str:

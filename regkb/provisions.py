@@ -16,11 +16,14 @@ import re
 from collections.abc import Callable, Iterable
 
 from regkb.lookup import ReferenceFinder
-from regkb.names import normalize_name
+from regkb.names import NAME_SUFFIX, normalize_name
 from regkb.numerals import NUMERAL_CLASS, normalize_article_refs, parse_article_label
 from regkb.types import Passage, level_rank
 
 IN_FORCE = "现行有效"
+INTERNAL = "内部制度"
+# The word a name ends in (办法, 细则, 法 …), longest first at the end.
+_ENDING = re.compile(rf"(?:{NAME_SUFFIX.pattern})$")
 _SELF_REF = re.compile(
     rf"本(?:法|条例|规定|解释|办法|细则|规程|决定)(第(?:{NUMERAL_CLASS}+|\d+)条(?:之{NUMERAL_CLASS}+)?)"
 )
@@ -42,6 +45,12 @@ def _keys(passage: Passage) -> list[object]:
     return keys
 
 
+def _in_order(fragment: str, name: str) -> bool:
+    """Each character of the fragment found in the name after the one before it."""
+    chars = iter(name)
+    return all(c in chars for c in fragment)
+
+
 class ProvisionResolver:
     """Maps (title, short title or alias; article label) to indexed passages."""
 
@@ -51,8 +60,11 @@ class ProvisionResolver:
         self._names: set[str] = set()
         self._articles: dict[tuple[str, object], list[Passage]] = {}
         self._titles: dict[str, tuple[str, str]] = {}  # doc_id -> (title, short title), in force first
+        self._policies: set[str] = set()  # doc ids of company policies
         for p in sorted(passages, key=lambda q: (q.status != IN_FORCE, q.doc_id, q.order)):
             self._titles.setdefault(p.doc_id, (p.title, p.short_title))
+            if p.level == INTERNAL:
+                self._policies.add(p.doc_id)
             for name in (p.title, p.short_title):
                 docs = self._doc_ids.setdefault(normalize_name(name), [])
                 if p.doc_id not in docs:
@@ -106,6 +118,18 @@ class ProvisionResolver:
                 short for title, short in self._titles.values() if fragment in title or fragment in short
             )
         )
+
+    def spelled_in(self, fragment: str) -> list[str]:
+        """The short titles of the company policies whose short title keeps the fragment's characters
+        in order and ends in the same word (「催收办法」: 示例催收作业管理办法 or 示例催收人员培训与考核办法?)."""
+        ending = _ENDING.search(fragment)
+        if ending is None:
+            return []
+        return [
+            short
+            for doc_id, (_, short) in self._titles.items()
+            if doc_id in self._policies and short.endswith(ending.group(0)) and _in_order(fragment, short)
+        ]
 
     def holders(self, article: str) -> list[str]:
         """The short titles of the documents in force that hold that article, in level order (a

@@ -24,6 +24,11 @@ _ARTICLE_ALONE = re.compile(
     rf"^(?:请问)?[ 　]*{_ONE_ARTICLE}(?:[ 　]*(?:和|与|及|以及|、|，|,)[ 　]*{_ONE_ARTICLE})*[ 　]*"
     r"(?:分别)?(?:是什么|说了?什么|讲了?什么|写了?什么|怎么规定的?|规定了?什么|的内容|内容)?[ 　？?。！!]*$"
 )
+# Articles a question opens with (「第1033条民法典」, 「第十条、第十一条《催收作业管理办法》」), up to where
+# a document's name may start.
+_OPENING_ARTICLES = re.compile(
+    rf"^(?:请问)?[ 　]*({_ONE_ARTICLE}(?:[ 　]*(?:和|与|及|以及|、|，|,)[ 　]*{_ONE_ARTICLE})*)[ 　]*(?:的)?[ 　]*《?"
+)
 # What may stand beside a document's name in a question that asks for the document itself.
 _ABOUT_THE_DOCUMENT = re.compile(
     r"^[\s《》〈〉“”\"'：:，,。.？?！!]*(?:的?(?:内容|全文|简介)|是什么|讲(?:了)?(?:什么|啥)|说(?:了)?(?:什么|啥)"
@@ -110,7 +115,7 @@ def plan_query(
     text = question
     if history and is_follow_up(question):
         carried, text = _follow_up(question, history[-1], finder)
-    refs = tuple(finder.find(text, asked=True))
+    refs = tuple(finder.find(text, asked=True)) or _named_after(text, finder)
     document = None if refs else named_only(text, finder)
     first = first_article(document) if document else None
     if document and first:
@@ -136,6 +141,20 @@ def plan_query(
         ambiguous=ambiguous,
         replaced=replaced,
     )
+
+
+def _named_after(text: str, finder: ReferenceFinder) -> tuple[ArticleRef, ...]:
+    """Articles the question opens with, then the document they belong to (「第1033条民法典」, which was
+    answered with 民法典第十一条): read as 民法典第1033条."""
+    clean = without_state_prefix(text)
+    opening = _OPENING_ARTICLES.match(clean)
+    if opening is None:
+        return ()
+    for _, (start, end) in finder.documents(clean):
+        if start == opening.end():
+            swapped = f"{clean[start:end]}{opening.group(1)}{clean[end:]}"
+            return tuple(finder.find(swapped, asked=True))
+    return ()
 
 
 def _bare_articles(

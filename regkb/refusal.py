@@ -173,16 +173,19 @@ def _listed(names: Sequence[str], most: int = 5) -> str:
 
 def _unknown_reason(titles: Sequence[str], resolver: ProvisionResolver) -> str:
     """Why articles of these titles are not answered: the index lacks them, or a title is a part of
-    several documents' names and the question must say which (「管理办法第十条」)."""
+    several documents' names (「管理办法第十条」) or shortens a company policy's name (「催收办法」), and the
+    question must say which."""
     reasons = []
     table = vocab.load_aliases()
     for title in titles:
-        alike = resolver.containing(title)
+        alike = resolver.containing(title) or resolver.spelled_in(title)
         successor = table.successor(title)
         if successor and resolver.doc_ids(successor):
             reasons.append(f"《{title}》已废止，其规定现由《{successor}》承继，请按《{successor}》的条文提问")
         elif len(alike) > 1:
             reasons.append(f"「{title}」可能指{_listed(alike)}，请说明是哪一部")
+        elif alike:  # 「个信细则」: a shortening the name finder does not trust alone
+            reasons.append(f"「{title}」可能指{_listed(alike)}，请用文件名称或常用简称提问")
         else:
             reasons.append(f"知识库未收录《{title}》")
     return "；".join(reasons)

@@ -314,6 +314,34 @@ def test_a_grouped_or_bare_arabic_article_number_is_the_article(hash_engine) -> 
     assert not hash_engine.plan("三条是什么").refs  # 三条 is three articles, not 第三条
 
 
+def test_an_article_before_its_documents_name_or_with_a_dash_suffix_is_that_article(hash_engine) -> None:
+    """「第1033条民法典」 cited 民法典第十一条 and 「刑法第293-1条」 刑法第一条: the name after the article and
+    the dash written for 之一 are read as the user meant them."""
+    asked = {"第1033条民法典": "《民法典》第一千零三十三条", "刑法第293-1条": "《刑法》第二百九十三条之一"}
+    for question, label in asked.items():
+        assert [c.label for c in hash_engine.ask(question).citations] == [label], question
+    spelled = [(r.document, r.article) for r in hash_engine.plan("民法典第1032-1034条").refs]
+    assert [a for _, a in spelled] == [
+        "第一千零三十二条",
+        "第一千零三十三条",
+        "第一千零三十四条",
+    ]  # still a range
+
+
+def test_a_shortened_policy_name_the_finder_does_not_trust_is_refused_naming_the_policies(
+    hash_engine,
+) -> None:
+    """「催收办法第10条」 was refused as 知识库未收录《催收办法》, though three sample policies' names keep
+    those characters in order: the refusal names them and asks which; one that fits a single policy
+    (「个信细则」) is named as what the user may mean."""
+    several = hash_engine.ask("催收办法第10条")
+    assert several.refused and "未收录" not in several.text and "请说明是哪一部" in several.text
+    assert "《示例催收作业管理办法》" in several.text and "《示例催收人员培训与考核办法》" in several.text
+    one = hash_engine.ask("个信细则第十七条")
+    assert one.refused and "「个信细则」可能指《示例个人信息保护管理细则》" in one.text
+    assert "知识库未收录《公司法》" in hash_engine.ask("公司法第十条").text  # a law's name is no shortening
+
+
 def test_english_names_of_laws_in_any_case_are_looked_up(hash_engine) -> None:
     """「Civil Code第1033条」 was refused (no document named) and 「Pipl 第13条」 missed the alias PIPL by
     its case: the official translations' names are aliases, matched in any case."""
