@@ -41,8 +41,8 @@ _NUMBER = rf"(\d+|{NUMERAL_CLASS}+)"
 _RANGE = re.compile(rf"第{_NUMBER}条?[ 　]*(至|到|-|－|—|~|～)[ 　]*第?{_NUMBER}条")
 _DASHES = "-－—"
 MAX_SUFFIX = 9  # 第293-1条: a dash to a smaller number up to this is 之一, the way 第293条之一 is shortened
-# 第1033、1034条 / 第1033，第1034条: the numbers listed before one 条 are articles each.
-_LISTED = re.compile(rf"第{_NUMBER}((?:[、，,及和与][ 　]*第?(?:\d+|{NUMERAL_CLASS}+))+)条")
+# 第1033、1034条 / 第1033，第1034条 / 第1033条、1034、1035条: the numbers listed before one 条 are articles each.
+_LISTED = re.compile(rf"第{_NUMBER}条?((?:[、，,及和与][ 　]*第?(?:\d+|{NUMERAL_CLASS}+))+)条")
 MAX_RANGE = 20  # a longer range is a chapter's worth: its ends are looked up, not every article
 # A bare number right after a document's name, where the question ends or asks about it: 民法典1033.
 _BARE_NUMBER = re.compile(

@@ -24,10 +24,11 @@ _ARTICLE_ALONE = re.compile(
     rf"^(?:请问)?[ 　]*{_ONE_ARTICLE}(?:[ 　]*(?:和|与|及|以及|、|，|,)[ 　]*{_ONE_ARTICLE})*[ 　]*"
     r"(?:分别)?(?:是什么|说了?什么|讲了?什么|写了?什么|怎么规定的?|规定了?什么|的内容|内容)?[ 　？?。！!]*$"
 )
-# Articles a question opens with (「第1033条民法典」, 「第十条、第十一条《催收作业管理办法》」), up to where
-# a document's name may start.
+# Articles a question opens with (「第1033条民法典」, 「第十条、第十一条《催收作业管理办法》」, 「第13条第1款 个保法」),
+# up to where a document's name may start.
 _OPENING_ARTICLES = re.compile(
-    rf"^(?:请问)?[ 　]*({_ONE_ARTICLE}(?:[ 　]*(?:和|与|及|以及|、|，|,)[ 　]*{_ONE_ARTICLE})*)[ 　]*(?:的)?[ 　]*《?"
+    rf"^(?:请问)?[ 　]*({_ONE_ARTICLE}(?:[ 　]*(?:和|与|及|以及|、|，|,)[ 　]*{_ONE_ARTICLE})*)"
+    rf"(?:第(?:{NUMERAL_CLASS}+|\d+|[（(](?:{NUMERAL_CLASS}+|\d+)[)）])[款项])*[ 　]*(?:的)?[ 　]*《?"
 )
 # What may stand beside a document's name in a question that asks for the document itself.
 _ABOUT_THE_DOCUMENT = re.compile(

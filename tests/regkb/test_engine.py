@@ -320,6 +320,10 @@ def test_an_article_before_its_documents_name_or_with_a_dash_suffix_is_that_arti
     asked = {"第1033条民法典": "《民法典》第一千零三十三条", "刑法第293-1条": "《刑法》第二百九十三条之一"}
     for question, label in asked.items():
         assert [c.label for c in hash_engine.ask(question).citations] == [label], question
+    reversed_ = [(r.document, r.article) for r in hash_engine.plan("第13条第1款 个保法").refs]
+    assert reversed_ == [("个人信息保护法", "第十三条")]  # it cited 民法典第三条
+    listed = [r.article for r in hash_engine.plan("民法典第1033条、1034、1035条").refs]
+    assert listed == ["第一千零三十三条", "第一千零三十四条", "第一千零三十五条"]  # 1034 was lost
     spelled = [(r.document, r.article) for r in hash_engine.plan("民法典第1032-1034条").refs]
     assert [a for _, a in spelled] == [
         "第一千零三十二条",
