@@ -133,7 +133,9 @@ def compose(
     supports = [
         Support(hit.passage, clause, relevance(hit, rank, top))
         for rank, (hit, clauses, _) in enumerate(cited)
-        for clause in governed(hit.passage, clauses)
+        for clause in (
+            named_clauses(hit.passage, clauses) if lookup and rank == 0 else governed(hit.passage, clauses)
+        )
     ]
     conclusion = conclude(question, supports, verdict)
     cites = [Citation(hit.passage, _quote(hit.passage, clauses, lookup)) for hit, clauses, _ in cited]
@@ -147,6 +149,14 @@ def compose(
     ordered = order_by_hierarchy(cites)
     text = render(conclusion, ordered, comparison(supports), rel)
     return Composed(text, tuple(ordered), tuple(rel), conclusion, tuple(supports))
+
+
+def named_clauses(passage: Passage, clauses: Sequence[Clause]) -> list[Clause]:
+    """The article a question names is what it asks about: the chosen clauses and every other clause
+    of it that carries force (「按……第十条，晚上十点还能打吗？」 shares no word with 「在此时段以外，不得
+    拨打电话」, which decides it)."""
+    chosen = governed(passage, clauses)
+    return [*chosen, *(c for c in force_of(passage).clauses if c.kinds and c not in chosen)]
 
 
 def governed(passage: Passage, clauses: Sequence[Clause]) -> list[Clause]:

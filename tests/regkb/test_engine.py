@@ -346,6 +346,14 @@ def test_a_shortened_policy_name_the_finder_does_not_trust_is_refused_naming_the
     assert "知识库未收录《公司法》" in hash_engine.ask("公司法第十条").text  # a law's name is no shortening
 
 
+def test_a_permission_question_naming_an_article_is_decided_by_all_of_its_clauses(hash_engine) -> None:
+    """「按催收作业管理办法第十条，晚上十点还能打吗？」 was 视情况而定: only the sentence sharing words with the
+    question (the 8:00至21:00 hours) was read, not 「在此时段以外，不得拨打电话」, which decides it."""
+    answer = hash_engine.ask("按催收作业管理办法第十条，晚上十点还能打吗？")
+    assert answer.conclusion is not None and answer.conclusion.label == "不可以", answer.text
+    assert "不得拨打电话" in answer.conclusion.text
+
+
 def test_english_names_of_laws_in_any_case_are_looked_up(hash_engine) -> None:
     """「Civil Code第1033条」 was refused (no document named) and 「Pipl 第13条」 missed the alias PIPL by
     its case: the official translations' names are aliases, matched in any case."""
