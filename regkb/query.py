@@ -13,6 +13,7 @@ from regkb.numerals import ARTICLE_RE, NUMERAL_CLASS, article_label, to_int
 from regkb.types import Provenance
 
 # A follow-up leans on the previous turn: short, and opens or closes with a linking word.
+FOLLOW_DEPTH = 4  # how many earlier turns a follow-up's reading goes back through
 _FOLLOW_UP = re.compile(r"^(那|那么|如果|要是|假如|还有|另外|再|同样|这种|这样)|(呢|吗)[？?]?$")
 _PRONOUN_ONLY = re.compile(r"(他|她|它|其|这个|那个|这种|该)")
 # A question that is article numbers and nothing else: 「第十条说了什么」, 「第293条之一是什么」,
@@ -21,8 +22,12 @@ _PRONOUN_ONLY = re.compile(r"(他|她|它|其|这个|那个|这种|该)")
 _ONE_ARTICLE = rf"(?:第{NUMERAL_CLASS}+|第?\d+)条(?:之(?:{NUMERAL_CLASS}+|\d+))?"
 _ARTICLE_PARTS = re.compile(rf"(?:第({NUMERAL_CLASS}+)|第?(\d+))条(?:之({NUMERAL_CLASS}+|\d+))?")
 _ARTICLE_ALONE = re.compile(
-    rf"^(?:请问)?[ 　]*{_ONE_ARTICLE}(?:[ 　]*(?:和|与|及|以及|、|，|,)[ 　]*{_ONE_ARTICLE})*[ 　]*"
-    r"(?:分别)?(?:是什么|说了?什么|讲了?什么|写了?什么|怎么规定的?|规定了?什么|的内容|内容)?[ 　？?。！!]*$"
+    rf"^(?:请问|那么?|还有)?[ 　]*{_ONE_ARTICLE}(?:[ 　]*(?:和|与|及|以及|、|，|,)[ 　]*{_ONE_ARTICLE})*[ 　]*"
+    r"(?:分别)?(?:是什么|说了?什么|讲了?什么|写了?什么|怎么规定的?|规定了?什么|的内容|内容)?呢?[ 　？?。！!]*$"
+)
+# A follow-up naming only a 款 or 项 (「第三项呢？」 after 「民法典第1033条是什么」): a part of the previous article.
+_PART_ONLY = re.compile(
+    rf"^(?:那么?|还有)?[ 　]*(?:第[ 　]*(?:{NUMERAL_CLASS}+|\d+)[ 　]*[款项]|[（(](?:{NUMERAL_CLASS}+|\d+)[)）])"
 )
 # Articles a question opens with (「第1033条民法典」, 「第十条、第十一条《催收作业管理办法》」, 「第13条第1款 个保法」),
 # up to where a document's name may start.
@@ -76,13 +81,23 @@ def carried_terms(history: Sequence[str]) -> tuple[str, ...]:
     return tuple(t for t in terms if not any(t != other and t in other for other in terms))
 
 
-def _follow_up(question: str, previous: str, finder: ReferenceFinder) -> tuple[tuple[str, ...], str]:
-    """(carried terms, the text to read) of a follow-up. An article it names without a document is
-    that article of the document the previous turn named (「民法典第1033条是什么」 then 「那第1034条呢？」
-    asks 民法典第1034条): the previous article is not carried, it would be looked up instead."""
-    named = [doc for doc, _ in finder.documents(without_state_prefix(previous))]
+def _follow_up(
+    question: str, previous: str, read: QueryPlan, finder: ReferenceFinder
+) -> tuple[tuple[str, ...], str]:
+    """(carried terms, the text to read) of a follow-up; ``read`` is how the previous turn was read.
+    An article it names without a document is that article of the document the previous turn named
+    (「民法典第1033条是什么」 then 「那第1034条呢？」 asks 民法典第1034条): the previous article is not carried,
+    it would be looked up instead. A 款 or 项 alone is that part of the article the previous turn read
+    (「第三项呢？」, then 「那第二款呢」); an article when the previous turn named no document is asked alone
+    (its one holder, or asked back)."""
+    named = [*read.documents, *(r.document for r in read.refs)]
     if named and not finder.documents(question) and finder.find(f"{named[-1]}{question}", asked=True):
         return (named[-1],), f"{named[-1]}{question}"
+    if read.refs and _PART_ONLY.match(question.strip()) and not finder.documents(question):
+        ref = read.refs[-1]  # 「第三项呢？」 is that item of 民法典第1033条, not 民法典第三条
+        return (ref.document,), f"{ref.document}{ref.article}{question}"
+    if _ARTICLE_ALONE.match(question.strip()):  # 「那第1034条呢？」 after a question naming no document
+        return (), question
     carried = carried_terms([previous])
     return carried, f"{question} {' '.join(carried)}" if carried else question
 
@@ -114,8 +129,9 @@ def plan_query(
     that of the one document holding it, or ambiguous when several do (第十条)."""
     carried: tuple[str, ...] = ()
     text = question
-    if history and is_follow_up(question):
-        carried, text = _follow_up(question, history[-1], finder)
+    if history and is_follow_up(question):  # the previous turn read as it was (a follow-up too)
+        read = plan_query(history[-1], finder, history[-FOLLOW_DEPTH:-1], curated, first_article, holders)
+        carried, text = _follow_up(question, history[-1], read, finder)
     refs = tuple(finder.find(text, asked=True)) or _named_after(text, finder)
     document = None if refs else named_only(text, finder)
     first = first_article(document) if document else None

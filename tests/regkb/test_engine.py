@@ -109,6 +109,24 @@ def test_a_follow_up_naming_an_article_reads_it_in_the_previous_document(
     assert "沿用上文：民法典" in answer.notes
 
 
+@pytest.mark.parametrize(
+    ("history", "follow_up", "label"),
+    [
+        (["民法典第1033条是什么"], "第三项呢？", "《民法典》第一千零三十三条"),  # it cited 民法典第三条
+        (["民法典第1033条是什么", "第三项呢？"], "那第二款呢", "《民法典》第一千零三十三条"),  # refused
+        (["催收作业管理办法第十条", "第十一条呢"], "（二）呢", "《示例催收作业管理办法》第十一条"),  # refused
+        (["客户不接电话，我能打给他同事吗？"], "那第1034条呢？", "《民法典》第一千零三十四条"),  # refused
+    ],
+)
+def test_a_follow_up_naming_a_part_or_an_article_reads_the_turns_before_it(
+    hash_engine, history: list[str], follow_up: str, label: str
+) -> None:
+    """A 款 or 项 alone is that part of the article the conversation is on, read through the turns
+    before it; an article after a question that named no document is its one holder's."""
+    answer = hash_engine.ask(follow_up, history=history)
+    assert [c.label for c in answer.citations] == [label], answer.text
+
+
 def test_level_filter_keeps_only_that_level(hash_engine) -> None:
     hits = hash_engine.retrieve("催收时能不能联系紧急联系人", Filters(levels=("内部制度",)))
     assert hits and all(h.passage.level == "内部制度" for h in hits)
