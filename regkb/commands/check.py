@@ -63,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.text) == bool(args.file):
         print("regkb check: give the clause text or --file, not both", file=sys.stderr)
         return 2
+    if args.text and _is_file(args.text):  # 「regkb check draft.txt」 reviewed the path as a clause
+        print(f"regkb check: {args.text} is a file; review it with --file {args.text}", file=sys.stderr)
+        return 2
     text = read_policy(args.file) if args.file else args.text
     results = open_engine(args).check(text)
     if args.json:
@@ -70,3 +73,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("\n\n".join(render(r) for r in results))
     return 0
+
+
+def _is_file(text: str) -> bool:
+    """The positional text names an existing file (a path, not a clause: one line, no sentence mark)."""
+    if "\n" in text or len(text) > 4096 or any(mark in text for mark in "。；，"):
+        return False
+    try:
+        return Path(text).expanduser().is_file()
+    except OSError:
+        return False

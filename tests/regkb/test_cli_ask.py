@@ -89,3 +89,19 @@ def test_check_json(hash_index: Path) -> None:
     result = json.loads(done.stdout)[0]
     assert result["verdict"] == "违规风险" and result["redlines"]
     assert {"label", "text", "verdict", "severity", "redlines", "governing"} <= set(result)
+
+
+def test_check_given_a_file_path_as_the_clause_says_to_use_file(hash_index: Path, tmp_path: Path) -> None:
+    """「regkb check draft.txt」 reviewed the path itself as a clause (未发现明显冲突): it is refused,
+    naming --file; --file reviews the policy clause by clause."""
+    draft = tmp_path / "draft.txt"
+    draft.write_text(
+        "一、信息\n1、可以将客户欠款信息告知其同事以督促还款。\n2、外访人员不得少于两人。\n", encoding="utf-8"
+    )
+    done = regkb(hash_index, "check", str(draft))
+    assert done.returncode == 2 and f"--file {draft}" in done.stderr and not done.stdout
+    reviewed = regkb(hash_index, "check", "--file", str(draft), "--json")
+    assert reviewed.returncode == 0, reviewed.stderr
+    results = json.loads(reviewed.stdout)
+    assert len(results) >= 2  # clause by clause
+    assert [r["verdict"] for r in results if "同事" in r["text"]] == ["违规风险"]
