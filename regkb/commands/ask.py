@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from regkb.commands.common import add_index_flag, answer_json, open_engine
+from regkb.commands.common import add_index_flag, answer_json, names_a_file, open_engine
 from regkb.errors import RegkbError
 from regkb.questions import EmptyQuestionError
 
@@ -63,6 +63,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.question is not None and not args.question.strip():
         raise EmptyQuestionError()
+    if args.question is not None and names_a_file(args.question):  # it was asked as a question
+        print(
+            f"regkb ask: {args.question} is a file; ask its questions with --batch {args.question}",
+            file=sys.stderr,
+        )
+        return 2
     questions = _batch_questions(args.batch) if args.batch else [("", args.question)]
     engine = open_engine(args)
     for qid, question in questions:

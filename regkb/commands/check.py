@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from regkb.commands.common import add_index_flag, hit_json, open_engine
+from regkb.commands.common import add_index_flag, hit_json, names_a_file, open_engine
 from regkb.service import plugins
 from regkb.types import ClauseResult
 
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.text) == bool(args.file):
         print("regkb check: give the clause text or --file, not both", file=sys.stderr)
         return 2
-    if args.text and _is_file(args.text):  # 「regkb check draft.txt」 reviewed the path as a clause
+    if args.text and names_a_file(args.text):  # 「regkb check draft.txt」 reviewed the path as a clause
         print(f"regkb check: {args.text} is a file; review it with --file {args.text}", file=sys.stderr)
         return 2
     text = read_policy(args.file) if args.file else args.text
@@ -73,13 +73,3 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("\n\n".join(render(r) for r in results))
     return 0
-
-
-def _is_file(text: str) -> bool:
-    """The positional text names an existing file (a path, not a clause: one line, no sentence mark)."""
-    if "\n" in text or len(text) > 4096 or any(mark in text for mark in "。；，"):
-        return False
-    try:
-        return Path(text).expanduser().is_file()
-    except OSError:
-        return False

@@ -105,3 +105,14 @@ def test_check_given_a_file_path_as_the_clause_says_to_use_file(hash_index: Path
     results = json.loads(reviewed.stdout)
     assert len(results) >= 2  # clause by clause
     assert [r["verdict"] for r in results if "同事" in r["text"]] == ["违规风险"]
+
+
+def test_ask_given_a_file_path_as_the_question_says_to_use_batch(hash_index: Path, tmp_path: Path) -> None:
+    """「regkb ask questions.jsonl --json」 asked the path as a question (and refused it): it exits 2
+    naming --batch, and --batch answers the file's questions."""
+    batch = tmp_path / "questions.jsonl"
+    batch.write_text('{"id": "q1", "question": "民法典第1033条是什么"}\n', encoding="utf-8")
+    done = regkb(hash_index, "ask", str(batch), "--json")
+    assert done.returncode == 2 and f"--batch {batch}" in done.stderr and not done.stdout
+    answered = regkb(hash_index, "ask", "--batch", str(batch), "--json")
+    assert answered.returncode == 0 and json.loads(answered.stdout.splitlines()[0])["id"] == "q1"
