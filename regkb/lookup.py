@@ -76,7 +76,8 @@ def _spelled_out(text: str) -> str:
             dash in _DASHES
             and last.isdigit()
             and first.isdigit()
-            and 0 < int(last) <= MAX_SUFFIX < int(first)
+            and 0 < int(last) <= MAX_SUFFIX
+            and int(last) < int(first)
         ):
             return f"第{first}条之{last}"
         found = numbers(first, last)
