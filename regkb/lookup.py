@@ -90,6 +90,15 @@ def _spelled_out(text: str) -> str:
     return _LISTED.sub(expand_list, _RANGE.sub(expand_range, text))
 
 
+def _label_of(match: re.Match[str], number: int, suffix: int | None) -> str:
+    """The article's label; as typed when its number has no Chinese numeral (第99999999999条: no document
+    holds it, and the lookup says so instead of failing)."""
+    try:
+        return article_label(number, suffix)
+    except ValueError:
+        return match.group(0)
+
+
 def _name_pattern(names: Sequence[str]) -> re.Pattern[str]:
     ordered = sorted({n for n in names if n}, key=len, reverse=True)
     return re.compile("|".join(re.escape(n) for n in ordered), re.IGNORECASE)  # PIPL, pipl, Pipl
@@ -177,7 +186,7 @@ class ReferenceFinder:
             before = [d for d in docs if d[1][1] <= match.start()]
             if not before or (asked and _unknown_title(clean, match.start(), before[-1][1][1])):
                 continue
-            refs.append(ArticleRef(before[-1][0], article_label(number, suffix), match.span()))
+            refs.append(ArticleRef(before[-1][0], _label_of(match, number, suffix), match.span()))
         return sorted(refs, key=lambda ref: ref.span)
 
     def unknown_documents(self, text: str) -> list[str]:

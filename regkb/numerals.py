@@ -120,8 +120,8 @@ def normalize_article_refs(text: str) -> str:
         try:
             number = to_int(match.group(1))
             suffix = to_int(match.group(2)) if match.group(2) else None
-        except ValueError:
+            return article_label(number, suffix)
+        except ValueError:  # no number, or none a statute writes (第99999999999条)
             return match.group(0)
-        return article_label(number, suffix)
 
     return ARTICLE_RE.sub(repl, text)

@@ -54,7 +54,9 @@ class QueryPlan:
     carried: tuple[str, ...] = ()  # terms carried over from earlier turns
     overview: bool = False  # the question only names a document: its first article stands for it
     unknown: tuple[str, ...] = ()  # titles the question names an article of that the index lacks
-    ambiguous: tuple[str, ...] = ()  # (第十条, the documents holding it …): an article named alone
+    ambiguous: tuple[
+        str, ...
+    ] = ()  # (第十条, the documents holding it …): an article named alone; no documents: none holds it
     replaced: tuple[tuple[str, str], ...] = ()  # (合同法, 民法典): a repealed law named, and its successor
 
 
@@ -179,7 +181,8 @@ def _bare_articles(
 ) -> tuple[tuple[ArticleRef, ...], tuple[str, ...]]:
     """(refs, ambiguous) for a question made of article numbers alone: each article is that of the
     one document holding it (an article no document holds is left out); when one is held by several,
-    the question is ambiguous: (the articles, the documents holding every one of them, else any)."""
+    the question is ambiguous: (the articles, the documents holding every one of them, else any); when
+    no document holds any of them, (the articles,) alone."""
     labels = list(
         dict.fromkeys(
             label
@@ -191,6 +194,8 @@ def _bare_articles(
     if any(len(o) > 1 for o in owners):
         common = [d for d in owners[0] if all(d in o for o in owners)]
         return (), ("、".join(labels), *(common or dict.fromkeys(d for o in owners for d in o)))
+    if labels and not any(owners):  # 「第2000条是什么」 was answered with 民法典第一百三十八条
+        return (), ("、".join(labels),)
     return tuple(
         ArticleRef(o[0], label, (0, len(text))) for o, label in zip(owners, labels, strict=True) if o
     ), ()

@@ -215,8 +215,10 @@ class RefusalPolicy:
                 return Decision(False)
             missing = "、".join(f"《{r.document}》{r.article}" for r in plan.refs)
             return Decision(True, f"知识库中没有{missing}")
-        if plan.ambiguous:  # 「第十条说了什么」: which document's?
+        if plan.ambiguous:  # 「第十条说了什么」: which document's? 「第2000条」: none has it
             label, *owners = plan.ambiguous
+            if not owners:
+                return Decision(True, f"知识库中没有哪一部文件有{label}")
             return Decision(
                 True, f"{label}见于{len(owners)}部文件（{_listed(owners)}），请说明是哪一部的{label}"
             )

@@ -93,7 +93,10 @@ def label_of(article: str) -> str:
     """680 -> 第六百八十条; a label already written as 第X条 is returned as is."""
     article = article.strip()
     if _ARABIC_ARTICLE.match(article):
-        return article_label(int(article))
+        try:
+            return article_label(int(article))
+        except ValueError:  # beyond any statute (第99999999条): no document holds it, said as typed
+            return f"第{article}条"
     return article
 
 

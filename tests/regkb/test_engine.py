@@ -372,6 +372,15 @@ def test_a_permission_question_naming_an_article_is_decided_by_all_of_its_clause
     assert "不得拨打电话" in answer.conclusion.text
 
 
+def test_an_article_no_document_holds_is_refused_and_a_huge_number_does_not_fail(hash_engine) -> None:
+    """「第2000条是什么」 was answered with 民法典第一百三十八条, and 「民法典第99999999999999999999条」 raised
+    ValueError (no Chinese numeral writes it) out of the engine."""
+    unheld = hash_engine.ask("第2000条是什么")
+    assert unheld.refused and "知识库中没有哪一部文件有第二千条" in unheld.text and not unheld.citations
+    huge = hash_engine.ask("民法典第99999999999999999999条")
+    assert huge.refused and "知识库中没有《民法典》第99999999999999999999条" in huge.text
+
+
 def test_english_names_of_laws_in_any_case_are_looked_up(hash_engine) -> None:
     """「Civil Code第1033条」 was refused (no document named) and 「Pipl 第13条」 missed the alias PIPL by
     its case: the official translations' names are aliases, matched in any case."""

@@ -122,6 +122,7 @@ def test_documents_and_verbatim_article(client, hash_engine) -> None:
     "path",
     [
         "/documents/laws/civil-code.md/articles/第九千条",
+        "/documents/laws/civil-code.md/articles/99999999999",  # no Chinese numeral writes it: it raised
         "/documents/laws/nope.md/articles/第一条",
         "/nowhere",
     ],
