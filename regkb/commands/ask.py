@@ -61,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
     if (args.question is None) == (args.batch is None):
         print("regkb ask: give a question or --batch FILE, not both", file=sys.stderr)
         return 2
+    if args.k < 1:  # --k 0 was refused as 检索无结果, --k -1 dropped the last passage
+        raise RegkbError(f"--k must be at least 1 (got {args.k}): the number of passages to retrieve")
     if args.question is not None and not args.question.strip():
         raise EmptyQuestionError()
     if args.question is not None and names_a_file(args.question):  # it was asked as a question

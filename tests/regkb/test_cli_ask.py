@@ -116,3 +116,10 @@ def test_ask_given_a_file_path_as_the_question_says_to_use_batch(hash_index: Pat
     assert done.returncode == 2 and f"--batch {batch}" in done.stderr and not done.stdout
     answered = regkb(hash_index, "ask", "--batch", str(batch), "--json")
     assert answered.returncode == 0 and json.loads(answered.stdout.splitlines()[0])["id"] == "q1"
+
+
+@pytest.mark.parametrize("k", ["0", "-1"])
+def test_ask_with_a_k_below_one_exits_2_naming_it(hash_index: Path, k: str) -> None:
+    """--k 0 was answered 「检索无结果」 and --k -1 silently dropped the last passage."""
+    done = regkb(hash_index, "ask", "民法典第1033条", "--k", k, "--json")
+    assert done.returncode == 2 and "--k must be at least 1" in done.stderr and not done.stdout
