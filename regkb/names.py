@@ -13,7 +13,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 
-from regkb.script import is_traditional, to_simplified
+from regkb.script import CHINESE_CHAR, is_traditional, to_simplified
 from regkb.types import Passage
 
 STATE_PREFIX = "中华人民共和国"
@@ -31,7 +31,6 @@ FUZZY_MIN = 0.6  # share of a name's character bigrams a mention must contain
 # ABBREVIATION_SHARE of that name's characters.
 ABBREVIATION_MIN = 4
 ABBREVIATION_SHARE = 0.5
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _LEAD_IN = set("按照据依在查问看对把给和与及或的是里中请读翻用们")  # characters that lead into a name
 _NOT_A_NAME_END = set("院律规制人官")  # 法院, 法律, 法规, 法制, 法人, 法官: 法 ends no name there
 _NOT_A_NAME_HEAD = set("合非违依守执立司")  # nor in 合法, 非法, 违法, 依法, 守法, 执法, 立法, 司法
@@ -74,7 +73,7 @@ def _abbreviates(mention: str, name: str, lead: str = "") -> bool:
     ABBREVIATION_SHARE of it, and is not a short generic tail of it (管理办法). It must start a word:
     after no character, punctuation or a word that leads into a name (按 / 请问 / 的 …), not inside
     other words (民用爆炸物品安全管理条例 is no 安全管理条例, 银保监会催收管理规定 no 催收管理规定)."""
-    if lead and _CJK.match(lead) and lead not in _LEAD_IN:
+    if lead and CHINESE_CHAR.match(lead) and lead not in _LEAD_IN:
         return False
     chars = iter(name)
     if not all(c in chars for c in mention):  # a subsequence: each character found after the last

@@ -24,7 +24,6 @@ import functools
 import json
 import logging
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -36,6 +35,7 @@ from regkb import vocab
 from regkb.errors import ConfigError
 from regkb.provisions import ProvisionResolver
 from regkb.query import QueryPlan
+from regkb.script import CHINESE_CHAR
 from regkb.types import Hit, Ranked
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,6 @@ REQUIRED_CHANNELS = ("e5", "use")
 # A question with no Chinese character (「Can a collector call the debtor's colleagues?」) has nothing to
 # match a Chinese text with: BM25 finds none of its words and the calibration reads it as off-topic,
 # naming can、the… as what the knowledge base lacks. The refusal says what to do instead.
-_CHINESE = re.compile(r"[\u4e00-\u9fff]")
 NOT_CHINESE = (
     "知识库收录的是中文法规和制度，问题中没有中文，无法可靠检索：请用中文提问（法名可写英文，如 PIPL第13条）"
 )
@@ -215,16 +214,16 @@ class RefusalPolicy:
                 return Decision(False)
             missing = "、".join(f"《{r.document}》{r.article}" for r in plan.refs)
             return Decision(True, f"知识库中没有{missing}")
-        if plan.ambiguous:  # 「第十条说了什么」: which document's? 「第2000条」: none has it
+        if plan.unheld:  # 「第2000条是什么」: no document has it
+            return Decision(True, f"知识库中没有哪一部文件有{'、'.join(plan.unheld)}")
+        if plan.ambiguous:  # 「第十条说了什么」: which document's?
             label, *owners = plan.ambiguous
-            if not owners:
-                return Decision(True, f"知识库中没有哪一部文件有{label}")
             return Decision(
                 True, f"{label}见于{len(owners)}部文件（{_listed(owners)}），请说明是哪一部的{label}"
             )
         if plan.unknown:  # 「商标法第十条」 with no 商标法 indexed: another law's article is no answer
             return Decision(True, _unknown_reason(plan.unknown, resolver))
-        if not _CHINESE.search(plan.question):
+        if not CHINESE_CHAR.search(plan.question):
             return Decision(True, NOT_CHINESE)
         foreign = not_indexed_mentions(plan.question, resolver)
         if foreign and not plan.documents:

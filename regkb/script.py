@@ -37,16 +37,7 @@ def to_simplified(text: str) -> str:
 # has another simplified form. Simplified texts stay far below it: at most 0.45% on any passage of
 # the corpus and the statute book (鱀, 鮡: names of animals), against some 28% in a traditional one.
 TRADITIONAL_SHARE = 0.02
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def is_traditional(text: str) -> bool:
-    """Whether the text is written in traditional characters (see TRADITIONAL_SHARE)."""
-    if text.isascii() or to_simplified(text) == text:
-        return False
-    chars = _CJK.findall(text)
-    changed = sum(_converter().convert(c) != c for c in chars)
-    return bool(chars) and changed >= TRADITIONAL_SHARE * len(chars)
+CHINESE_CHAR = re.compile(r"[\u4e00-\u9fff]")
 
 
 def simplified_shadow(text: str) -> str:
@@ -57,3 +48,17 @@ def simplified_shadow(text: str) -> str:
         return text
     convert = _converter().convert
     return "".join(s if len(s := convert(c)) == 1 else c for c in text)
+
+
+def traditional_shadow(text: str) -> str | None:
+    """The simplified shadow of a text written in traditional characters (see TRADITIONAL_SHARE);
+    None for any other text."""
+    shadow = simplified_shadow(text)
+    chinese = [(a, b) for a, b in zip(text, shadow, strict=True) if CHINESE_CHAR.match(a)]
+    changed = sum(a != b for a, b in chinese)
+    return shadow if changed and changed >= TRADITIONAL_SHARE * len(chinese) else None
+
+
+def is_traditional(text: str) -> bool:
+    """Whether the text is written in traditional characters (see TRADITIONAL_SHARE)."""
+    return traditional_shadow(text) is not None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from regkb.numerals import DECIMAL_NUMBER, NOT_A_QUANTITY, NUMERAL_CLASS, cn_to_int, to_int
-from regkb.script import is_traditional, simplified_shadow
+from regkb.script import traditional_shadow
 from regkb.types import Provision
 
 _NUM = rf"(?:{NUMERAL_CLASS}+|\d+)"
@@ -324,9 +324,10 @@ def parse(text: str) -> list[Provision]:
     """Split a document body into provisions (see module doc). A body in traditional characters is
     parsed from its simplified shadow (第一條 is 第一条, 第二章 總則 a heading), each provision's text cut
     from the body as written; labels and headings are read in simplified characters."""
-    if not is_traditional(text):
+    shadow = traditional_shadow(text)
+    if shadow is None:
         return list(_Parser(text).run())
-    return [replace(p, text=text[p.start : p.end]) for p in _Parser(simplified_shadow(text)).run()]
+    return [replace(p, text=text[p.start : p.end]) for p in _Parser(shadow).run()]
 
 
 class _Parser:

@@ -139,9 +139,9 @@ class Passage:
     def embed_text(self) -> str:
         """What the embedders (and BM25) see: 《short_title》, the heading path and the label before the
         text; a text in traditional characters as its simplified shadow (regkb.script), as questions are read."""
-        from regkb.script import is_traditional, simplified_shadow
+        from regkb.script import traditional_shadow
 
-        text = simplified_shadow(self.text) if is_traditional(self.text) else self.text
+        text = traditional_shadow(self.text) or self.text
         return f"{embed_prefix(self.short_title, self.heading_path, self.article)}\n{text}"
 
     @staticmethod
