@@ -104,6 +104,14 @@ def article_label(number: int, suffix: int | None = None) -> str:
     return label
 
 
+def label_or_none(number: str, suffix: str | None = None) -> str | None:
+    """("293", "一") -> 第二百九十三条之一, in numerals or digits; None when no statute writes it."""
+    try:
+        return article_label(to_int(number), to_int(suffix) if suffix else None)
+    except ValueError:
+        return None
+
+
 def parse_article_label(label: str) -> tuple[int, int | None]:
     """第二百九十三条之一 -> (293, 1); also accepts 第293条之1."""
     match = ARTICLE_RE.fullmatch(label.strip())

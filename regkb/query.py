@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from regkb import vocab
 from regkb.lookup import ArticleRef, ReferenceFinder, with_di
 from regkb.names import without_state_prefix
-from regkb.numerals import ARTICLE_RE, NUMERAL_CLASS, article_label, to_int
+from regkb.numerals import ARTICLE_RE, NUMERAL_CLASS, label_or_none
 from regkb.types import Provenance
 
 # A follow-up leans on the previous turn: short, and opens or closes with a linking word.
@@ -19,8 +19,8 @@ _PRONOUN_ONLY = re.compile(r"(他|她|它|其|这个|那个|这种|该)")
 # A question that is article numbers and nothing else: 「第十条说了什么」, 「第293条之一是什么」,
 # 「第十条和第十一条」, 「1033条是什么」.
 # An Arabic number may stand without 第 (「1033条是什么」); a Chinese one may not (三条 is three articles).
-_ONE_ARTICLE = rf"(?:第{NUMERAL_CLASS}+|第?\d+)条(?:之(?:{NUMERAL_CLASS}+|\d+))?"
 _ARTICLE_PARTS = re.compile(rf"(?:第({NUMERAL_CLASS}+)|第?(\d+))条(?:之({NUMERAL_CLASS}+|\d+))?")
+_ONE_ARTICLE = _ARTICLE_PARTS.pattern  # inside the patterns below (only _OPENING_ARTICLES' group 1 is read)
 _ARTICLE_ALONE = re.compile(
     rf"^(?:请问|那么?|还有)?[ 　]*{_ONE_ARTICLE}(?:[ 　]*(?:和|与|及|以及|、|，|,)[ 　]*{_ONE_ARTICLE})*[ 　]*"
     r"(?:分别)?(?:是什么|说了?什么|讲了?什么|写了?什么|怎么规定的?|规定了?什么|的内容|内容)?呢?[ 　？?。！!]*$"
@@ -54,9 +54,8 @@ class QueryPlan:
     carried: tuple[str, ...] = ()  # terms carried over from earlier turns
     overview: bool = False  # the question only names a document: its first article stands for it
     unknown: tuple[str, ...] = ()  # titles the question names an article of that the index lacks
-    ambiguous: tuple[
-        str, ...
-    ] = ()  # (第十条, the documents holding it …): an article named alone; no documents: none holds it
+    ambiguous: tuple[str, ...] = ()  # (第十条, the documents holding it …): an article named alone
+    unheld: tuple[str, ...] = ()  # articles named alone that no document holds (第2000条)
     replaced: tuple[tuple[str, str], ...] = ()  # (合同法, 民法典): a repealed law named, and its successor
 
 
@@ -140,8 +139,9 @@ def plan_query(
     if document and first:
         refs = (ArticleRef(document, first, (0, len(text))),)
     ambiguous: tuple[str, ...] = ()
+    unheld: tuple[str, ...] = ()
     if not refs and _ARTICLE_ALONE.match(text.strip()):
-        refs, ambiguous = _bare_articles(text, holders)
+        refs, ambiguous, unheld = _bare_articles(text, holders)
     replaced = _successors(text, finder)
     named = tuple(dict.fromkeys([*(d for d, _ in finder.documents(text)), *(new for _, new in replaced)]))
     hits = vocab.spot_conduct(text) if curated else []
@@ -158,6 +158,7 @@ def plan_query(
         overview=bool(document and first),
         unknown=tuple(finder.unknown_documents(text)),
         ambiguous=ambiguous,
+        unheld=unheld,
         replaced=replaced,
     )
 
@@ -178,27 +179,29 @@ def _named_after(text: str, finder: ReferenceFinder) -> tuple[ArticleRef, ...]:
 
 def _bare_articles(
     text: str, holders: Callable[[str], list[str]]
-) -> tuple[tuple[ArticleRef, ...], tuple[str, ...]]:
-    """(refs, ambiguous) for a question made of article numbers alone: each article is that of the
-    one document holding it (an article no document holds is left out); when one is held by several,
-    the question is ambiguous: (the articles, the documents holding every one of them, else any); when
-    no document holds any of them, (the articles,) alone."""
+) -> tuple[tuple[ArticleRef, ...], tuple[str, ...], tuple[str, ...]]:
+    """(refs, ambiguous, unheld) for a question made of article numbers alone: each article is that
+    of the one document holding it (an article no document holds is left out); when one is held by
+    several, the question is ambiguous: (the articles, the documents holding every one of them, else
+    any); when no document holds any of them, they are unheld (「第2000条是什么」 was answered with
+    民法典第一百三十八条)."""
     labels = list(
         dict.fromkeys(
             label
             for m in _ARTICLE_PARTS.finditer(text)
-            if (label := _label(m.group(1) or m.group(2), m.group(3)))
+            if (label := label_or_none(m.group(1) or m.group(2), m.group(3)))
         )
     )
     owners = [holders(label) for label in labels]
     if any(len(o) > 1 for o in owners):
         common = [d for d in owners[0] if all(d in o for o in owners)]
-        return (), ("、".join(labels), *(common or dict.fromkeys(d for o in owners for d in o)))
-    if labels and not any(owners):  # 「第2000条是什么」 was answered with 民法典第一百三十八条
-        return (), ("、".join(labels),)
-    return tuple(
+        return (), ("、".join(labels), *(common or dict.fromkeys(d for o in owners for d in o))), ()
+    if not any(owners):
+        return (), (), tuple(labels)
+    refs = tuple(
         ArticleRef(o[0], label, (0, len(text))) for o, label in zip(owners, labels, strict=True) if o
-    ), ()
+    )
+    return refs, (), ()
 
 
 def _successors(text: str, finder: ReferenceFinder) -> tuple[tuple[str, str], ...]:
@@ -212,10 +215,3 @@ def _successors(text: str, finder: ReferenceFinder) -> tuple[tuple[str, str], ..
         if successor and finder.documents(successor):
             found.append((name, successor))
     return tuple(dict.fromkeys(found))
-
-
-def _label(number: str, suffix: str | None) -> str | None:
-    try:
-        return article_label(to_int(number), to_int(suffix) if suffix else None)
-    except ValueError:
-        return None

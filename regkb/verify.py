@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from regkb.names import STATE_PREFIX
-from regkb.numerals import NUMERAL_CLASS, article_label, to_int
+from regkb.numerals import NUMERAL_CLASS, label_or_none
 from regkb.types import CitationCheck, Passage
 from regkb.vocab import load_aliases
 
@@ -94,13 +94,6 @@ def default_aliases() -> tuple[tuple[str, ...], Alias | None]:
 # ---------------------------------------------------------------- finding
 
 
-def _label(n: str, s: str | None) -> str | None:
-    try:
-        return article_label(to_int(n), to_int(s) if s else None)
-    except ValueError:
-        return None
-
-
 def _quote_after(text: str, end: int) -> tuple[str, tuple[int, int]] | None:
     """A quotation that directly follows a citation (optionally after 规定：), and its span."""
     lead = _QUOTE_LEAD.match(text, end)
@@ -121,7 +114,7 @@ def _members(text: str, start: int, end: int) -> list[tuple[str, tuple[int, int]
     found += [(m.group("n"), m.group("s"), m.span()) for m in _MEMBER.finditer(text, first.end(), end)]
     out = []
     for n, s, span in found:
-        label = _label(n, s)
+        label = label_or_none(n, s)
         if label:
             out.append((label, span))
     return out
