@@ -165,7 +165,7 @@ class ReferenceFinder:
         is an article. A provision's text is read without them (its cross-references, which the
         ranker learned)."""
         clean = with_di(without_state_prefix(text))
-        return _spelled_out(with_di(self._numbered_after_names(clean))) if asked else clean
+        return _spelled_out(self._numbered_after_names(clean)) if asked else clean
 
     def find(self, text: str, asked: bool = False) -> list[ArticleRef]:
         """The references of a text (``asked``: see _read); an article after a title the index lacks

@@ -79,7 +79,7 @@ def answer_json(answer: Answer, qid: str | None = None) -> dict[str, Any]:
 def names_a_file(text: str) -> bool:
     """A positional text that names an existing file (a path, not a clause or a question: one line, no
     sentence mark): `regkb check draft.txt` and `regkb ask questions.jsonl` meant --file and --batch."""
-    if "\n" in text or len(text) > 4096 or any(mark in text for mark in "。；，"):
+    if "\n" in text or any(mark in text for mark in "。；，"):
         return False
     try:
         return Path(text).expanduser().is_file()
