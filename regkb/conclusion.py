@@ -25,6 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from regkb import clock
 from regkb.force import (
     DUTY,
     EXCEPTION,
@@ -262,7 +263,49 @@ def permission_label(
         return _remedy_label([*yes, *others], no, asked_act(question))
     # the asker's own conduct: what a court grants a claim (人民法院应予支持) does not permit a way of acting
     granted = [s for s in yes if _GRANTS.search(s.clause.text) and holder(s.clause.text) == AUTHORITY]
-    return _force_label(supports, [s for s in yes if s not in granted], no, question, [*others, *granted])
+    reached, spared, split = _hours_rules(no, question)
+    if spared and len(spared) == len(no):
+        return YES, [_window_of(spared[0])]  # 「下午三点能打吗？」: no prohibition of hours reaches 15:00
+    if split and not reached:
+        return DEPENDS, [_window_of(split[0]), split[0]]  # 「九点半能打吗？」: morning yes, evening no
+    no = [
+        *reached,
+        *(s for s in no if s not in reached and s not in spared),
+    ]  # 「晚上十点」: the hours rule first
+    return _force_label(
+        [s for s in supports if s not in spared],
+        [s for s in yes if s not in granted],
+        no,
+        question,
+        [*others, *granted],
+    )
+
+
+def _hours_rules(no: Sequence[Support], question: str) -> tuple[list[Support], list[Support], list[Support]]:
+    """The prohibitions of hours (「在此时段以外，不得拨打电话」 of a provision whose window is 8:00至21:00)
+    that reach every time the question asks about (「晚上十点」), none of them (「下午三点」), and some
+    (「九点半」, morning or evening)."""
+    asked = clock.times(question)
+    reached: list[Support] = []
+    spared: list[Support] = []
+    split: list[Support] = []
+    for s in no if asked else ():
+        rule = clock.forbidden(s.clause.text, s.passage.text, s.clause.start)
+        if rule is not None:
+            verdict = clock.reach(asked, rule)
+            (split if verdict is None else reached if verdict else spared).append(s)
+    return reached, spared, split
+
+
+def _window_of(support: Support) -> Support:
+    """The sentence stating the hours a spared prohibition guards (「……的时间为每日8:00至21:00。」), the
+    prohibition itself when it states them."""
+    stated = [
+        c
+        for c in force_of(support.passage).clauses
+        if c.start < support.clause.start and clock.windows(c.text)
+    ]
+    return replace(support, clause=stated[-1]) if stated else support
 
 
 def _draft_label(
