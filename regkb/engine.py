@@ -276,7 +276,9 @@ class Engine:
         """The extractive answer (conclusion, 依据, 相关条文), replaced by a verified LLM answer if configured."""
         evidence = self._evidence(plan, hits)
         extra = [h for h in hits[: MAX_EVIDENCE + 2] if h not in evidence and h.passage.article]
-        composed = compose(evidence, question, plan.lexical_text, bool(plan.refs), verdict, extra)
+        # a follow-up's form is read with what it carries (「那他父母呢？」 asks what the previous 「能…吗」 asked)
+        asked = plan.question if plan.carried else question
+        composed = compose(evidence, asked, plan.lexical_text, bool(plan.refs), verdict, extra)
         text, citations, notes = self._llm(question, hits, composed, notes)
         criminal = any(is_criminal(c.passage) for c in citations)
         return Answer(

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from regkb import vocab
+from regkb import clock, vocab
 from regkb.lookup import ArticleRef, ReferenceFinder, with_di
 from regkb.names import without_state_prefix
 from regkb.numerals import ARTICLE_RE, NUMERAL_CLASS, label_or_none
@@ -16,6 +16,10 @@ from regkb.types import Provenance
 FOLLOW_DEPTH = 4  # how many earlier turns a follow-up's reading goes back through
 _FOLLOW_UP = re.compile(r"^(那|那么|如果|要是|假如|还有|另外|再|同样|这种|这样)|(呢|吗)[？?]?$")
 _PRONOUN_ONLY = re.compile(r"(他|她|它|其|这个|那个|这种|该)")
+# A follow-up that only swaps one element of the previous question (「那打给他老婆呢？」 after
+# 「客户不接电话，我能打给他同事吗？」, 「那早上七点呢？」) asks nothing alone: the previous question is read with it.
+_ELLIPTIC = re.compile(r"^(那|那么|如果|要是|假如)|呢[？?]?$")
+ELLIPTIC_LENGTH = 15
 # A question that is article numbers and nothing else: 「第十条说了什么」, 「第293条之一是什么」,
 # 「第十条和第十一条」, 「1033条是什么」.
 # An Arabic number may stand without 第 (「1033条是什么」); a Chinese one may not (三条 is three articles).
@@ -64,6 +68,11 @@ def is_follow_up(question: str) -> bool:
     return len(q) <= 25 and bool(_FOLLOW_UP.search(q) or _PRONOUN_ONLY.search(q))
 
 
+def _elliptic(question: str) -> bool:
+    q = question.strip()
+    return len(q) <= ELLIPTIC_LENGTH and bool(_ELLIPTIC.search(q))
+
+
 def carried_terms(history: Sequence[str]) -> tuple[str, ...]:
     """The subject and conduct words of the previous question worth carrying into a follow-up."""
     if not history:
@@ -90,7 +99,9 @@ def _follow_up(
     (「民法典第1033条是什么」 then 「那第1034条呢？」 asks 民法典第1034条): the previous article is not carried,
     it would be looked up instead. A 款 or 项 alone is that part of the article the previous turn read
     (「第三项呢？」, then 「那第二款呢」); an article when the previous turn named no document is asked alone
-    (its one holder, or asked back)."""
+    (its one holder, or asked back). A short elliptic follow-up of a question that named no article
+    (「那他父母呢？」) is read with the whole previous question, as it was read; otherwise the previous
+    question's subject words are carried."""
     named = [*read.documents, *(r.document for r in read.refs)]
     if named and not finder.documents(question) and finder.find(f"{named[-1]}{question}", asked=True):
         return (named[-1],), f"{named[-1]}{question}"
@@ -99,6 +110,11 @@ def _follow_up(
         return (ref.document,), f"{ref.document}{ref.article}{question}"
     if _ARTICLE_ALONE.match(question.strip()):  # 「那第1034条呢？」 after a question naming no document
         return (), question
+    if not read.refs and _elliptic(question):
+        # a chain of them continues the question the first one continued
+        base = read.carried[0] if _elliptic(previous) and read.carried else read.question
+        # a time it names replaces the previous question's (「那早上九点呢？」 after 「晚上十点还能打吗？」)
+        return (base,), f"{question} {clock.without_times(base) if clock.times(question) else base}"
     carried = carried_terms([previous])
     return carried, f"{question} {' '.join(carried)}" if carried else question
 
