@@ -50,6 +50,7 @@ class _Meta(BaseModel):
     source: str = ""
     version_note: str = ""
     articles: int | None = None
+    sample: bool = False
 
     @field_validator("promulgated", "effective", "expires", mode="before")
     @classmethod

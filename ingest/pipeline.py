@@ -258,6 +258,7 @@ def _documents(
             status=meta.status,
             source=meta.source,
             passages=len(slot.passages),
+            sample=meta.sample,
             ingested_at=before["ingested_at"] if same and before else now,
         )
         entries.append(

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +73,25 @@ class _State:
     retriever: Retriever
     resolver: ProvisionResolver  # retrieval finds every source, citations check the one in force
     finder: ReferenceFinder
+    set_aside: frozenset[str] = frozenset()  # the sample policies, once a company's own are indexed
+
+
+def _set_aside(documents: Sequence[DocumentInfo]) -> frozenset[str]:
+    """The sample policies (a fictional company's, DocMeta.sample) once the index holds a company's
+    own: they show how rules are written and are no basis for another company's staff."""
+    own = any(d.level == INTERNAL and not d.sample for d in documents)
+    return frozenset(d.doc_id for d in documents if d.sample) if own else frozenset()
+
+
+def _scoped(filters: Filters, plan: QueryPlan, state: _State) -> Filters:
+    """The filters with the set-aside sample policies left out, unless the user chose documents or
+    the question names one of them (「示例催收作业管理办法第十条」 is still looked up)."""
+    if not state.set_aside or filters.doc_ids:
+        return filters
+    named = [*plan.documents, *(ref.document for ref in plan.refs)]
+    if any(doc in state.set_aside for name in named for doc in state.resolver.doc_ids(name)):
+        return filters
+    return replace(filters, excluded=filters.excluded | state.set_aside)
 
 
 class Engine:
@@ -148,7 +167,7 @@ class Engine:
         retriever.situations = self._situations(embedders)
         memory = self._memory(embedders)
         retriever.memory = memory.held(_holds(resolver)) if memory is not None else None
-        return _State(reader, retriever, resolver, finder)
+        return _State(reader, retriever, resolver, finder, _set_aside(reader.documents))
 
     def _situations(self, embedders: dict[str, Embedder]) -> SituationIndex | None:
         """The conduct situations embedded once per process (they do not depend on the index)."""
@@ -213,13 +232,14 @@ class Engine:
 
     def retrieve(self, question: str, filters: Filters | None = None, k: int = 10) -> list[Hit]:
         state = self._state
-        return state.retriever.search(self._plan(question, state), filters or Filters(), k)[1]
+        plan = self._plan(question, state)
+        return state.retriever.search(plan, _scoped(filters or Filters(), plan, state), k)[1]
 
     def candidates(self, question: str, filters: Filters | None = None) -> tuple[Candidates, list[Passage]]:
         """Every channel's proposals as the ranker's feature rows, with their passages (for training)."""
         state = self._state
-        filters = filters or Filters()
         plan = self._plan(question, state)
+        filters = _scoped(filters or Filters(), plan, state)
         found = state.retriever.candidates(plan, state.retriever.rank(plan, filters), filters)
         return found, [state.reader.by_id[pid] for pid in found.ids]
 
@@ -227,7 +247,7 @@ class Engine:
         """The evidence row the refusal calibration reads for a question (for training it)."""
         state = self._state
         plan = self._plan(question, state)
-        ranked, hits = state.retriever.search(plan, Filters(), 10)
+        ranked, hits = state.retriever.search(plan, _scoped(Filters(), plan, state), 10)
         return evidence(plan, ranked, hits)
 
     def _plan(self, question: str, state: _State, history: Sequence[str] = ()) -> QueryPlan:
@@ -248,6 +268,7 @@ class Engine:
         filters = filters or Filters()
         t0 = time.perf_counter()
         plan = self._plan(question, state, history)
+        filters = _scoped(filters, plan, state)
         ranked, hits = state.retriever.search(plan, filters, k)
         t1 = time.perf_counter()
         notes = [*notice, *_plan_notes(plan)]

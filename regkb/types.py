@@ -61,6 +61,7 @@ class DocMeta:
     source: str = ""
     version_note: str = ""
     articles: int | None = None  # expected count of 第X条 articles, if known
+    sample: bool = False  # a fictional example policy (corpus/internal), no basis for a real company
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,9 +158,12 @@ class Filters:
     doc_ids: tuple[str, ...] = ()
     include_repealed: bool = False
     as_of: str | None = None  # ISO date: only text in force that day
+    excluded: frozenset[str] = frozenset()  # doc ids left out (the sample policies, see Engine)
 
     def admits(self, passage: Passage) -> bool:
         if self.levels and passage.level not in self.levels:
+            return False
+        if passage.doc_id in self.excluded:
             return False
         if self.doc_ids and passage.doc_id not in self.doc_ids:
             return False
@@ -229,6 +233,7 @@ class DocumentInfo:
     source: str
     passages: int
     ingested_at: str  # ISO timestamp of the ingest that last changed it
+    sample: bool = False  # DocMeta.sample
 
 
 @dataclass(frozen=True, slots=True)

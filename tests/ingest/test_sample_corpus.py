@@ -92,7 +92,8 @@ def test_manifest_schema_matches_the_shared_one() -> None:
         *("promulgated", "effective", "version_note", "status", "source", "articles"),
     }
     for entry in MANIFEST:
-        assert set(entry) == keys, entry["path"]
+        # the shared schema, and `sample`: these are a fictional company's, set aside beside a real one's
+        assert set(entry) == keys | {"sample"} and entry["sample"] is True, entry["path"]
         assert (
             re.fullmatch(r"2025-\d\d-\d\d", entry["promulgated"])
             and entry["promulgated"] <= entry["effective"]
