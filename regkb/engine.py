@@ -73,7 +73,7 @@ class _State:
     retriever: Retriever
     resolver: ProvisionResolver  # retrieval finds every source, citations check the one in force
     finder: ReferenceFinder
-    set_aside: frozenset[str] = frozenset()  # the sample policies, once a company's own are indexed
+    set_aside: frozenset[str] = frozenset()  # the sample policies (Settings.set_aside_samples)
 
 
 def _set_aside(documents: Sequence[DocumentInfo]) -> frozenset[str]:
@@ -167,7 +167,8 @@ class Engine:
         retriever.situations = self._situations(embedders)
         memory = self._memory(embedders)
         retriever.memory = memory.held(_holds(resolver)) if memory is not None else None
-        return _State(reader, retriever, resolver, finder, _set_aside(reader.documents))
+        set_aside = _set_aside(reader.documents) if settings.set_aside_samples else frozenset()
+        return _State(reader, retriever, resolver, finder, set_aside)
 
     def _situations(self, embedders: dict[str, Embedder]) -> SituationIndex | None:
         """The conduct situations embedded once per process (they do not depend on the index)."""

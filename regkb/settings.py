@@ -24,6 +24,12 @@ class Settings(BaseSettings):
         True, description="Use the curated conduct patterns, situations and jargon as ranking evidence."
     )
     memory: bool = Field(True, description="Use the question memory (past training questions) as evidence.")
+    set_aside_samples: bool = Field(
+        False,
+        description='Leave the sample policies (a fictional company\'s, "sample": true in a manifest) out '
+        "of retrieval and answers once the index holds an internal rule that is no sample: a deployment's "
+        "own policies, the samples no basis for its staff. Off by default: the samples stay evidence.",
+    )
     ranker: bool = Field(
         True,
         description="Order candidates by the learned ranker (regkb/data/ranker.json); false ranks by "

@@ -1,6 +1,7 @@
-"""The sample policies (a fictional company's, `"sample": true` in corpus/manifest.json) step aside once
-the index holds a company's own: citing 示例消费金融有限公司's rules to another company's staff is a
-wrong basis. A question naming a sample policy, and a filter choosing one, still reach it."""
+"""With `set_aside_samples` (REGKB_SET_ASIDE_SAMPLES=1), the sample policies (a fictional company's,
+`"sample": true` in corpus/manifest.json) step aside once the index holds a company's own: citing
+示例消费金融有限公司's rules to that company's staff is a wrong basis. A question naming a sample policy,
+and a filter choosing one, still reach them; by default they stay evidence."""
 
 from __future__ import annotations
 
@@ -51,8 +52,21 @@ def test_an_excluded_document_is_not_admitted() -> None:
 
 
 @pytest.fixture(scope="module")
-def engine(hash_index: Path, tmp_path_factory: pytest.TempPathFactory):
-    return engine_beside_corpus(hash_index, tmp_path_factory.mktemp("own") / "index", POLICY, dense=("hash",))
+def engine(hash_index: Path, tmp_path_factory: pytest.TempPathFactory):  # -> Engine, set_aside_samples on
+    from regkb.engine import Engine
+    from regkb.settings import Settings
+
+    index = tmp_path_factory.mktemp("own") / "index"
+    engine_beside_corpus(hash_index, index, POLICY, dense=("hash",))
+    return Engine.open(Settings(index_dir=index, dense=["hash"], set_aside_samples=True))
+
+
+@pytest.fixture(scope="module")
+def default_engine(engine):  # -> Engine over the same index, the setting at its default
+    from regkb.engine import Engine
+    from regkb.settings import Settings
+
+    return Engine.open(Settings(index_dir=engine.settings.index_dir, dense=["hash"]))
 
 
 def _samples(engine) -> set[str]:
@@ -68,9 +82,9 @@ def test_the_index_records_which_documents_are_samples(engine) -> None:
 @pytest.mark.parametrize(
     "question", ["客户不接电话，我能打给他同事吗？", "晚上十点还能给客户打电话吗？", "催收录音要保存多久？"]
 )
-def test_no_sample_policy_is_retrieved_beside_a_company_policy(engine, hash_engine, question: str) -> None:
+def test_no_sample_policy_is_retrieved_beside_a_company_policy(engine, default_engine, question: str) -> None:
     samples = _samples(engine)
-    assert any(h.passage.doc_id in samples for h in hash_engine.retrieve(question))  # without one they are
+    assert any(h.passage.doc_id in samples for h in default_engine.retrieve(question))  # by default they are
     hits = engine.retrieve(question)
     assert hits and not any(h.passage.doc_id in samples for h in hits)
     answer = engine.ask(question)
