@@ -41,8 +41,8 @@ _OPENING_ARTICLES = re.compile(
 )
 # What may stand beside a document's name in a question that asks for the document itself.
 _ABOUT_THE_DOCUMENT = re.compile(
-    r"^[\s《》〈〉“”\"'：:，,。.？?！!]*(?:的?(?:内容|全文|简介)|是什么|讲(?:了)?(?:什么|啥)|说(?:了)?(?:什么|啥)"
-    r"|介绍(?:一下)?)?[\s。.？?！!]*$"
+    r"^(?:那么?)?[\s《》〈〉“”\"'：:，,。.？?！!]*(?:的?(?:内容|全文|简介)|是什么|讲(?:了)?(?:什么|啥)|说(?:了)?(?:什么|啥)"
+    r"|介绍(?:一下)?)?呢?[\s。.？?！!]*$"
 )
 
 
@@ -109,6 +109,8 @@ def _follow_up(
         ref = read.refs[-1]  # 「第三项呢？」 is that item of 民法典第1033条, not 民法典第三条
         return (ref.document,), f"{ref.document}{ref.article}{question}"
     if _ARTICLE_ALONE.match(question.strip()):  # 「那第1034条呢？」 after a question naming no document
+        return (), question
+    if read.refs and named_only(question, finder):  # 「刑法呢？」 after 「民法典第1033条是什么」
         return (), question
     if not read.refs and _elliptic(question):
         # a chain of them continues the question the first one continued

@@ -127,6 +127,17 @@ def test_a_follow_up_naming_a_part_or_an_article_reads_the_turns_before_it(
     assert [c.label for c in answer.citations] == [label], answer.text
 
 
+@pytest.mark.parametrize("follow_up", ["刑法呢？", "那个人信息保护法呢"])
+def test_a_follow_up_naming_only_another_document_after_a_lookup_shows_that_document(
+    hash_engine, follow_up: str
+) -> None:
+    """It was read with the lookup's words (「刑法呢？ 民法典 是什么」) and cited 刑法第二百六十四条 (theft)."""
+    answer = hash_engine.ask(follow_up, history=["民法典第1033条是什么"])
+    alone = hash_engine.ask(follow_up.removeprefix("那"))
+    labels = [c.label for c in answer.citations]
+    assert labels == [c.label for c in alone.citations] and labels[0].endswith("第一条")
+
+
 def test_level_filter_keeps_only_that_level(hash_engine) -> None:
     hits = hash_engine.retrieve("催收时能不能联系紧急联系人", Filters(levels=("内部制度",)))
     assert hits and all(h.passage.level == "内部制度" for h in hits)
