@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from regkb.force import kinds_of
 from regkb.query import QueryPlan
 from regkb.redlines import RedlineRule, load_rules, match_rules, validate_rules
 from regkb.script import to_simplified
@@ -21,6 +22,7 @@ REVIEW = "需复核"
 CLEAR = "未发现明显冲突"
 SEVERITY_ORDER = ("刑事", "行政", "民事", "内部")
 
+_HEADING = re.compile(r"^[^\n。；;！!？?]{1,24}$")
 _QUOTED = re.compile(r"[‘'“\"「『]([^’'”\"」』]{6,})[’'”\"」』]")
 _REVIEW_ASK = re.compile(
     r"合规|合法|违法|违规|能用|可用|有效|无效|问题|评估|审查|审核|看看|把关|意见|"
@@ -52,7 +54,13 @@ def split_clauses(text: str) -> list[tuple[str, str]]:
     if clauses:
         return clauses
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n|\n(?=\s*\d+[.、．])", text) if p.strip()]
-    return [(str(i), p) for i, p in enumerate(paragraphs, 1)]
+    clauses_only = [p for p in paragraphs if not _is_heading(p)] or paragraphs
+    return [(str(i), p) for i, p in enumerate(clauses_only, 1)]
+
+
+def _is_heading(paragraph: str) -> bool:
+    """A title line of a draft (「一、信息保护」, 「催收规定（草案）」): short, one line, no sentence end, no force."""
+    return bool(_HEADING.match(paragraph)) and not kinds_of(paragraph)
 
 
 def with_redline_basis(

@@ -75,6 +75,20 @@ def test_split_unnumbered_paragraphs() -> None:
     assert parts == [("1", "催收应当文明。"), ("2", "不得夜间致电。")]
 
 
+def test_a_title_line_of_an_unnumbered_draft_is_no_clause() -> None:
+    """「一、信息保护」 over one 1. clause was reviewed as a clause (未发现明显冲突); a short clause with
+    force and no full stop is still one."""
+    assert split_clauses("一、信息保护\n1. 催收人员可以将借款人的欠款信息告知其同事。") == [
+        ("1", "1. 催收人员可以将借款人的欠款信息告知其同事。")
+    ]
+    assert split_clauses("不得夜间致电\n\n外访应当两人同行，并全程录音。") == [
+        ("1", "不得夜间致电"),
+        ("2", "外访应当两人同行，并全程录音。"),
+    ]
+    assert split_clauses("不得夜间致电") == [("1", "不得夜间致电")]
+    assert split_clauses("催收规定") == [("1", "催收规定")]  # nothing else to review: the line itself
+
+
 def test_gravest_severity() -> None:
     assert gravest(["民事", "刑事", "内部"]) == "刑事"
     assert gravest([]) is None
