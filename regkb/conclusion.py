@@ -268,10 +268,8 @@ def permission_label(
         return YES, [_window_of(spared[0])]  # 「下午三点能打吗？」: no prohibition of hours reaches 15:00
     if split and not reached:
         return DEPENDS, [_window_of(split[0]), split[0]]  # 「九点半能打吗？」: morning yes, evening no
-    no = [
-        *reached,
-        *(s for s in no if s not in reached and s not in spared),
-    ]  # 「晚上十点」: the hours rule first
+    # 「晚上十点」: the prohibition of hours that reaches it is the first basis
+    no = [*reached, *(s for s in no if s not in reached and s not in spared)]
     return _force_label(
         [s for s in supports if s not in spared],
         [s for s in yes if s not in granted],

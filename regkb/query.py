@@ -99,7 +99,8 @@ def _follow_up(
     (「民法典第1033条是什么」 then 「那第1034条呢？」 asks 民法典第1034条): the previous article is not carried,
     it would be looked up instead. A 款 or 项 alone is that part of the article the previous turn read
     (「第三项呢？」, then 「那第二款呢」); an article when the previous turn named no document is asked alone
-    (its one holder, or asked back). A short elliptic follow-up of a question that named no article
+    (its one holder, or asked back). A document named alone after a lookup (「刑法呢？」) is that document,
+    as the name asked alone is. A short elliptic follow-up of a question that named no article
     (「那他父母呢？」) is read with the whole previous question, as it was read; otherwise the previous
     question's subject words are carried."""
     named = [*read.documents, *(r.document for r in read.refs)]
