@@ -144,12 +144,11 @@ def forbidden(clause: str, passage: str, offset: int) -> Callable[[float], bool]
         readings = _readings(match)
         if not readings:
             continue
-        hour = readings[-1]  # a rule's bare 「九点以后」 is the evening's
         before, after = clause[max(0, match.start() - 3) : match.start()], clause[match.end() :]
         if "早于" in before or _BEFORE.match(after):
-            earliest = hour
+            earliest = readings[0]  # a rule's bare 「不得早于七点」 is the morning's
         elif "晚于" in before or "超过" in before or _AFTER.match(after):
-            latest = hour
+            latest = readings[-1]  # and 「九点以后不得」 the evening's
     if earliest is None and latest is None:
         return None
 

@@ -59,6 +59,7 @@ def test_a_sentence_forbidding_outside_this_window_reads_the_window_before_it() 
         ),  # the window is the forbidden one
         ("约定时间不得早于7:00或者晚于22:00。", (6.5, 23.0), (7.5, 21.5)),
         ("坐席人员可以按约定时间回电，但不得晚于二十二时。", (22.5,), (9.0, 21.5)),
+        ("不得早于七点或者晚于九点半联系。", (6.5, 22.0), (7.5, 21.0)),  # bare: morning, evening
         ("外访只能在8:00至20:00进行，不得超时。", (7.0, 20.5), (9.0, 19.5)),
     ],
 )
