@@ -22,8 +22,10 @@ _EVENING = frozenset({"下午", "傍晚", "晚上", "夜里", "夜间", "深夜"
 _NUMBER = r"[0-9]{1,2}|二十[一二三四]?|十[一二]?|[零一二两三四五六七八九]"
 # A spoken Chinese hour without a part of the day or minutes is a time only where a time is meant
 # (「过九点了」, 「九点以后」); 「一点」 and 「两点」 are also "a little" and "two points".
-_TIME_AROUND = re.compile(r"^(?:以后|之后|后|以前|之前|前|了|钟|到|至|再|还|才|左右|多|[，,。？?！!]|$)")
-_TIME_BEFORE = re.compile(r"(?:过|到|在|从|等|约|于|是|每天|每日)$")
+_TIME_AROUND = re.compile(
+    r"^(?:以后|之后|后|以前|之前|前|了|钟|到|至|再|还|才|左右|多|的时候|[，,。？?！!]|$)"
+)
+_TIME_BEFORE = re.compile(r"(?:过|到|在|从|等|约|于|是|快|差|不到|每天|每日)$")
 CLOCK = re.compile(
     rf"(?P<period>{_PERIOD})?\s*(?:(?P<h24>[0-9]{{1,2}})[:：](?P<m24>[0-5][0-9])(?![0-9])"
     rf"|(?<![第十])(?P<hour>{_NUMBER})(?P<or_next>[一二三四五六七八九])?(?:点钟?|时(?![间候期段效刻]))"
@@ -33,6 +35,11 @@ CLOCK = re.compile(
 _SEPARATOR = r"\s*(?:至|到|—|－|-|~|～)\s*(?P<next>次日|第二天|翌日)?\s*"
 _BEFORE = re.compile(r"之前|以前|前")  # right after a time: the hours before it
 _AFTER = re.compile(r"之后|以后|后")
+MINUTE = 1 / 60
+_LATER = re.compile(r"(?:以后|之后|过后|后|多)")  # right after a time in a question: past it
+_PAST = re.compile(r"过$|超过$")
+_EARLIER = re.compile(r"(?:以前|之前|前)")
+_NOT_YET = re.compile(r"快$|不到$|差$")
 _ONLY = re.compile(r"只能|只可|仅限|仅能|仅在|限于|应当在|须在|必须在")  # the window is the one allowed
 _OUTSIDE = re.compile(
     r"(?:时段|时间|时限|时间段|范围)(?:以外|之外|外)|以外的时间|之外的时间|超出(?:规定)?(?:时段|时间)"
@@ -88,12 +95,18 @@ def _is_time(text: str, match: re.Match[str]) -> bool:
 
 
 def times(text: str) -> list[tuple[float, ...]]:
-    """Every clock time the text names, each as the hours it may mean."""
+    """Every clock time the text names, each as the hours it may mean; a time said to be passed or not
+    yet reached (「晚上九点以后」, 「过九点」, 「九点多」, 「八点前」, 「快九点」) a minute after or before it, so
+    a window's last minute does not admit 「九点以后」."""
     found = []
     for match in CLOCK.finditer(text):
         readings = _readings(match) if _is_time(text, match) else ()
         if readings:
-            found.append(readings)
+            before, after = text[max(0, match.start() - 2) : match.start()], text[match.end() :]
+            shift = _LATER.match(after) or _PAST.search(before)
+            shift_back = _EARLIER.match(after) or _NOT_YET.search(before)
+            step = MINUTE if shift and not shift_back else -MINUTE if shift_back and not shift else 0.0
+            found.append(tuple(hour + step for hour in readings))
     return found
 
 

@@ -19,13 +19,12 @@ HOURS_RULE = "第一条 催收人员主动联系催收对象的时间为每日8:
         ("都晚上九点半了", [(21.5,)]),
         ("20:30还能发短信吗", [(20.5,)]),
         ("早上7点半能打吗", [(7.5,)]),
-        ("九点半以后再打", [(9.5, 21.5)]),  # morning or evening
+        ("九点半再打", [(9.5, 21.5)]),  # morning or evening
         ("晚上十一二点轮流打", [(23.0, 24.0)]),
         ("晚上12点", [(24.0,)]),
         ("凌晨十二点半", [(0.5,)]),
         ("中午1点", [(13.0,)]),
-        ("二十二时以后", [(22.0,)]),
-        ("过九点了还打吗", [(9.0, 21.0)]),
+        ("二十二时", [(22.0,)]),
         ("晚上八点四十五分", [(20.75,)]),
         ("十点三十分", [(10.5, 22.5)]),
         ("现在晚上九点半了，明早七点半先打可以吗？", [(21.5,), (7.5,)]),
@@ -33,6 +32,24 @@ HOURS_RULE = "第一条 催收人员主动联系催收对象的时间为每日8:
 )
 def test_times_a_question_names(text: str, hours: list[tuple[float, ...]]) -> None:
     assert clock.times(text) == hours
+
+
+M = clock.MINUTE
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [
+        ("晚上九点以后还能打吗", [(21 + M,)]),  # 21:00 is the window's last minute; 「以后」 is past it
+        ("二十二时以后", [(22 + M,)]),
+        ("过九点了还打吗", [(9 + M, 21 + M)]),
+        ("晚上八点多", [(20 + M,)]),
+        ("早上八点前", [(8 - M,)]),
+        ("快九点的时候", [(9 - M, 21 - M)]),
+    ],
+)
+def test_a_time_passed_or_not_yet_reached_is_a_minute_past_or_before_it(text: str, hours: list) -> None:
+    assert clock.times(text) == [pytest.approx(h) for h in hours]
 
 
 @pytest.mark.parametrize(
@@ -79,6 +96,7 @@ def test_a_sentence_without_hours_forbids_none() -> None:
         ("下午三点可以给客户打电话吗？", YES),  # it was 不可以
         ("20:30还能给客户发短信吗？", YES),
         ("晚上十点还能给客户打电话吗？", NO),
+        ("晚上九点以后还能打电话吗？", NO),  # it was 可以: 21:00 itself is inside the window
         ("早上7点半能打电话吗？", NO),
         ("九点半能打电话吗？", DEPENDS),  # 9:30 yes, 21:30 no
         ("能给客户打电话吗？", NO),  # no time asked: the prohibition weighs as before
