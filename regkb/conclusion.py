@@ -25,7 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from regkb import clock
+from regkb import clock, limits
 from regkb.force import (
     DUTY,
     EXCEPTION,
@@ -263,36 +263,65 @@ def permission_label(
         return _remedy_label([*yes, *others], no, asked_act(question))
     # the asker's own conduct: what a court grants a claim (人民法院应予支持) does not permit a way of acting
     granted = [s for s in yes if _GRANTS.search(s.clause.text) and holder(s.clause.text) == AUTHORITY]
-    reached, spared, split = _hours_rules(no, question)
+    reached, spared, split, basis = _measured(no, question)
     if spared and len(spared) == len(no):
-        return YES, [_window_of(spared[0])]  # 「下午三点能打吗？」: no prohibition of hours reaches 15:00
+        return YES, [basis[id(spared[0])]]  # 「下午三点能打吗？」: no prohibition of hours reaches 15:00
     if split and not reached:
-        return DEPENDS, [_window_of(split[0]), split[0]]  # 「九点半能打吗？」: morning yes, evening no
-    # 「晚上十点」: the prohibition of hours that reaches it is the first basis
+        return DEPENDS, [basis[id(split[0])], split[0]]  # 「九点半能打吗？」: morning yes, evening no
+    # 「晚上十点」, 「一天打十次」: the prohibition of hours or the cap that reaches it is the first basis
     no = [*reached, *(s for s in no if s not in reached and s not in spared)]
+    within = [basis[id(s)] for s in spared]  # 「一天打五次」 keeps within 「每日不超过六次」: it permits as much
     return _force_label(
         [s for s in supports if s not in spared],
-        [s for s in yes if s not in granted],
+        [*within, *(s for s in yes if s not in granted)],
         no,
         question,
         [*others, *granted],
     )
 
 
-def _hours_rules(no: Sequence[Support], question: str) -> tuple[list[Support], list[Support], list[Support]]:
-    """The prohibitions of hours (「在此时段以外，不得拨打电话」 of a provision whose window is 8:00至21:00)
-    that reach every time the question asks about (「晚上十点」), none of them (「下午三点」), and some
-    (「九点半」, morning or evening)."""
-    asked = clock.times(question)
+def _measured(
+    no: Sequence[Support], question: str
+) -> tuple[list[Support], list[Support], list[Support], dict[int, Support]]:
+    """The prohibitions of hours or counts that reach what the question asks about (「晚上十点」 against
+    「在此时段以外，不得拨打电话」 of a provision whose window is 8:00至21:00; 「一天打十次电话」 against
+    「电话拨打每日不超过六次」), those that reach none of it (「下午三点」, 「一天打五次」), and those reaching
+    some (「九点半」, morning or evening); with the sentence to quote for each spared or split one (the
+    window's, the cap's)."""
+    times, counts = clock.times(question), limits.asked(question)
     reached: list[Support] = []
     spared: list[Support] = []
     split: list[Support] = []
-    for s in no if asked else ():
-        rule = clock.forbidden(s.clause.text, s.passage.text, s.clause.start)
-        if rule is not None:
-            verdict = clock.reach(asked, rule)
+    basis: dict[int, Support] = {}
+    for s in no if times or counts else ():
+        hours = clock.forbidden(s.clause.text, s.passage.text, s.clause.start) if times else None
+        if hours is not None:
+            verdict = clock.reach(times, hours)
+            basis[id(s)] = _window_of(s)
             (split if verdict is None else reached if verdict else spared).append(s)
-    return reached, spared, split
+            continue
+        capped = _capped(s, counts) if counts else []
+        verdict = limits.reach(counts, [cap for _, cap in capped])
+        if verdict is not None:
+            basis[id(s)] = capped[0][0]
+            (reached if verdict else spared).append(s)
+    return reached, spared, split, basis
+
+
+def _capped(support: Support, counts: Sequence[limits.Count]) -> list[tuple[Support, limits.Count]]:
+    """The caps of the counts' act the prohibition sets, each with the sentence setting it: its own, or
+    its items' when it is their chapeau (「联系频次不得超过下列上限：」 over 「（一）电话拨打每日不超过六次」)."""
+    clause = support.clause
+    sentences = [clause] + [
+        c for c in force_of(support.passage).clauses if c.context and c.context == clause.text
+    ]
+    acts = {c.act for c in counts}
+    return [
+        (replace(support, clause=sentence), cap)
+        for sentence in sentences
+        for cap in limits.caps(sentence.text, sentence.context)
+        if cap.act in acts
+    ]
 
 
 def _window_of(support: Support) -> Support:
