@@ -265,15 +265,14 @@ def permission_label(
     granted = [s for s in yes if _GRANTS.search(s.clause.text) and holder(s.clause.text) == AUTHORITY]
     reached, spared, split, basis = _measured(no, question)
     if spared and len(spared) == len(no):
-        return YES, [basis[id(spared[0])]]  # 「下午三点能打吗？」: no prohibition of hours reaches 15:00
+        return YES, [basis[id(s)] for s in spared if id(s) in basis][:1] or spared[:1]  # 「下午三点能打吗？」
     if split and not reached:
         return DEPENDS, [basis[id(split[0])], split[0]]  # 「九点半能打吗？」: morning yes, evening no
     # 「晚上十点」, 「一天打十次」: the prohibition of hours or the cap that reaches it is the first basis
     no = [*reached, *(s for s in no if s not in reached and s not in spared)]
-    within = [basis[id(s)] for s in spared]  # 「一天打五次」 keeps within 「每日不超过六次」: it permits as much
     return _force_label(
         [s for s in supports if s not in spared],
-        [*within, *(s for s in yes if s not in granted)],
+        [s for s in yes if s not in granted],
         no,
         question,
         [*others, *granted],
@@ -300,27 +299,31 @@ def _measured(
             basis[id(s)] = _window_of(s)
             (split if verdict is None else reached if verdict else spared).append(s)
             continue
-        capped = _capped(s, counts) if counts else []
-        verdict = limits.reach(counts, [cap for _, cap in capped])
+        capped = _capped(s) if counts else []
+        acts = {c.act for c in counts}
+        own = [(sentence, cap) for sentence, cap in capped if cap.act in acts]
+        verdict = limits.reach(counts, [cap for _, cap in own])
         if verdict is not None:
-            basis[id(s)] = capped[0][0]
+            basis[id(s)] = own[0][0]
             (reached if verdict else spared).append(s)
+        elif (
+            capped and not own
+        ):  # 「短信每日不超过两条」 caps texts: no bar to five calls, and no basis either
+            spared.append(s)
     return reached, spared, split, basis
 
 
-def _capped(support: Support, counts: Sequence[limits.Count]) -> list[tuple[Support, limits.Count]]:
-    """The caps of the counts' act the prohibition sets, each with the sentence setting it: its own, or
-    its items' when it is their chapeau (「联系频次不得超过下列上限：」 over 「（一）电话拨打每日不超过六次」)."""
+def _capped(support: Support) -> list[tuple[Support, limits.Count]]:
+    """The caps the prohibition sets, each with the sentence setting it: its own, or its items' when it
+    is their chapeau (「联系频次不得超过下列上限：」 over 「（一）电话拨打每日不超过六次」)."""
     clause = support.clause
     sentences = [clause] + [
         c for c in force_of(support.passage).clauses if c.context and c.context == clause.text
     ]
-    acts = {c.act for c in counts}
     return [
         (replace(support, clause=sentence), cap)
         for sentence in sentences
         for cap in limits.caps(sentence.text, sentence.context)
-        if cap.act in acts
     ]
 
 
