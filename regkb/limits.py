@@ -35,7 +35,9 @@ _THIRD_PARTY = re.compile(r"紧急联系人|联系人(?!方式)|第三人|亲属
 _MORE = re.compile(r"再|又|补")  # 「已经打了六次，再打一次」: the counts add up
 _RULE_PERIODS = {"每日": "day", "每天": "day", "当日": "day", "每周": "week", "每月": "month"}
 _UNITS = {"次": "times", "遍": "times", "通": "times", "趟": "times", "条": "items", "封": "letters"}
-_ASKED = re.compile(rf"({_NUMBER})\s*(次|遍|通|趟|条|封)")
+_ASKED = re.compile(
+    rf"(?<![第0-9一二两三四五六七八九十])({_NUMBER})\s*(次|遍|通|趟|条|封)(?!性)"
+)  # not 第一次, 一次性
 _CAP = re.compile(
     rf"(每日|每天|当日|每周|每月)[^，。；]{{0,4}}?(?:不超过|不得超过|不多于|不得多于|最多|至多)\s*({_NUMBER})\s*(次|通|条|封)"
 )

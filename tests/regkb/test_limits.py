@@ -27,6 +27,7 @@ CAPS = (
         ("一天给他紧急联系人打两次电话行吗？", [Count("call", "day", "times", 2, third_party=True)]),
         ("我打算一天联系三次", []),  # no act named (打算 is no call)
         ("打五次电话可以吗？", []),  # no period
+        ("今天第一次打电话，一次性说清楚可以吗？", []),  # 第一次 and 一次性 are no counts
     ],
 )
 def test_counts_a_question_asks_about(question: str, counts: list[Count]) -> None:
