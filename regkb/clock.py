@@ -28,7 +28,7 @@ _TIME_AROUND = re.compile(
 _TIME_BEFORE = re.compile(r"(?:过|到|在|从|等|约|于|是|快|差|不到|每天|每日)$")
 CLOCK = re.compile(
     rf"(?P<period>{_PERIOD})?\s*(?:(?P<h24>[0-9]{{1,2}})[:：](?P<m24>[0-5][0-9])(?![0-9])"
-    rf"|(?<![第十])(?P<hour>{_NUMBER})(?P<or_next>[一二三四五六七八九])?(?:点钟?|时(?![间候期段效刻]))"
+    rf"|(?<![第0-9零一二两三四五六七八九十])(?P<hour>{_NUMBER})(?:点钟?|时(?![间候期段效刻]))"
     rf"(?P<minute>半|一刻|三刻|(?:[0-5]?[0-9]|[一二三四五]?十[一二三四五六七八九]?|[一二三四五六七八九])分"
     rf"|[0-5][0-9](?![0-9]))?)"
 )
@@ -67,10 +67,7 @@ def _readings(match: re.Match[str]) -> tuple[float, ...]:
         spoken = True
     if hour > 24 or minute >= 60:
         return ()
-    hours = [hour]
-    if spoken and match.group("or_next"):  # 「十一二点」, 「七八点」: either hour
-        hours.append(hour + 1)
-    return tuple(r for h in hours for r in _of_day(h + minute / 60, period, spoken))
+    return _of_day(hour + minute / 60, period, spoken)
 
 
 def _of_day(value: float, period: str, spoken: bool) -> tuple[float, ...]:

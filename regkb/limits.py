@@ -26,7 +26,7 @@ ACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("talk", re.compile(r"沟通|通话|接通")),
 )
 _QUESTION_PERIODS = (
-    ("day", re.compile(r"一天|每天|每日|一日|当天|今天|天天|一晚上|一上午|一下午")),
+    ("day", re.compile(r"一天|每天|每日|一日|当天|今天|天天")),
     ("week", re.compile(r"一周|每周|一个?星期|每个?星期|一礼拜")),
     ("month", re.compile(r"一个?月|每个?月")),
 )

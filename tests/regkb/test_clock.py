@@ -20,7 +20,6 @@ HOURS_RULE = "第一条 催收人员主动联系催收对象的时间为每日8:
         ("20:30还能发短信吗", [(20.5,)]),
         ("早上7点半能打吗", [(7.5,)]),
         ("九点半再打", [(9.5, 21.5)]),  # morning or evening
-        ("晚上十一二点轮流打", [(23.0, 24.0)]),
         ("晚上12点", [(24.0,)]),
         ("凌晨十二点半", [(0.5,)]),
         ("中午1点", [(13.0,)]),
@@ -53,7 +52,9 @@ def test_a_time_passed_or_not_yet_reached_is_a_minute_past_or_before_it(text: st
 
 
 @pytest.mark.parametrize(
-    "text", ["少打一点电话", "有两点建议", "第十二点", "一天打三次，每次间隔2小时", "同时通知他家人"]
+    "text",
+    # an approximate hour (七八点) is not read: neither of its hours is what was asked
+    ["少打一点电话", "有两点建议", "第十二点", "一天打三次，每次间隔2小时", "同时通知他家人", "七八点"],
 )
 def test_words_that_are_no_time(text: str) -> None:
     assert clock.times(text) == []
