@@ -33,12 +33,10 @@ CLOCK = re.compile(
     rf"|[0-5][0-9](?![0-9]))?)"
 )
 _SEPARATOR = r"\s*(?:至|到|—|－|-|~|～)\s*(?P<next>次日|第二天|翌日)?\s*"
-_BEFORE = re.compile(r"之前|以前|前")  # right after a time: the hours before it
-_AFTER = re.compile(r"之后|以后|后")
 MINUTE = 1 / 60
-_LATER = re.compile(r"(?:以后|之后|过后|后|多)")  # right after a time in a question: past it
-_PAST = re.compile(r"过$|超过$")
-_EARLIER = re.compile(r"(?:以前|之前|前)")
+_LATER = re.compile(r"以后|之后|过后|后|多")  # right after a time: past it (in a rule, the hours past it)
+_EARLIER = re.compile(r"以前|之前|前")  # right after a time: before it
+_PAST = re.compile(r"过$|超过$")  # right before a time in a question
 _NOT_YET = re.compile(r"快$|不到$|差$")
 _ONLY = re.compile(r"只能|只可|仅限|仅能|仅在|限于|应当在|须在|必须在")  # the window is the one allowed
 _OUTSIDE = re.compile(
@@ -155,9 +153,9 @@ def forbidden(clause: str, passage: str, offset: int) -> Callable[[float], bool]
         if not readings:
             continue
         before, after = clause[max(0, match.start() - 3) : match.start()], clause[match.end() :]
-        if "早于" in before or _BEFORE.match(after):
+        if "早于" in before or _EARLIER.match(after):
             earliest = readings[0]  # a rule's bare 「不得早于七点」 is the morning's
-        elif "晚于" in before or "超过" in before or _AFTER.match(after):
+        elif "晚于" in before or "超过" in before or _LATER.match(after):
             latest = readings[-1]  # and 「九点以后不得」 the evening's
     if earliest is None and latest is None:
         return None

@@ -263,17 +263,17 @@ def permission_label(
         return _remedy_label([*yes, *others], no, asked_act(question))
     # the asker's own conduct: what a court grants a claim (人民法院应予支持) does not permit a way of acting
     granted = [s for s in yes if _GRANTS.search(s.clause.text) and holder(s.clause.text) == AUTHORITY]
-    reached, spared, split, basis = _measured(no, question)
-    if spared and len(spared) == len(no):
-        return YES, [basis[id(s)] for s in spared if id(s) in basis][:1] or spared[:1]  # 「下午三点能打吗？」
+    reached, spared, split, beside, basis = _measured(no, question)
+    if spared and len(spared) + len(beside) == len(no):
+        return YES, [basis[spared[0]]]  # 「下午三点能打吗？」: no prohibition of hours reaches 15:00
     if split and not reached:
-        return DEPENDS, [basis[id(split[0])], split[0]]  # 「九点半能打吗？」: morning yes, evening no
+        return DEPENDS, [basis[split[0]], split[0]]  # 「九点半能打吗？」: morning yes, evening no
     # 「晚上十点」, 「一天打十次」: the prohibition of hours or the cap that reaches it is the first basis
-    no = [*reached, *(s for s in no if s not in reached and s not in spared)]
+    unmeasured = [s for s in no if s not in reached and s not in spared and s not in beside]
     return _force_label(
-        [s for s in supports if s not in spared],
+        [s for s in supports if s not in spared and s not in beside],
         [s for s in yes if s not in granted],
-        no,
+        [*reached, *unmeasured],
         question,
         [*others, *granted],
     )
@@ -281,36 +281,37 @@ def permission_label(
 
 def _measured(
     no: Sequence[Support], question: str
-) -> tuple[list[Support], list[Support], list[Support], dict[int, Support]]:
+) -> tuple[list[Support], list[Support], list[Support], list[Support], dict[Support, Support]]:
     """The prohibitions of hours or counts that reach what the question asks about (「晚上十点」 against
     「在此时段以外，不得拨打电话」 of a provision whose window is 8:00至21:00; 「一天打十次电话」 against
-    「电话拨打每日不超过六次」), those that reach none of it (「下午三点」, 「一天打五次」), and those reaching
-    some (「九点半」, morning or evening); with the sentence to quote for each spared or split one (the
-    window's, the cap's)."""
+    「电话拨打每日不超过六次」), those that reach none of it (「下午三点」, 「一天打五次」), those reaching
+    some (「九点半」, morning or evening), and those capping only other acts (「短信每日不超过两条」 to a
+    question about calls); with the sentence to quote for each spared or split one (the window's, the
+    cap's)."""
     times, counts = clock.times(question), limits.asked(question)
+    acts = {c.act for c in counts}
     reached: list[Support] = []
     spared: list[Support] = []
     split: list[Support] = []
-    basis: dict[int, Support] = {}
+    beside: list[Support] = []
+    basis: dict[Support, Support] = {}
     for s in no if times or counts else ():
         hours = clock.forbidden(s.clause.text, s.passage.text, s.clause.start) if times else None
         if hours is not None:
             verdict = clock.reach(times, hours)
-            basis[id(s)] = _window_of(s)
+            if verdict is not True:
+                basis[s] = _window_of(s)
             (split if verdict is None else reached if verdict else spared).append(s)
             continue
         capped = _capped(s) if counts else []
-        acts = {c.act for c in counts}
         own = [(sentence, cap) for sentence, cap in capped if cap.act in acts]
         verdict = limits.reach(counts, [cap for _, cap in own])
         if verdict is not None:
-            basis[id(s)] = own[0][0]
+            basis[s] = own[0][0]
             (reached if verdict else spared).append(s)
-        elif (
-            capped and not own
-        ):  # 「短信每日不超过两条」 caps texts: no bar to five calls, and no basis either
-            spared.append(s)
-    return reached, spared, split, basis
+        elif capped and not own:
+            beside.append(s)
+    return reached, spared, split, beside, basis
 
 
 def _capped(support: Support) -> list[tuple[Support, limits.Count]]:
