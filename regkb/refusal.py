@@ -228,6 +228,8 @@ class RefusalPolicy:
         foreign = not_indexed_mentions(plan.question, resolver)
         if foreign and not plan.documents:
             return Decision(True, f"知识库未收录{'、'.join(foreign)}")
+        if any(hit.passage.id in ranked.defining for hit in hits):  # 「无关第三人是什么意思」: defined here
+            return Decision(False)
         if self.calibration is None or not all(c in ranked.lists for c in REQUIRED_CHANNELS):
             return self._lexical(plan, ranked)
         p = self.calibration.probability(evidence(plan, ranked, hits))

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 
 import numpy as np
 
+from regkb.definitions import Definitions
 from regkb.embedders import Embedder, is_adapted_e5
 from regkb.index import IndexReader
 from regkb.lexical import tokenize
@@ -52,6 +53,7 @@ class Retriever:
         self._xrefs: dict[str, list[str]] = {}
         self._cited_by: dict[str, list[str]] | None = None
         self._allowed: dict[Filters, frozenset[str] | None] = {}
+        self._definitions: Definitions | None = None
         self.situations: SituationIndex | None = None  # set by the engine (needs the e5 embedder)
         self.memory: QuestionMemory | None = None  # set by the engine when it fits the e5 embedder
         self.curated = True  # conduct, situation and jargon evidence (off for `--ablate curated`)
@@ -82,7 +84,8 @@ class Retriever:
         """Each channel's proposals (ids and scores, best first), cross-references included."""
         allowed = self.allowed(filters) if filters is not None else None
         words = [t for t in dict.fromkeys(tokenize(plan.question)) if len(t) >= 2]
-        ranked = Ranked(words=len(words), unknown=tuple(self.reader.lexical.unknown(words)))
+        unknown = tuple(self.reader.lexical.unknown(words))
+        ranked = Ranked(words=len(words), unknown=unknown, defining=self._defining(plan))
         ranked.lists["lookup"] = self._lookup(plan)
         ranked.lists["conduct"] = self._conduct(plan) if self.curated else []
         excluded = 0 if allowed is None else len(self.reader.passages) - len(allowed)
@@ -141,6 +144,23 @@ class Retriever:
                 out.append((p.id, 1.0))
         return out
 
+    @property
+    def definitions(self) -> Definitions:
+        """The terms the indexed texts define (read on first use)."""
+        if self._definitions is None:
+            self._definitions = Definitions(self.reader.passages)
+        return self._definitions
+
+    def _defining(self, plan: QueryPlan) -> tuple[str, ...]:
+        """The passages defining the term a meaning question asks about, those of the documents it names
+        when it names any; none for a question naming an article (the lookup answers it)."""
+        ids = () if plan.refs else self.definitions.asked(plan.question)
+        if not ids:
+            return ()
+        named = {doc_id for name in plan.documents for doc_id in self.resolver.doc_ids(name)}
+        own = tuple(pid for pid in ids if self.reader.by_id[pid].doc_id in named)
+        return own or ids
+
     def _conduct(self, plan: QueryPlan) -> list[tuple[str, float]]:
         return self._round_robin([(provisions, 1.0) for _, provisions in plan.conduct])
 
@@ -183,7 +203,7 @@ class Retriever:
             scores = np.array([1.0 / (1 + fused.get(pid, len(fused))) for pid in found.ids])
         else:
             scores = self.model.scores(found.matrix)
-        named = {pid for pid, _ in ranked.lists.get("lookup", [])}
+        named = {pid for pid, _ in ranked.lists.get("lookup", [])} | set(ranked.defining)
         order = named_first(found.ids, scores, named)
         hits = [
             Hit(self.reader.by_id[found.ids[i]], float(scores[i]), found.channels[i]) for i in order[: k * 3]
@@ -193,7 +213,8 @@ class Retriever:
 
 def named_first(ids: Sequence[str], scores: np.ndarray, named: Set[str]) -> list[int]:
     """Candidate positions, best first: the articles the question names (《X》第N条 resolved by the
-    lookup channel) before the rest, each group by score. A question that names an article asks
+    lookup channel, or the provision defining the term it asks the meaning of) before the rest, each
+    group by score. A question that names an article asks
     about that article; on the train splits the named article was relevant in 27 of 27 questions,
     yet the ranker put it first in only 18 (lookups are rare in its data)."""
     return sorted(range(len(ids)), key=lambda i: (ids[i] not in named, -scores[i], ids[i]))

@@ -285,6 +285,7 @@ class Ranked:
     rescored: dict[str, Mapping[str, tuple[float, float, float]]] = field(default_factory=dict)
     words: int = 0  # the question's words (two characters or more)
     unknown: tuple[str, ...] = ()  # those no indexed passage contains
+    defining: tuple[str, ...] = ()  # ids of the passages defining the term a meaning question asks about
 
     def top_score(self, channel: str) -> float:
         ranked = self.lists.get(channel) or []

@@ -59,3 +59,13 @@ def test_the_new_policy_is_answered_not_refused(engine) -> None:
     questions = [q for q in load_questions(NEWDOC / "questions.jsonl") if q.type == "colloquial"]
     refused = [q.id for q in questions if engine.ask(q.question).refused]
     assert len(refused) <= len(questions) // 5, f"refused {refused}"
+
+
+def test_its_definitions_answer_meaning_questions(engine) -> None:
+    """The policy defines its words in a list (（三）暂缓处置期，是指……); asked what one means, the
+    engine answers with that article first, not refused (regkb/definitions.py)."""
+    for question in ("暂缓处置期是什么意思？", "这里说的家属具体指哪些人"):
+        answer = engine.ask(question)
+        assert not answer.refused, question
+        top = answer.retrieved[0].passage
+        assert top.doc_id.endswith(POLICY.name) and "是指" in top.text, (question, top.citation_label)

@@ -1,0 +1,69 @@
+"""Terms the indexed texts define, and questions that ask what one means.
+
+A policy or a law says what its words mean (「本办法所称无关第三人，是指……」, 「民间借贷是指……」).
+A question asking what such a word means (「无关第三人是什么意思」, 「什么叫民间借贷？」) is answered by
+the defining provision, whatever document brought it: the terms are read from the index's own texts,
+so an uploaded policy's definitions work as the samples' do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from regkb.types import Passage
+
+# The question asks what a word means; 算不算 / 怎么算 ask whether a fact falls under one, which the
+# definition alone does not settle.
+MEANING_Q = re.compile(
+    r"什么是|什么叫|何为|何谓|的定义|定义是|是指什么|指什么|指的是什么|什么意思|具体指|的含义|含义是"
+)
+_DEFINES = re.compile(r"是指|指的是")
+_SCOPE = "所称"  # 「本办法所称X，是指」: the term follows it
+_BEFORE = 24  # characters before 是指 that may hold the term
+_TERM = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{2,16}")
+# 「前款规定的情形是指」, 「下列行为是指」: what these point at is no term of their own
+_NO_TERM = re.compile(r"规定|前款|本条|上述|下列|前述|情形")
+_BREAK = re.compile(r"[。；：\n，,（）()]")  # 「（四）家属，是指」: the item's number is no part of it
+_QUOTES = "“”\"「」『』 　"
+
+
+def defined_terms(text: str) -> list[str]:
+    """The terms a text defines: what 所称 introduces before 是指, or the phrase that opens the sentence."""
+    terms: list[str] = []
+    for match in _DEFINES.finditer(text):
+        left = text[max(0, match.start() - _BEFORE) : match.start()].rstrip("，, ")
+        term = left.rsplit(_SCOPE, 1)[1].removeprefix("的") if _SCOPE in left else _BREAK.split(left)[-1]
+        term = term.strip(_QUOTES)
+        if _TERM.fullmatch(term) and not _NO_TERM.search(term) and term not in terms:
+            terms.append(term)
+    return terms
+
+
+class Definitions:
+    """Term -> ids of the passages defining it."""
+
+    def __init__(self, passages: Iterable[Passage]) -> None:
+        found: dict[str, list[str]] = defaultdict(list)
+        for passage in passages:
+            for term in defined_terms(passage.text):
+                found[term].append(passage.id)
+        self._by_term: Mapping[str, tuple[str, ...]] = {t: tuple(ids) for t, ids in found.items()}
+        self._longest_first = sorted(self._by_term, key=len, reverse=True)
+
+    def __len__(self) -> int:
+        return len(self._by_term)
+
+    def asked(self, question: str) -> tuple[str, ...]:
+        """The ids of the passages defining the terms a meaning question asks about: the defined terms it
+        contains, a term inside a longer one left out (「委外催收和受托机构分别是什么意思」 asks two; 「民间借贷」
+        is not also 「借贷」); none when it asks no meaning."""
+        if not MEANING_Q.search(question):
+            return ()
+        terms: list[str] = []
+        for term in self._longest_first:
+            if term in question and not any(term in longer for longer in terms):
+                terms.append(term)
+        terms.sort(key=question.index)
+        return tuple(dict.fromkeys(pid for term in terms for pid in self._by_term[term]))

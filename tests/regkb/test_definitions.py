@@ -1,0 +1,65 @@
+"""Terms the indexed texts define, and meaning questions answered by the defining provision.
+
+The provisions here are written for the tests in the drafting style of Chinese rules; none is copied
+from the shared corpus.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from regkb.definitions import Definitions, defined_terms
+from regkb.types import Passage
+
+
+def passage(text: str, article: str, title: str = "示例还款管理规定") -> Passage:
+    return Passage(
+        id=Passage.make_id(f"{title}.md", article, 0, text),
+        doc_id=f"{title}.md",
+        root="test",
+        title=title,
+        short_title=title,
+        level="内部制度",
+        article=article,
+        text=text,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("第二条 本规定所称展期，是指借款到期前经双方协商延长还款期限。", ["展期"]),
+        ("本规定所称的提前结清，是指借款人在到期日前一次归还全部本息。", ["提前结清"]),
+        ("本细则所称“宽限期”，是指到期日后三日。", ["宽限期"]),
+        ("（二）减免申请，是指借款人书面请求减少应还金额；", ["减免申请"]),
+        ("逾期天数是指自到期日次日起算的自然日数。", ["逾期天数"]),
+        # what these point at is no term of their own
+        ("前款规定的情形是指借款人失联。", []),
+        ("下列行为是指：", []),
+        ("借款人应当按期还款。", []),
+    ],
+)
+def test_defined_terms(text: str, terms: list[str]) -> None:
+    assert defined_terms(text) == terms
+
+
+def test_meaning_questions_find_the_defining_passages() -> None:
+    extension = passage("第二条 本规定所称展期，是指借款到期前经双方协商延长还款期限。", "第二条")
+    settlement = passage("第三条 本规定所称提前结清，是指借款人在到期日前一次归还全部本息。", "第三条")
+    other = passage("第九条 展期申请由贷后部门审批。", "第九条")
+    definitions = Definitions([extension, settlement, other])
+    assert len(definitions) == 2
+    assert definitions.asked("展期是什么意思？") == (extension.id,)
+    assert definitions.asked("什么叫提前结清") == (settlement.id,)
+    # two terms asked, in the question's order
+    assert definitions.asked("提前结清和展期分别指什么？") == (settlement.id, extension.id)
+    # the term named, but no meaning asked: the ranking decides
+    assert definitions.asked("展期要找谁审批？") == ()
+    # a meaning asked of a word no text defines
+    assert definitions.asked("什么是催收？") == ()
+
+
+def test_a_term_inside_a_longer_one_is_not_asked_too() -> None:
+    loan = passage("第二条 本规定所称借贷，是指出借资金。", "第二条")
+    private = passage("第三条 本规定所称民间借贷，是指自然人之间的借贷。", "第三条")
+    assert Definitions([loan, private]).asked("民间借贷是指什么") == (private.id,)
