@@ -21,11 +21,13 @@ _PERIOD = "凌晨|早上|早晨|清晨|上午|中午|下午|傍晚|晚上|夜里
 _EVENING = frozenset({"下午", "傍晚", "晚上", "夜里", "夜间", "深夜", "明晚", "今晚", "晚"})
 _NUMBER = r"[0-9]{1,2}|二十[一二三四]?|十[一二]?|[零一二两三四五六七八九]"
 # A spoken Chinese hour without a part of the day or minutes is a time only where a time is meant
-# (「过九点了」, 「九点以后」); 「一点」 and 「两点」 are also "a little" and "two points".
-_TIME_AROUND = re.compile(
-    r"^(?:以后|之后|后|以前|之前|前|了|钟|到|至|再|还|才|左右|多|的时候|[，,。？?！!]|$)"
-)
-_TIME_BEFORE = re.compile(r"(?:过|到|在|从|等|约|于|是|快|差|不到|每天|每日)$")
+# (「过九点了」, 「九点以后」); 「一点」 and 「两点」 are also "a little" and "two points", so for them a
+# question's end or a comma after (「让客户重视一点，行吗」) and 快 / 差 before (「快一点」, 「差一点」) say nothing.
+_TIME_AROUND = re.compile(r"^(?:以后|之后|后|以前|之前|前|了|钟|到|至|再|还|才|左右|多|的时候)")
+_TIME_BEFORE = re.compile(r"(?:过|到|在|从|等|约|于|是|每天|每日)$")
+_PLAIN_AROUND = re.compile(r"^(?:[，,。？?！!]|$)")
+_PLAIN_BEFORE = re.compile(r"(?:快|差|不到)$")
+_AMBIGUOUS = frozenset({"一", "两"})
 CLOCK = re.compile(
     rf"(?P<period>{_PERIOD})?\s*(?:(?P<h24>[0-9]{{1,2}})[:：](?P<m24>[0-5][0-9])(?![0-9])"
     rf"|(?<![第0-9零一二两三四五六七八九十])(?P<hour>{_NUMBER})(?:点钟?|时(?![间候期段效刻]))"
@@ -84,9 +86,13 @@ def _is_time(text: str, match: re.Match[str]) -> bool:
     """Whether a spoken hour is a time of day (「一点」 may be "a little", 「两点」 "two points")."""
     if match.group("period") or match.group("h24") is not None or match.group("minute"):
         return True
-    if match.group("hour").isdigit():
+    hour = match.group("hour")
+    if hour.isdigit() or match.group(0).endswith("钟"):
         return True
-    return bool(_TIME_AROUND.match(text[match.end() :]) or _TIME_BEFORE.search(text[: match.start()]))
+    after, before = text[match.end() :], text[: match.start()]
+    if _TIME_AROUND.match(after) or _TIME_BEFORE.search(before):
+        return True
+    return hour not in _AMBIGUOUS and bool(_PLAIN_AROUND.match(after) or _PLAIN_BEFORE.search(before))
 
 
 def times(text: str) -> list[tuple[float, ...]]:

@@ -54,7 +54,19 @@ def test_a_time_passed_or_not_yet_reached_is_a_minute_past_or_before_it(text: st
 @pytest.mark.parametrize(
     "text",
     # an approximate hour (七八点) is not read: neither of its hours is what was asked
-    ["少打一点电话", "有两点建议", "第十二点", "一天打三次，每次间隔2小时", "同时通知他家人", "七八点"],
+    [
+        "少打一点电话",
+        "有两点建议",
+        "第十二点",
+        "一天打三次，每次间隔2小时",
+        "同时通知他家人",
+        "七八点",
+        # 「一点」 / 「两点」 as "a little" / "two points", before a comma or after 快 / 差
+        "信封上印个“催收通知”，让客户重视一点，行吗？",
+        "语气能不能快一点",
+        "差一点就还清了",
+        "说清楚这两点，可以吗",
+    ],
 )
 def test_words_that_are_no_time(text: str) -> None:
     assert clock.times(text) == []
