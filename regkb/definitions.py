@@ -26,7 +26,7 @@ _TERM = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{2,16}")
 # 「前款规定的情形是指」, 「下列行为是指」: what these point at is no term of their own
 _NO_TERM = re.compile(r"规定|前款|本条|上述|下列|前述|情形")
 _BREAK = re.compile(r"[。；：\n，,（）()]")  # 「（四）家属，是指」: the item's number is no part of it
-_QUOTES = "“”\"「」『』 　"
+_QUOTES = '“”"「」『』 　'
 
 
 def defined_terms(text: str) -> list[str]:

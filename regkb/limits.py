@@ -52,22 +52,23 @@ class Count:
     third_party: bool = False  # the act reaches someone other than the debtor
 
 
-def _act(text: str) -> str | None:
+def act(text: str) -> str | None:
+    """The act a text speaks of (a call, a text, a letter, a visit, a conversation), its first found."""
     return next((name for name, pattern in ACTS if pattern.search(text)), None)
 
 
 def asked(question: str) -> list[Count]:
     """The counts the question asks about, with its act and period (none without both)."""
-    act = _act(question)
+    doing = act(question)
     period = next((name for name, pattern in _QUESTION_PERIODS if pattern.search(question)), None)
-    if act is None or period is None:
+    if doing is None or period is None:
         return []
     third = bool(_THIRD_PARTY.search(question))
     counts = [
-        Count(act, period, _UNITS[m.group(2)], to_int(m.group(1)), third) for m in _ASKED.finditer(question)
+        Count(doing, period, _UNITS[m.group(2)], to_int(m.group(1)), third) for m in _ASKED.finditer(question)
     ]
     if len(counts) > 1 and len({c.unit for c in counts}) == 1 and _MORE.search(question):
-        return [Count(act, period, counts[0].unit, sum(c.number for c in counts), third)]
+        return [Count(doing, period, counts[0].unit, sum(c.number for c in counts), third)]
     return counts
 
 
@@ -79,10 +80,10 @@ def caps(text: str, context: str = "") -> list[Count]:
     found = []
     for match in _CAP.finditer(text):
         phrase = re.split(r"[，,；;：:]", text[: match.start()])[-1]
-        act = _act(phrase)
-        if act is not None:
+        doing = act(phrase)
+        if doing is not None:
             period, unit = _RULE_PERIODS[match.group(1)], _UNITS[match.group(3)]
-            found.append(Count(act, period, unit, to_int(match.group(2)), third))
+            found.append(Count(doing, period, unit, to_int(match.group(2)), third))
     return found
 
 
