@@ -38,8 +38,12 @@ _UNITS = {"次": "times", "遍": "times", "通": "times", "趟": "times", "条":
 _ASKED = re.compile(
     rf"(?<![第0-9一二两三四五六七八九十])({_NUMBER})\s*(次|遍|通|趟|条|封)(?!性)"
 )  # not 第一次, 一次性
+_ORDINAL = re.compile(rf"第({_NUMBER})\s*(次|遍|通|趟|条|封)")  # 第四次: the fourth, so four in all
+# The period, then what is counted (「每日主动呼叫同一债务人不得超过三次」) or nothing (「电话拨打每日不超过六次」),
+# then the cap.
 _CAP = re.compile(
-    rf"(每日|每天|当日|每周|每月)[^，。；]{{0,4}}?(?:不超过|不得超过|不多于|不得多于|最多|至多)\s*({_NUMBER})\s*(次|通|条|封)"
+    rf"(每日|每天|当日|每周|每月)([^，,。；;：:]{{0,14}}?)(?:不超过|不得超过|不多于|不得多于|最多|至多)\s*"
+    rf"({_NUMBER})\s*(次|通|条|封)"
 )
 
 
@@ -64,6 +68,10 @@ def asked(question: str) -> list[Count]:
     if doing is None or period is None:
         return []
     third = bool(_THIRD_PARTY.search(question))
+    nth = [(to_int(m.group(1)), _UNITS[m.group(2)]) for m in _ORDINAL.finditer(question)]
+    if any(number > 1 for number, _ in nth):  # 「还能再打第四次吗」: the fourth is the count asked
+        number, unit = max(nth)
+        return [Count(doing, period, unit, number, third)]
     counts = [
         Count(doing, period, _UNITS[m.group(2)], to_int(m.group(1)), third) for m in _ASKED.finditer(question)
     ]
@@ -74,16 +82,16 @@ def asked(question: str) -> list[Count]:
 
 def caps(text: str, context: str = "") -> list[Count]:
     """The caps a sentence sets, each with the act named in its own phrase (「电话拨打每日不超过六次」 a
-    call's, 「其中接通后的实质沟通每日不超过三次」 a conversation's) and whom it protects (「对同一紧急联系人」
+    call's, 「其中接通后的实质沟通每日不超过三次」 a conversation's, 「每日主动呼叫同一债务人不得超过三次」 a call's) and whom it protects (「对同一紧急联系人」
     in the sentence or in ``context``, its chapeau: a third party)."""
     third = bool(_THIRD_PARTY.search(f"{context}{text}"))
     found = []
     for match in _CAP.finditer(text):
-        phrase = re.split(r"[，,；;：:]", text[: match.start()])[-1]
+        phrase = re.split(r"[，,；;：:]", text[: match.start()])[-1] + match.group(2)
         doing = act(phrase)
         if doing is not None:
-            period, unit = _RULE_PERIODS[match.group(1)], _UNITS[match.group(3)]
-            found.append(Count(doing, period, unit, to_int(match.group(2)), third))
+            period, unit = _RULE_PERIODS[match.group(1)], _UNITS[match.group(4)]
+            found.append(Count(doing, period, unit, to_int(match.group(3)), third))
     return found
 
 

@@ -28,6 +28,8 @@ CAPS = (
         ("我打算一天联系三次", []),  # no act named (打算 is no call)
         ("打五次电话可以吗？", []),  # no period
         ("今天第一次打电话，一次性说清楚可以吗？", []),  # 第一次 and 一次性 are no counts
+        # the fourth call is the count asked, whatever was made before it
+        ("今天我已经打了三次都没接，还能再打第四次吗？", [Count("call", "day", "times", 4)]),
     ],
 )
 def test_counts_a_question_asks_about(question: str, counts: list[Count]) -> None:
@@ -44,6 +46,22 @@ def test_each_cap_has_the_act_of_its_own_phrase_and_whom_it_protects() -> None:
         Count("call", "week", "times", 2, third_party=True),
     ]
     assert limits.caps("（三）信函每月不超过两封。") == [Count("letter", "month", "letters", 2)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "caps"),
+    [
+        # the period, then what is counted, then the cap
+        ("坐席人员每日主动呼叫同一债务人不得超过三次；", [Count("call", "day", "times", 3)]),
+        ("对同一借款人每日发送催收短信不得超过2条。", [Count("text", "day", "items", 2)]),
+        ("对同一借款人每月外访不得超过2次。", [Count("visit", "month", "times", 2)]),
+        # a cap of nothing the acts name, or of no period
+        ("每日工作时长不得超过八小时。", []),
+        ("拨打总数不得超过六次", []),
+    ],
+)
+def test_caps_in_other_drafting_orders(sentence: str, caps: list[Count]) -> None:
+    assert limits.caps(sentence) == caps
 
 
 def test_a_cap_reaches_only_counts_of_its_act_period_unit_and_side() -> None:
