@@ -27,11 +27,12 @@ ACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _QUESTION_PERIODS = (
     ("day", re.compile(r"一天|每天|每日|一日|当天|今天|天天")),
-    ("week", re.compile(r"一周|每周|一个?星期|每个?星期|一礼拜")),
-    ("month", re.compile(r"一个?月|每个?月")),
+    ("week", re.compile(r"[一每这本]周|[一每这]个?星期|[一这]个?礼拜")),
+    ("month", re.compile(r"[一每这]个?月|本月")),
 )
 # Whom the act reaches: the debtor, or a third party (an emergency contact, a relative, a colleague).
 _THIRD_PARTY = re.compile(r"紧急联系人|联系人(?!方式)|第三人|亲属|家人|家属|同事|父母|配偶|老婆|老公")
+_RATE = re.compile(r"每(?:半|一|两|几)?个?(?:小时|钟头|分钟)|每隔")
 _MORE = re.compile(r"再|又|补")  # 「已经打了六次，再打一次」: the counts add up
 _RULE_PERIODS = {"每日": "day", "每天": "day", "当日": "day", "每周": "week", "每月": "month"}
 _UNITS = {"次": "times", "遍": "times", "通": "times", "趟": "times", "条": "items", "封": "letters"}
@@ -64,6 +65,8 @@ def act(text: str) -> str | None:
 def asked(question: str) -> list[Count]:
     """The counts the question asks about, with its act and period (none without both)."""
     doing = act(question)
+    if _RATE.search(question):  # 「每半小时自动拨一次」: a count of each half hour, not of the day
+        return []
     period = next((name for name, pattern in _QUESTION_PERIODS if pattern.search(question)), None)
     if doing is None or period is None:
         return []

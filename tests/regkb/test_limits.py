@@ -28,6 +28,8 @@ CAPS = (
         ("我打算一天联系三次", []),  # no act named (打算 is no call)
         ("打五次电话可以吗？", []),  # no period
         ("今天第一次打电话，一次性说清楚可以吗？", []),  # 第一次 and 一次性 are no counts
+        # a rate: 一次 is each half hour's, not the day's
+        ("系统设成每半小时自动拨一次，一天能打二三十个，可以吗？", []),
         # the fourth call is the count asked, whatever was made before it
         ("今天我已经打了三次都没接，还能再打第四次吗？", [Count("call", "day", "times", 4)]),
     ],

@@ -1,0 +1,41 @@
+"""Provisions that set the hours of a contact or cap how often it is made, and the permission
+questions they measure.
+
+「晚上九点半还能打电话吗？」 is decided by the provision stating the hours of calls, 「今天打了两次，还能
+再打一次吗？」 by the one capping calls a day (regkb/conclusion.py weighs the time or count against
+them). Both are read from the index's own texts, whatever document brought them: a company's own
+policy caps its calls in its own words (「每日主动呼叫同一债务人不得超过三次」), which no ranker trained
+on other questions knows to prefer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from regkb import clock, limits
+from regkb.conclusion import PERMISSION_Q
+from regkb.types import Passage
+
+
+class Measures:
+    """The passages stating hours of a contact, and those capping an act in a period."""
+
+    def __init__(self, passages: Iterable[Passage]) -> None:
+        self._hours: list[str] = []
+        self._caps: dict[tuple[str, str], list[str]] = {}
+        for passage in passages:
+            if clock.windows(passage.text) and limits.act(passage.text):
+                self._hours.append(passage.id)
+            for key in dict.fromkeys((cap.act, cap.period) for cap in limits.caps(passage.text)):
+                self._caps.setdefault(key, []).append(passage.id)
+
+    def asked(self, question: str) -> tuple[str, ...]:
+        """The ids of the passages measuring a permission question: those stating hours when it names a
+        clock time of a contact, those capping its act in its period when it names a count; none for any
+        other question (「晚上十点打电话会被怎么处理？」 asks a consequence, which other provisions set)."""
+        if not PERMISSION_Q.search(question):
+            return ()
+        ids = list(self._hours) if limits.act(question) and clock.times(question) else []
+        for count in limits.asked(question):
+            ids += self._caps.get((count.act, count.period), [])
+        return tuple(dict.fromkeys(ids))

@@ -1,0 +1,50 @@
+"""The provisions that set hours or caps lead the hits of a permission question they measure.
+
+The provisions here are written for the tests; none is copied from the shared corpus or a fixture.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from regkb.measures import Measures
+from regkb.types import Passage
+
+
+def passage(text: str, article: str) -> Passage:
+    return Passage(
+        id=Passage.make_id("rules.md", article, 0, text),
+        doc_id="rules.md",
+        root="test",
+        title="示例外呼管理规定",
+        short_title="示例外呼管理规定",
+        level="内部制度",
+        article=article,
+        text=text,
+    )
+
+
+HOURS = passage("第三条 外呼时间为每日9:00至20:00，此外不得拨打债务人电话。", "第三条")
+CALLS = passage("第四条 对同一债务人每日外呼不得超过3次。", "第四条")
+TEXTS = passage("第五条 每周向同一债务人发送短信不得超过5条。", "第五条")
+# a window of no contact: the office's hours are no rule about calling anyone
+OFFICE = passage("第九条 办公室开放时间为每日9:00至17:00。", "第九条")
+MEASURES = Measures([HOURS, CALLS, TEXTS, OFFICE])
+
+
+@pytest.mark.parametrize(
+    ("question", "leading"),
+    [
+        ("晚上八点半还能给客户打电话吗？", (HOURS.id,)),
+        ("今天打了两次，还能再打一次吗？", (CALLS.id,)),
+        ("这周已经发了5条短信，再发一条可以吗？", (TEXTS.id,)),
+        ("晚上八点半打第四次电话可以吗？", (HOURS.id,)),  # the time; the count has no period
+        ("今天晚上八点半打第四次电话可以吗？", (HOURS.id, CALLS.id)),
+        ("一天发三条短信可以吗？", ()),  # texts are capped by the week, not the day
+        ("晚上十点打电话会被怎么处罚？", ()),  # a consequence, which other provisions set
+        ("下午三点开会可以吗？", ()),  # a time, but of no contact
+        ("系统每半小时自动拨一次，一天几十个，可以吗？", ()),  # a rate, no count of the day
+    ],
+)
+def test_the_measuring_provisions_of_a_permission_question(question: str, leading: tuple[str, ...]) -> None:
+    assert MEASURES.asked(question) == leading
