@@ -14,11 +14,19 @@ from collections.abc import Iterable, Mapping
 
 from regkb.types import Passage
 
-# The question asks what a word means; 算不算 / 怎么算 ask whether a fact falls under one, which the
-# definition alone does not settle.
-MEANING_Q = re.compile(
-    r"什么是|什么叫|何为|何谓|的定义|定义是|是指什么|指什么|指的是什么|什么意思|具体指|的含义|含义是"
+# The question asks what a word means, and which (「什么是X」, 「X是什么意思」); 算不算 / 怎么算 ask whether a
+# fact falls under one, which the definition alone does not settle.
+_ASKED = (
+    re.compile(r"(?:什么是|什么叫|何为|何谓)([^，,。？?！!；;]{1,30})"),
+    re.compile(
+        r"([^，,。？?！!；;]{1,30}?)(?:到底|究竟|分别|具体)?"
+        r"(?:是什么意思|什么意思|是指什么|指什么|指的是什么|具体指|的定义|的含义|含义是|定义是)"
+    ),
 )
+_AND = re.compile(r"以及|和|与|及|、|跟")  # 「委外催收和受托机构分别是什么意思」 asks two
+# what may stand before the term asked: nothing, or 「个保法里说的“自动化决策”」, 「所谓」, 「办法中」;
+# not another word (「敏感个人信息」 asks no definition of 个人信息)
+_BEFORE_TERM = frozenset("的说谓里中“”\"「」『』《》 　")
 _DEFINES = re.compile(r"是指|指的是")
 _SCOPE = "所称"  # 「本办法所称X，是指」: the term follows it
 _BEFORE = 24  # characters before 是指 that may hold the term
@@ -56,14 +64,20 @@ class Definitions:
         return len(self._by_term)
 
     def asked(self, question: str) -> tuple[str, ...]:
-        """The ids of the passages defining the terms a meaning question asks about: the defined terms it
-        contains, a term inside a longer one left out (「委外催收和受托机构分别是什么意思」 asks two; 「民间借贷」
-        is not also 「借贷」); none when it asks no meaning."""
-        if not MEANING_Q.search(question):
-            return ()
-        terms: list[str] = []
+        """The ids of the passages defining the terms a meaning question asks about (each term asked,
+        the longest defined term it ends with); none when it asks no meaning of a defined term."""
+        ids: list[str] = []
+        for pattern in _ASKED:
+            for match in pattern.finditer(question):
+                for part in _AND.split(match.group(1)):
+                    term = self._defined_end(part.strip(_QUOTES))
+                    if term is not None:
+                        ids += self._by_term[term]
+        return tuple(dict.fromkeys(ids))
+
+    def _defined_end(self, phrase: str) -> str | None:
         for term in self._longest_first:
-            if term in question and not any(term in longer for longer in terms):
-                terms.append(term)
-        terms.sort(key=question.index)
-        return tuple(dict.fromkeys(pid for term in terms for pid in self._by_term[term]))
+            if phrase.endswith(term):
+                before = phrase[: -len(term)]
+                return term if not before or before[-1] in _BEFORE_TERM else None
+        return None

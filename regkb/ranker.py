@@ -85,9 +85,11 @@ def build_candidates(
     passages: Mapping[str, Passage],
     context: QueryContext,
     rescored: Mapping[str, Mapping[str, tuple[float, float, float]]] | None = None,
+    unproposed: Sequence[str] = (),
 ) -> Candidates:
     """One row per passage any channel proposed (lists: channel -> ranked (id, score)); rescored:
-    channel -> passage id -> (cosine, gap, rank) for the rescoring channels (RESCORING)."""
+    channel -> passage id -> (cosine, gap, rank) for the rescoring channels (RESCORING); unproposed:
+    passages that are candidates though no channel proposed them (their channel features are 0)."""
     ranks: dict[str, dict[str, tuple[int, float]]] = {}
     tops: dict[str, float] = {}
     for channel, items in lists.items():
@@ -97,7 +99,10 @@ def build_candidates(
         for rank, (pid, score) in enumerate(items, 1):
             if pid in passages:
                 ranks.setdefault(pid, {}).setdefault(channel, (rank, float(score)))
-    ids = sorted(ranks, key=lambda pid: min(r for r, _ in ranks[pid].values()))
+    for pid in unproposed:
+        if pid in passages:
+            ranks.setdefault(pid, {})
+    ids = sorted(ranks, key=lambda pid: min((r for r, _ in ranks[pid].values()), default=math.inf))
     matrix = np.zeros((len(ids), len(FEATURES)), dtype=np.float32)
     for row, pid in enumerate(ids):
         _fill(matrix[row], ranks[pid], tops, passages[pid], context)

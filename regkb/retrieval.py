@@ -190,15 +190,19 @@ class Retriever:
                         out.append((p.id, score))
         return out
 
-    def candidates(self, plan: QueryPlan, ranked: Ranked, filters: Filters) -> Candidates:
-        """The feature rows of every admitted proposal (what the ranker scores, and trains on)."""
+    def candidates(
+        self, plan: QueryPlan, ranked: Ranked, filters: Filters, leading: Sequence[str] = ()
+    ) -> Candidates:
+        """The feature rows of every admitted proposal (what the ranker scores, and trains on), and of
+        the ``leading`` passages no channel proposed."""
         admitted = {
             name: [(pid, s) for pid, s in items if self._admits(pid, filters)]
             for name, items in ranked.lists.items()
         }
         named = [doc_id for name in plan.documents for doc_id in self.resolver.doc_ids(name)]
         context = query_context(plan.question, named)
-        return build_candidates(admitted, self.reader.by_id, context, ranked.rescored)
+        also = [pid for pid in leading if self._admits(pid, filters)]
+        return build_candidates(admitted, self.reader.by_id, context, ranked.rescored, also)
 
     def _admits(self, pid: str, filters: Filters) -> bool:
         passage = self.reader.by_id.get(pid)
@@ -207,7 +211,8 @@ class Retriever:
     def search(self, plan: QueryPlan, filters: Filters, k: int) -> tuple[Ranked, list[Hit]]:
         """The channels' rankings and the k best articles (parts of one article merged)."""
         ranked = self.rank(plan, filters)
-        found = self.candidates(plan, ranked, filters)
+        # the provisions defining or measuring what the question asks lead even when no channel found them
+        found = self.candidates(plan, ranked, filters, (*ranked.defining, *ranked.measuring))
         if self.model is None:
             fused = {pid: i for i, pid in enumerate(_plain_fusion(ranked.lists, self.reader.by_id, filters))}
             scores = np.array([1.0 / (1 + fused.get(pid, len(fused))) for pid in found.ids])

@@ -63,3 +63,14 @@ def test_a_term_inside_a_longer_one_is_not_asked_too() -> None:
     loan = passage("第二条 本规定所称借贷，是指出借资金。", "第二条")
     private = passage("第三条 本规定所称民间借贷，是指自然人之间的借贷。", "第三条")
     assert Definitions([loan, private]).asked("民间借贷是指什么") == (private.id,)
+
+
+def test_the_term_asked_is_the_whole_word_before_or_after_the_question() -> None:
+    info = passage("第四条 本规定所称个人信息，是指与借款人有关的各种信息。", "第四条")
+    decision = passage("第五条 本规定所称自动化决策，是指通过程序自动作出决定的活动。", "第五条")
+    definitions = Definitions([info, decision])
+    # 敏感个人信息 is another word than 个人信息, whose definition does not answer it
+    assert definitions.asked("什么是敏感个人信息？欠款人的银行账户信息算不算？") == ()
+    # the document and quotes before the term are no part of it
+    assert definitions.asked("规定里说的“自动化决策”是什么意思？") == (decision.id,)
+    assert definitions.asked("什么是个人信息？") == (info.id,)

@@ -37,3 +37,27 @@ def test_answers_cite_the_clause_by_its_number(engine) -> None:
     ]
     assert cited, "no answer cites the numbered policy"
     assert all(label.startswith("《青梧委外电话催收作业规范》") and label[-1].isdigit() for label in cited)
+
+
+def test_its_caps_and_hours_lead_the_questions_they_measure(engine) -> None:
+    """The policy caps calls (2.2 「每日主动呼叫同一债务人不得超过三次」) and sets hours (2.3) in its own
+    words; a question counting calls or naming a time of a call has them among its leading hits beside
+    the sample company's rules (regkb/measures.py), and, with the samples set aside, first, its count
+    weighed against the policy's own cap."""
+    from regkb.engine import Engine
+
+    asked = {
+        "这个客户今天我已经打了三次都没接，还能再打第四次吗？": ("2.2", "不可以"),
+        "今天给这个客户打了两次，还能再打一次吗？": ("2.2", "可以"),
+        "现在晚上九点半了，还能再给客户打一轮电话吗？": ("2.3", "不可以"),
+    }
+    for question, (article, _) in asked.items():
+        answer = engine.ask(question)
+        leading = [(h.passage.doc_id.endswith(POLICY.name), h.passage.article) for h in answer.retrieved[:3]]
+        assert not answer.refused and (True, article) in leading, (question, leading)
+    own = Engine.open(engine.settings.model_copy(update={"set_aside_samples": True}))
+    for question, (article, label) in asked.items():
+        answer = own.ask(question)
+        top = answer.retrieved[0].passage
+        assert top.doc_id.endswith(POLICY.name) and top.article == article, (question, top.citation_label)
+        assert answer.conclusion is not None and answer.conclusion.label == label, (question, answer.conclusion)
