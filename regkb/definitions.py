@@ -26,7 +26,7 @@ _ASKED = (
 _AND = re.compile(r"以及|和|与|及|、|跟")  # 「委外催收和受托机构分别是什么意思」 asks two
 # what may stand before the term asked: nothing, or 「个保法里说的“自动化决策”」, 「所谓」, 「办法中」;
 # not another word (「敏感个人信息」 asks no definition of 个人信息)
-_BEFORE_TERM = frozenset("的说谓里中“”\"「」『』《》 　")
+_BEFORE_TERM = frozenset('的说谓里中“”"「」『』《》 　')
 _DEFINES = re.compile(r"是指|指的是")
 _SCOPE = "所称"  # 「本办法所称X，是指」: the term follows it
 _BEFORE = 24  # characters before 是指 that may hold the term

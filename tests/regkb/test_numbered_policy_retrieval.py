@@ -60,4 +60,7 @@ def test_its_caps_and_hours_lead_the_questions_they_measure(engine) -> None:
         answer = own.ask(question)
         top = answer.retrieved[0].passage
         assert top.doc_id.endswith(POLICY.name) and top.article == article, (question, top.citation_label)
-        assert answer.conclusion is not None and answer.conclusion.label == label, (question, answer.conclusion)
+        assert answer.conclusion is not None and answer.conclusion.label == label, (
+            question,
+            answer.conclusion,
+        )
