@@ -22,7 +22,12 @@ ACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("text", re.compile(r"短信|消息|文字提醒|微信")),
     ("letter", re.compile(r"信函|催收函|信件|寄信|函件")),
     ("visit", re.compile(r"上门|外访|走访|家访")),
-    ("call", re.compile(r"电话|拨打|拨了|呼叫|外呼|打了|打(?!算)(?=[^，。？?]{0,6}(?:次|遍|通))")),
+    (
+        "call",
+        re.compile(
+            r"电话|拨打|拨了|呼叫|外呼|回拨|打了|打给|打个|打一个|再打|打(?!算)(?=[^，。？?]{0,6}(?:次|遍|通))"
+        ),
+    ),
     ("talk", re.compile(r"沟通|通话|接通")),
 )
 _QUESTION_PERIODS = (

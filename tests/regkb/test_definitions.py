@@ -74,3 +74,10 @@ def test_the_term_asked_is_the_whole_word_before_or_after_the_question() -> None
     # the document and quotes before the term are no part of it
     assert definitions.asked("规定里说的“自动化决策”是什么意思？") == (decision.id,)
     assert definitions.asked("什么是个人信息？") == (info.id,)
+
+
+def test_what_a_term_includes_is_asked_as_its_meaning() -> None:
+    contacts = passage("第三条 本规定所称第三方联系人，是指借款人填报的紧急联系人和共同借款人。", "第三条")
+    definitions = Definitions([contacts])
+    assert definitions.asked("制度里说的第三方联系人都包括谁？担保人算不算？") == (contacts.id,)
+    assert definitions.asked("第三方联系人包括哪些？") == (contacts.id,)

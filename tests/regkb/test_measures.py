@@ -44,6 +44,9 @@ MEASURES = Measures([HOURS, CALLS, TEXTS, OFFICE])
         ("晚上十点打电话会被怎么处罚？", ()),  # a consequence, which other provisions set
         ("下午三点开会可以吗？", ()),  # a time, but of no contact
         ("系统每半小时自动拨一次，一天几十个，可以吗？", ()),  # a rate, no count of the day
+        # a call in floor words
+        ("晚上快九点的时候再打一个行不行？", (HOURS.id,)),
+        ("客户让我晚上九点多打给他，能打吗？", (HOURS.id,)),
     ],
 )
 def test_the_measuring_provisions_of_a_permission_question(question: str, leading: tuple[str, ...]) -> None:
