@@ -34,6 +34,9 @@ CLOCK = re.compile(
     rf"(?P<minute>半|一刻|三刻|(?:[0-5]?[0-9]|[一二三四五]?十[一二三四五六七八九]?|[一二三四五六七八九])分"
     rf"|[0-5][0-9](?![0-9]))?)"
 )
+HOUR_MARKS = re.compile(
+    r"[0-9零一二两三四五六七八九十](?:[:：][0-5][0-9]|时|点)"
+)  # a text without one names no time
 _SEPARATOR = r"\s*(?:至|到|—|－|-|~|～)\s*(?P<next>次日|第二天|翌日)?\s*"
 MINUTE = 1 / 60
 _LATER = re.compile(r"以后|之后|过后|后|多")  # right after a time: past it (in a rule, the hours past it)

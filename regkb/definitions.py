@@ -38,6 +38,11 @@ _BREAK = re.compile(r"[。；：\n，,（）()]")  # 「（四）家属，是指
 _QUOTES = '“”"「」『』 　'
 
 
+def asks_meaning(question: str) -> bool:
+    """Whether the question asks what a word means (before any term is looked up)."""
+    return any(pattern.search(question) for pattern in _ASKED)
+
+
 def defined_terms(text: str) -> list[str]:
     """The terms a text defines: what 所称 introduces before 是指, or the phrase that opens the sentence."""
     terms: list[str] = []

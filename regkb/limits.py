@@ -40,6 +40,7 @@ _THIRD_PARTY = re.compile(r"紧急联系人|联系人(?!方式)|第三人|亲属
 _RATE = re.compile(r"每(?:半|一|两|几)?个?(?:小时|钟头|分钟)|每隔")
 _MORE = re.compile(r"再|又|补")  # 「已经打了六次，再打一次」: the counts add up
 _RULE_PERIODS = {"每日": "day", "每天": "day", "当日": "day", "每周": "week", "每月": "month"}
+PERIOD_WORDS = re.compile("|".join(_RULE_PERIODS))  # a text without one sets no cap
 _UNITS = {"次": "times", "遍": "times", "通": "times", "趟": "times", "条": "items", "封": "letters"}
 _ASKED = re.compile(
     rf"(?<![第0-9一二两三四五六七八九十])({_NUMBER})\s*(次|遍|通|趟|条|封)(?!性)"

@@ -17,6 +17,14 @@ from regkb.conclusion import PERMISSION_Q
 from regkb.types import Passage
 
 
+def measurable(question: str) -> bool:
+    """Whether a permission question names a clock time of a contact or a count of an act in a period
+    (before any provision is looked up)."""
+    if not PERMISSION_Q.search(question):
+        return False
+    return bool((limits.act(question) and clock.times(question)) or limits.asked(question))
+
+
 class Measures:
     """The passages stating hours of a contact, and those capping an act in a period."""
 
@@ -24,16 +32,18 @@ class Measures:
         self._hours: list[str] = []
         self._caps: dict[tuple[str, str], list[str]] = {}
         for passage in passages:
-            if clock.windows(passage.text) and limits.act(passage.text):
+            text = passage.text
+            if limits.PERIOD_WORDS.search(text):  # the statute book: 0.4 s -> 0.04 s
+                for key in dict.fromkeys((cap.act, cap.period) for cap in limits.caps(text)):
+                    self._caps.setdefault(key, []).append(passage.id)
+            if clock.HOUR_MARKS.search(text) and clock.windows(text) and limits.act(text):
                 self._hours.append(passage.id)
-            for key in dict.fromkeys((cap.act, cap.period) for cap in limits.caps(passage.text)):
-                self._caps.setdefault(key, []).append(passage.id)
 
     def asked(self, question: str) -> tuple[str, ...]:
         """The ids of the passages measuring a permission question: those stating hours when it names a
         clock time of a contact, those capping its act in its period when it names a count; none for any
         other question (「晚上十点打电话会被怎么处理？」 asks a consequence, which other provisions set)."""
-        if not PERMISSION_Q.search(question):
+        if not measurable(question):
             return ()
         ids = list(self._hours) if limits.act(question) and clock.times(question) else []
         for count in limits.asked(question):
