@@ -1,10 +1,25 @@
-"""Supports for the conclusion rules: every clause of short provisions of an invented law, weight 1."""
+"""Passages of invented provisions, and supports for the conclusion rules: every clause of short
+provisions of an invented law, weight 1."""
 
 from __future__ import annotations
 
 from regkb.conclusion import Support
 from regkb.force import analyse
 from regkb.types import Passage
+
+
+def passage(text: str, article: str, title: str = "催收示例法", level: str = "法律") -> Passage:
+    """A passage of an invented document titled ``title`` (its doc id ``title``.md)."""
+    return Passage(
+        id=Passage.make_id(f"{title}.md", article, 0, text),
+        doc_id=f"{title}.md",
+        root="test",
+        title=title,
+        short_title=title,
+        level=level,
+        article=article,
+        text=text,
+    )
 
 
 def supports_of(*texts: str) -> list[Support]:

@@ -21,6 +21,7 @@ from regkb.force import (
 )
 from regkb.quotes import ELISION, quote_matches, standalone_quote, without_label
 from regkb.types import Hit, Passage
+from tests.regkb.supports import passage
 
 CHAPEAU_LAW = (
     "第十条 除法律另有规定或者当事人明确同意外，任何单位不得实施下列行为：\n\n"
@@ -39,19 +40,6 @@ REFERRING_LAW = (
 PERMISSION_LAW = "第四十条 债权人可以委托第三方机构催收到期债务，但是应当事先书面告知债务人。"
 DEFINITION_LAW = "第五十条 本办法所称催收，是指债权人或者其委托的机构要求债务人履行到期债务的行为。"
 INTERNAL_RULE = "第六条 催收员不得在任何时间联系债务人的同事。"
-
-
-def passage(text: str, article: str, title: str = "催收示例法", level: str = "法律") -> Passage:
-    return Passage(
-        id=Passage.make_id(f"{title}.md", article, 0, text),
-        doc_id=f"{title}.md",
-        root="test",
-        title=title,
-        short_title=title,
-        level=level,
-        article=article,
-        text=text,
-    )
 
 
 def hits(*passages: Passage) -> list[Hit]:

@@ -10,19 +10,11 @@ import pytest
 
 from regkb.definitions import Definitions, defined_terms
 from regkb.types import Passage
+from tests.regkb.supports import passage as make_passage
 
 
-def passage(text: str, article: str, title: str = "示例还款管理规定") -> Passage:
-    return Passage(
-        id=Passage.make_id(f"{title}.md", article, 0, text),
-        doc_id=f"{title}.md",
-        root="test",
-        title=title,
-        short_title=title,
-        level="内部制度",
-        article=article,
-        text=text,
-    )
+def passage(text: str, article: str) -> Passage:
+    return make_passage(text, article, "示例还款管理规定", "内部制度")
 
 
 @pytest.mark.parametrize(

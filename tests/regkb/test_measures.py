@@ -9,19 +9,11 @@ import pytest
 
 from regkb.measures import Measures
 from regkb.types import Passage
+from tests.regkb.supports import passage as make_passage
 
 
 def passage(text: str, article: str) -> Passage:
-    return Passage(
-        id=Passage.make_id("rules.md", article, 0, text),
-        doc_id="rules.md",
-        root="test",
-        title="示例外呼管理规定",
-        short_title="示例外呼管理规定",
-        level="内部制度",
-        article=article,
-        text=text,
-    )
+    return make_passage(text, article, "示例外呼管理规定", "内部制度")
 
 
 HOURS = passage("第三条 外呼时间为每日9:00至20:00，此外不得拨打债务人电话。", "第三条")
