@@ -68,11 +68,16 @@ def act(text: str) -> str | None:
     return next((name for name, pattern in ACTS if pattern.search(text)), None)
 
 
+def acts(text: str) -> frozenset[str]:
+    """Every act a text speaks of."""
+    return frozenset(name for name, pattern in ACTS if pattern.search(text))
+
+
 def asked(question: str) -> list[Count]:
     """The counts the question asks about, with its act and period (none without both)."""
-    doing = act(question)
     if _RATE.search(question):  # 「每半小时自动拨一次」: a count of each half hour, not of the day
         return []
+    doing = act(question)
     period = next((name for name, pattern in _QUESTION_PERIODS if pattern.search(question)), None)
     if doing is None or period is None:
         return []
@@ -91,8 +96,9 @@ def asked(question: str) -> list[Count]:
 
 def caps(text: str, context: str = "") -> list[Count]:
     """The caps a sentence sets, each with the act named in its own phrase (「电话拨打每日不超过六次」 a
-    call's, 「其中接通后的实质沟通每日不超过三次」 a conversation's, 「每日主动呼叫同一债务人不得超过三次」 a call's) and whom it protects (「对同一紧急联系人」
-    in the sentence or in ``context``, its chapeau: a third party)."""
+    call's, 「其中接通后的实质沟通每日不超过三次」 a conversation's, 「每日主动呼叫同一债务人不得超过三次」
+    a call's) and whom it protects (「对同一紧急联系人」 in the sentence or in ``context``, its chapeau:
+    a third party)."""
     third = bool(_THIRD_PARTY.search(f"{context}{text}"))
     found = []
     for match in _CAP.finditer(text):

@@ -29,23 +29,25 @@ class Measures:
     """The passages stating hours of a contact, and those capping an act in a period."""
 
     def __init__(self, passages: Iterable[Passage]) -> None:
-        self._hours: list[str] = []
+        self._hours: list[tuple[str, frozenset[str]]] = []  # with the acts each speaks of
         self._caps: dict[tuple[str, str], list[str]] = {}
         for passage in passages:
             text = passage.text
             if limits.PERIOD_WORDS.search(text):  # the statute book: 0.4 s -> 0.04 s
                 for key in dict.fromkeys((cap.act, cap.period) for cap in limits.caps(text)):
                     self._caps.setdefault(key, []).append(passage.id)
-            if clock.HOUR_MARKS.search(text) and clock.windows(text) and limits.act(text):
-                self._hours.append(passage.id)
+            if clock.HOUR_MARKS.search(text) and clock.windows(text) and limits.acts(text):
+                self._hours.append((passage.id, limits.acts(text)))
 
     def asked(self, question: str) -> tuple[str, ...]:
-        """The ids of the passages measuring a permission question: those stating hours when it names a
-        clock time of a contact, those capping its act in its period when it names a count; none for any
-        other question (「晚上十点打电话会被怎么处理？」 asks a consequence, which other provisions set)."""
+        """The ids of the passages measuring a permission question: those stating hours of its act when
+        it names a clock time of a contact (visiting hours do not measure a call), those capping its act
+        in its period when it names a count; none for any other question (「晚上十点打电话会被怎么处理？」
+        asks a consequence, which other provisions set)."""
         if not measurable(question):
             return ()
-        ids = list(self._hours) if limits.act(question) and clock.times(question) else []
+        doing = limits.act(question)
+        ids = [pid for pid, acts in self._hours if doing in acts] if clock.times(question) else []
         for count in limits.asked(question):
             ids += self._caps.get((count.act, count.period), [])
         return tuple(dict.fromkeys(ids))

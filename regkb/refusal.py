@@ -5,10 +5,9 @@ The decision, strongest evidence first:
 1. an exact article reference that resolves -> answer; one that does not -> refuse;
 2. the question names a law the knowledge base does not hold (劳动合同法, 个人所得税法 …) and
    none it does hold -> refuse, naming the law;
-3. a leading hit answers what the question measures by: it defines the term whose meaning is
-   asked (regkb/definitions.py), sets the hours a clock time asked about falls in or out of
-   (「早上八点前能打电话吗？」 against 「……的时间为每日8:00至21:00」), or caps the act a count asked
-   about counts (regkb/limits.py) -> answer;
+3. a hit defines the term whose meaning is asked (regkb/definitions.py), or sets the hours or the
+   cap a permission question's time or count is weighed by (regkb/measures.py: 「早上八点前能打电话
+   吗？」 against 「……的时间为每日8:00至21:00」) -> answer;
 4. otherwise a calibrated model (regkb/data/refusal.json, fitted by ``make train`` on the
    train splits' answerable and out-of-scope questions) turns the evidence (the ranker's
    probabilities for the best passages, the dense and lexical closeness, whether the question
@@ -35,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from regkb import clock, limits, vocab
+from regkb import vocab
 from regkb.errors import ConfigError
 from regkb.provisions import ProvisionResolver
 from regkb.query import QueryPlan
@@ -61,30 +60,12 @@ EVIDENCE = (
     "unknown_count",
 )
 REQUIRED_CHANNELS = ("e5", "use")
-MEASURED_TOP = 3  # hits read for hours or a cap that a time or count asked about is weighed by
 # A question with no Chinese character (「Can a collector call the debtor's colleagues?」) has nothing to
 # match a Chinese text with: BM25 finds none of its words and the calibration reads it as off-topic,
 # naming can、the… as what the knowledge base lacks. The refusal says what to do instead.
 NOT_CHINESE = (
     "知识库收录的是中文法规和制度，问题中没有中文，无法可靠检索：请用中文提问（法名可写英文，如 PIPL第13条）"
 )
-
-
-def measured(question: str, hits: Sequence[Hit]) -> bool:
-    """Whether a leading hit sets the hours a clock time of a contact the question asks about is
-    weighed by, or caps the act, in the period, a count the question names counts (the conclusion
-    weighs them the same way)."""
-    times = clock.times(question) if limits.act(question) else []  # 「下午三点开会」 asks of no contact
-    counts = limits.asked(question)
-    if not times and not counts:
-        return False
-    for hit in hits[:MEASURED_TOP]:
-        if times and clock.windows(hit.passage.text):
-            return True
-        capped = {(cap.act, cap.period) for cap in limits.caps(hit.passage.text)}
-        if any((count.act, count.period) in capped for count in counts):
-            return True
-    return False
 
 
 def not_indexed_mentions(text: str, resolver: ProvisionResolver | None = None) -> list[str]:
@@ -250,8 +231,10 @@ class RefusalPolicy:
         foreign = not_indexed_mentions(plan.question, resolver)
         if foreign and not plan.documents:
             return Decision(True, f"知识库未收录{'、'.join(foreign)}")
-        if any(hit.passage.id in ranked.defining for hit in hits) or measured(plan.question, hits):
-            return Decision(False)
+        if {hit.passage.id for hit in hits} & {*ranked.defining, *ranked.measuring}:
+            return Decision(
+                False
+            )  # 「无关第三人是什么意思」, 「早上八点前能打电话吗？」: answered by what leads
         if self.calibration is None or not all(c in ranked.lists for c in REQUIRED_CHANNELS):
             return self._lexical(plan, ranked)
         p = self.calibration.probability(evidence(plan, ranked, hits))

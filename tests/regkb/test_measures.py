@@ -21,7 +21,8 @@ CALLS = passage("第四条 对同一债务人每日外呼不得超过3次。", "
 TEXTS = passage("第五条 每周向同一债务人发送短信不得超过5条。", "第五条")
 # a window of no contact: the office's hours are no rule about calling anyone
 OFFICE = passage("第九条 办公室开放时间为每日9:00至17:00。", "第九条")
-MEASURES = Measures([HOURS, CALLS, TEXTS, OFFICE])
+VISITS = passage("第十条 外访只能在9:00至18:00之间进行。", "第十条")
+MEASURES = Measures([HOURS, CALLS, TEXTS, OFFICE, VISITS])
 
 
 @pytest.mark.parametrize(
@@ -36,6 +37,7 @@ MEASURES = Measures([HOURS, CALLS, TEXTS, OFFICE])
         ("晚上十点打电话会被怎么处罚？", ()),  # a consequence, which other provisions set
         ("下午三点开会可以吗？", ()),  # a time, but of no contact
         ("系统每半小时自动拨一次，一天几十个，可以吗？", ()),  # a rate, no count of the day
+        ("晚上七点上门可以吗？", (VISITS.id,)),  # visiting hours, not calling hours
         # a call in floor words
         ("晚上快九点的时候再打一个行不行？", (HOURS.id,)),
         ("客户让我晚上九点多打给他，能打吗？", (HOURS.id,)),
