@@ -59,7 +59,7 @@ _TITLE_BEFORE = re.compile(
 _LEAD_IN = re.compile(r"[和与及、，,。？?；;：:的或条在]|根据|依照|按照|依据|按|请问|关于")
 
 
-def _spelled_out(text: str) -> str:
+def spelled_out(text: str) -> str:
     """Ranges and lists of articles written out one by one (第1032条至第1034条 -> 第1032条、第1033条、第1034条);
     第293-1条 is 第293条之一."""
 
@@ -165,7 +165,7 @@ class ReferenceFinder:
         is an article. A provision's text is read without them (its cross-references, which the
         ranker learned)."""
         clean = with_di(without_state_prefix(text))
-        return _spelled_out(self._numbered_after_names(clean)) if asked else clean
+        return spelled_out(self._numbered_after_names(clean)) if asked else clean
 
     def find(self, text: str, asked: bool = False) -> list[ArticleRef]:
         """The references of a text (``asked``: see _read); an article after a title the index lacks

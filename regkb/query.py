@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from regkb import clock, vocab
-from regkb.lookup import ArticleRef, ReferenceFinder, with_di
+from regkb.lookup import ArticleRef, ReferenceFinder, spelled_out, with_di
 from regkb.names import without_state_prefix
 from regkb.numerals import ARTICLE_RE, NUMERAL_CLASS, label_or_none
 from regkb.types import Provenance
@@ -184,8 +184,8 @@ def plan_query(
 
 def _named_after(text: str, finder: ReferenceFinder) -> tuple[ArticleRef, ...]:
     """Articles the question opens with, then the document they belong to (「第1033条民法典」, which was
-    answered with 民法典第十一条): read as 民法典第1033条."""
-    clean = without_state_prefix(text)
+    answered with 民法典第十一条): read as 民法典第1033条; a list is read whole (「第十条、十一条话术规范」)."""
+    clean = spelled_out(without_state_prefix(text))
     opening = _OPENING_ARTICLES.match(clean)
     if opening is None:
         return ()

@@ -359,6 +359,10 @@ def test_an_article_before_its_documents_name_or_with_a_dash_suffix_is_that_arti
         "第一千零三十三条",
         "第一千零三十四条",
     ]  # still a range
+    # a list before the name, its second number without 第 (it found neither article)
+    for question in ("第十条、十一条话术规范", "第10、11条话术规范"):
+        opening = [(r.document, r.article) for r in hash_engine.plan(question).refs]
+        assert opening == [("示例催收话术规范", "第十条"), ("示例催收话术规范", "第十一条")], question
 
 
 def test_a_shortened_policy_name_the_finder_does_not_trust_is_refused_naming_the_policies(
