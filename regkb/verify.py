@@ -31,10 +31,16 @@ STATUSES = (VALID, ARTICLE_MISSING, DOCUMENT_MISSING, QUOTE_MISMATCH)
 
 _NUM = rf"(?:{NUMERAL_CLASS}+|\d+)"
 _SUB = rf"(?:第{_NUM}款)?(?:第[（(]?{_NUM}[）)]?项)?"
-_FIRST = re.compile(rf"(?:第)?\s*(?P<n>{_NUM})\s*条(?:之(?P<s>{_NUM}))?{_SUB}")
-_MEMBER = re.compile(rf"第\s*(?P<n>{_NUM})\s*条(?:之(?P<s>{_NUM}))?{_SUB}")
+# 第293-1条 is 第293条之一, as people shorten it (a smaller digit after the dash)
+_DASH = r"(?:[-－—](?P<d>[1-9]))?"
+_FIRST = re.compile(rf"(?:第)?\s*(?P<n>{_NUM}){_DASH}\s*条(?:之(?P<s>{_NUM}))?{_SUB}")
+_MEMBER = re.compile(rf"第\s*(?P<n>{_NUM}){_DASH}\s*条(?:之(?P<s>{_NUM}))?{_SUB}")
 _SEP = r"(?:、|以及|及|和|与|或者|或|至|到)"
-_SEQ = rf"{_FIRST.pattern}(?:\s*{_SEP}\s*{_MEMBER.pattern})*".replace("?P<n>", "?:").replace("?P<s>", "?:")
+_SEQ = (
+    rf"{_FIRST.pattern}(?:\s*{_SEP}\s*{_MEMBER.pattern})*".replace("?P<n>", "?:")
+    .replace("?P<s>", "?:")
+    .replace("?P<d>", "?:")
+)
 _FILLER = r"(?:中的|中|的|里)?"
 _BOOK = re.compile(rf"《(?P<doc>[^《》\n]{{1,80}})》\s*{_FILLER}\s*(?P<seq>{_SEQ})")
 _QUOTE_LEAD = re.compile(r"\s*(?:(?:明确)?(?:规定|写明|载明|指出|提到|要求)了?)?\s*[：:，,]?\s*([“「『\"])")
@@ -110,11 +116,14 @@ def _members(text: str, start: int, end: int) -> list[tuple[str, tuple[int, int]
     first = _FIRST.match(text, start, end)
     if first is None:
         return []
-    found = [(first.group("n"), first.group("s"), first.span())]
-    found += [(m.group("n"), m.group("s"), m.span()) for m in _MEMBER.finditer(text, first.end(), end)]
+    matches = [first, *_MEMBER.finditer(text, first.end(), end)]
     out = []
-    for n, s, span in found:
-        label = label_or_none(n, s)
+    for m in matches:
+        n, dash = m.group("n"), m.group("d")
+        if dash and not (n.isdigit() and int(dash) < int(n)):
+            continue  # 第1-3条 is a range, not 第一条之三
+        label = label_or_none(n, m.group("s") or dash)
+        span = m.span()
         if label:
             out.append((label, span))
     return out

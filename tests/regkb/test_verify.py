@@ -76,6 +76,17 @@ def test_book_title_citations_with_chinese_or_arabic_numbers_and_zhi():
     ]
 
 
+def test_a_dash_suffix_is_zhi_and_a_dashed_range_is_no_citation():
+    """「刑法第293-1条」 went unchecked: the verifier found no citation in it, so an invented one written
+    that way would have passed."""
+    assert _found("根据刑法第293-1条和《刑法》第293－1条、第294条") == [
+        ("刑法", "第二百九十三条之一", None),
+        ("刑法", "第二百九十三条之一", None),
+        ("刑法", "第二百九十四条", None),
+    ]
+    assert _found("《民法典》第1-3条") == []  # a range, not 第一条之三
+
+
 def test_bare_names_need_a_known_name_and_may_drop_di():
     text = "民法典第680条、个保法第13条和刑法293条之一都相关，但本法第五条与某规定第3条不是引用。"
     assert _found(text) == [
