@@ -92,6 +92,7 @@ CLASSIFY_Q = re.compile(r"算不算|属不属于|属于[^？?]{0,20}吗|算[^？
 _LEGALITY = re.compile(r"违法|犯法|犯罪|违规|合法|合规|侵权")
 _LISTED = re.compile(r"(?:有|具有|符合)下列(?:情形|条件|情况)之一的")
 _COURT_RESTRAINT = re.compile(r"(?:人民法院|仲裁机构)[^，。；]{0,6}不得")
+_HARASSING = re.compile(r"侵扰|骚扰|干扰|过度|频繁")
 _MANNER = re.compile(r"不得(?:以)?(?:非法|违法|擅自|过度|超出|超过|不正当)")
 _NEGATED = re.compile(r"(?:不得|不能|不可|禁止|严禁|不准|不许|只能)([^，。；！？,;]{2,30})")
 _WAIVED = re.compile(r"(?:无需|无须|不需要?|不必|不用|免除|免于)([^，。；！？,;]{2,20})")
@@ -264,6 +265,7 @@ def permission_label(
     # the asker's own conduct: what a court grants a claim (人民法院应予支持) does not permit a way of acting
     granted = [s for s in yes if _GRANTS.search(s.clause.text) and holder(s.clause.text) == AUTHORITY]
     reached, spared, split, beside, basis = _measured(no, question)
+    beside += _harassing_within_cap(no, spared, reached, question)
     if spared and len(spared) + len(beside) == len(no):
         return YES, [basis[spared[0]]]  # 「下午三点能打吗？」: no prohibition of hours reaches 15:00
     if split and not reached:
@@ -312,6 +314,23 @@ def _measured(
         elif capped and not own:
             beside.append(s)
     return reached, spared, split, beside, basis
+
+
+def _harassing_within_cap(
+    no: Sequence[Support], spared: Sequence[Support], reached: Sequence[Support], question: str
+) -> list[Support]:
+    """Prohibitions of harassing by the act a count asks about (「以电话……侵扰他人的私人生活安宁」, 「过度频繁的
+    来电」) when a cap of that act spares the count and none reaches it: the cap says how often is not
+    harassing (「一天打五次电话」 against 「电话拨打每日不超过六次」)."""
+    counts = limits.asked(question)
+    if reached or not counts or not any(_capped(s) for s in spared):
+        return []
+    asked_acts = {count.act for count in counts}
+    return [
+        s
+        for s in no
+        if s not in spared and _HARASSING.search(s.clause.text) and asked_acts & limits.acts(s.clause.text)
+    ]
 
 
 def _capped(support: Support) -> list[tuple[Support, limits.Count]]:

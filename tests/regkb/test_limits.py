@@ -89,3 +89,21 @@ def test_a_cap_decides_by_the_count_asked(question: str, label: str) -> None:
     assert decided_label == label
     if label == YES:  # the basis is the item setting the cap, not the chapeau
         assert decided[0].clause.text.startswith(("（一）", "（二）"))
+
+
+HARASSING = "第二条 任何组织或者个人不得以电话、短信等方式侵扰他人的私人生活安宁。"
+
+
+@pytest.mark.parametrize(
+    ("question", "label"),
+    [
+        ("一天给客户打五次电话可以吗？", YES),  # the cap says how often is not harassing
+        ("一天给客户打十次电话可以吗？", NO),
+        ("能给客户打电话吗？", NO),  # no count: the prohibitions weigh as before
+    ],
+)
+def test_a_cap_sparing_the_count_outweighs_a_prohibition_of_harassing_by_that_act(
+    question: str, label: str
+) -> None:
+    """「一天给客户打五次电话可以吗？」 was 不可以 on 「以电话……侵扰他人的私人生活安宁」 beside a cap of six calls."""
+    assert permission_label(supports_of(CAPS, HARASSING), question=question)[0] == label
