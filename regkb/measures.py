@@ -10,44 +10,48 @@ on other questions knows to prefer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Sequence
 
 from regkb import clock, limits
 from regkb.conclusion import PERMISSION_Q
 from regkb.types import Passage
 
 
-def measurable(question: str) -> bool:
-    """Whether a permission question names a clock time of a contact or a count of an act in a period
-    (before any provision is looked up)."""
-    if not PERMISSION_Q.search(question):
-        return False
-    return bool((limits.act(question) and clock.times(question)) or limits.asked(question))
-
-
 class Measures:
-    """The passages stating hours of a contact, and those capping an act in a period."""
+    """The passages stating hours of a contact, with the acts each speaks of, and those capping an act in
+    a period, read from the passages when a question first needs them."""
 
-    def __init__(self, passages: Iterable[Passage]) -> None:
-        self._hours: list[tuple[str, frozenset[str]]] = []  # with the acts each speaks of
-        self._caps: dict[tuple[str, str], list[str]] = {}
-        for passage in passages:
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self._passages = passages
+
+    @functools.cached_property
+    def _tables(self) -> tuple[list[tuple[str, frozenset[str]]], dict[tuple[str, str], list[str]]]:
+        hours: list[tuple[str, frozenset[str]]] = []
+        caps: dict[tuple[str, str], list[str]] = {}
+        for passage in self._passages:
             text = passage.text
             if limits.PERIOD_WORDS.search(text):  # the statute book: 0.4 s -> 0.04 s
                 for key in dict.fromkeys((cap.act, cap.period) for cap in limits.caps(text)):
-                    self._caps.setdefault(key, []).append(passage.id)
+                    caps.setdefault(key, []).append(passage.id)
             if clock.HOUR_MARKS.search(text) and clock.windows(text) and limits.acts(text):
-                self._hours.append((passage.id, limits.acts(text)))
+                hours.append((passage.id, limits.acts(text)))
+        return hours, caps
 
     def asked(self, question: str) -> tuple[str, ...]:
         """The ids of the passages measuring a permission question: those stating hours of its act when
         it names a clock time of a contact (visiting hours do not measure a call), those capping its act
         in its period when it names a count; none for any other question (「晚上十点打电话会被怎么处理？」
         asks a consequence, which other provisions set)."""
-        if not measurable(question):
+        if not PERMISSION_Q.search(question):
             return ()
         doing = limits.act(question)
-        ids = [pid for pid, acts in self._hours if doing in acts] if clock.times(question) else []
-        for count in limits.asked(question):
-            ids += self._caps.get((count.act, count.period), [])
+        timed = doing is not None and bool(clock.times(question))
+        counts = limits.asked(question)
+        if not timed and not counts:
+            return ()
+        hours, caps = self._tables
+        ids = [pid for pid, acts in hours if doing in acts] if timed else []
+        for count in counts:
+            ids += caps.get((count.act, count.period), [])
         return tuple(dict.fromkeys(ids))

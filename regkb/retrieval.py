@@ -8,12 +8,12 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 
 import numpy as np
 
-from regkb.definitions import Definitions, asks_meaning
+from regkb.definitions import Definitions
 from regkb.embedders import Embedder, is_adapted_e5
 from regkb.index import IndexReader
 from regkb.lexical import tokenize
 from regkb.lookup import ReferenceFinder
-from regkb.measures import Measures, measurable
+from regkb.measures import Measures
 from regkb.memory import QuestionMemory
 from regkb.provisions import ProvisionResolver
 from regkb.query import QueryPlan
@@ -54,8 +54,9 @@ class Retriever:
         self._xrefs: dict[str, list[str]] = {}
         self._cited_by: dict[str, list[str]] | None = None
         self._allowed: dict[Filters, frozenset[str] | None] = {}
-        self._definitions: Definitions | None = None
-        self._measures: Measures | None = None
+        # what the texts define and which set hours or caps, read when a question first needs them
+        self.definitions = Definitions(reader.passages)
+        self.measures = Measures(reader.passages)
         self.situations: SituationIndex | None = None  # set by the engine (needs the e5 embedder)
         self.memory: QuestionMemory | None = None  # set by the engine when it fits the e5 embedder
         self.curated = True  # conduct, situation and jargon evidence (off for `--ablate curated`)
@@ -87,7 +88,7 @@ class Retriever:
         allowed = self.allowed(filters) if filters is not None else None
         words = [t for t in dict.fromkeys(tokenize(plan.question)) if len(t) >= 2]
         unknown = tuple(self.reader.lexical.unknown(words))
-        measuring = self.measures.asked(plan.question) if not plan.refs and measurable(plan.question) else ()
+        measuring = () if plan.refs else self.measures.asked(plan.question)
         ranked = Ranked(words=len(words), unknown=unknown, defining=self._defining(plan), measuring=measuring)
         ranked.lists["lookup"] = self._lookup(plan)
         ranked.lists["conduct"] = self._conduct(plan) if self.curated else []
@@ -147,24 +148,10 @@ class Retriever:
                 out.append((p.id, 1.0))
         return out
 
-    @property
-    def definitions(self) -> Definitions:
-        """The terms the indexed texts define (read when a question first asks a meaning)."""
-        if self._definitions is None:
-            self._definitions = Definitions(self.reader.passages)
-        return self._definitions
-
-    @property
-    def measures(self) -> Measures:
-        """The passages stating hours of a contact or capping an act (read when a question first needs them)."""
-        if self._measures is None:
-            self._measures = Measures(self.reader.passages)
-        return self._measures
-
     def _defining(self, plan: QueryPlan) -> tuple[str, ...]:
         """The passages defining the term a meaning question asks about, those of the documents it names
         when it names any; none for a question naming an article (the lookup answers it)."""
-        ids = self.definitions.asked(plan.question) if not plan.refs and asks_meaning(plan.question) else ()
+        ids = () if plan.refs else self.definitions.asked(plan.question)
         if not ids:
             return ()
         named = {doc_id for name in plan.documents for doc_id in self.resolver.doc_ids(name)}

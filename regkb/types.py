@@ -286,9 +286,8 @@ class Ranked:
     words: int = 0  # the question's words (two characters or more)
     unknown: tuple[str, ...] = ()  # those no indexed passage contains
     defining: tuple[str, ...] = ()  # ids of the passages defining the term a meaning question asks about
-    measuring: tuple[
-        str, ...
-    ] = ()  # ids of the passages setting the hours or caps a question's time or count meets
+    # ids of the passages setting the hours or caps a permission question's time or count meets
+    measuring: tuple[str, ...] = ()
 
     def top_score(self, channel: str) -> float:
         ranked = self.lists.get(channel) or []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from regkb.definitions import Definitions
 from regkb.measures import Measures
 from regkb.types import Passage
 from tests.regkb.supports import passage as make_passage
@@ -45,3 +46,25 @@ MEASURES = Measures([HOURS, CALLS, TEXTS, OFFICE, VISITS])
 )
 def test_the_measuring_provisions_of_a_permission_question(question: str, leading: tuple[str, ...]) -> None:
     assert MEASURES.asked(question) == leading
+
+
+class Unread(list):
+    """Passages that may not be read: the tables are built only for a question that needs them."""
+
+    def __iter__(self):
+        raise AssertionError("the passages were read")
+
+
+def test_passages_are_read_only_for_a_question_that_needs_them() -> None:
+    measures, definitions = Measures(Unread()), Definitions(Unread())
+    for question in (
+        "客户不接电话，我能打给他同事吗？",
+        "晚上十点打电话会被怎么处罚？",
+        "下午三点开会可以吗？",
+    ):
+        assert measures.asked(question) == ()
+        assert definitions.asked(question) == ()
+    with pytest.raises(AssertionError, match="were read"):
+        measures.asked("晚上八点半还能给客户打电话吗？")
+    with pytest.raises(AssertionError, match="were read"):
+        definitions.asked("无关第三人是什么意思")
