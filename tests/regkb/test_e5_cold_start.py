@@ -130,8 +130,14 @@ def test_cached_state_is_copy_on_write(tmp_path: Path, reference_state: dict) ->
 
 
 @pytest.mark.integration
-def test_two_e5_embedders_share_the_base_and_not_the_adapter(tmp_path: Path) -> None:
+@pytest.mark.parametrize("native", [True, False], ids=["bf16", "fp32"])
+def test_two_e5_embedders_share_the_base_and_not_the_adapter(
+    tmp_path: Path, native: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from regkb.embedders import e5
     from regkb.embedders.e5 import SHIPPED_ADAPTER, E5Embedder
+
+    monkeypatch.setattr(e5, "native_bf16", lambda: native)  # the bf16 kernels even where emulated
 
     texts = [QUESTION, "委外催收机构的管理要求"]
     base = E5Embedder(threads=1, cache_dir=tmp_path)
@@ -141,7 +147,11 @@ def test_two_e5_embedders_share_the_base_and_not_the_adapter(tmp_path: Path) -> 
     assert base.embed_documents(texts) == before  # the merge did not reach the shared base
     one, two = base._load(), lora._load()
     assert one.encoder.eln.weight.data_ptr() == two.encoder.eln.weight.data_ptr()
-    assert one.encoder.layers[0].qkv.weight.data_ptr() != two.encoder.layers[0].qkv.weight.data_ptr()
+    top = len(one.encoder.layers) - 1  # a layer the adapter changes: each encoder has its own weights
+    assert one.encoder.layers[top].qkv.weight.data_ptr() != two.encoder.layers[top].qkv.weight.data_ptr()
+    # a layer it leaves alone is shared in fp32; bf16 converts each encoder's Linears to copies of its own
+    shared = one.encoder.layers[0].qkv.weight.data_ptr() == two.encoder.layers[0].qkv.weight.data_ptr()
+    assert shared == (base.precision == "fp32")
     # the same adapter embedder built alone, on a state of its own (another cache dir)
     alone = E5Embedder(threads=1, cache_dir=tmp_path / "alone", adapter=SHIPPED_ADAPTER)
     assert alone._load().encoder.eln.weight.data_ptr() != one.encoder.eln.weight.data_ptr()
