@@ -209,7 +209,9 @@ class E5Embedder:
         if self._loaded is None:
             log.info("loading e5 runtime (%s, threads=%d)", self.name, self.threads)
             if self.quantisation != self.precision:
-                log.info("this CPU computes no bf16 natively: e5 documents run in fp32 (4x faster here)")
+                log.info(
+                    "this CPU computes no bf16 natively (it would be emulated, slower): e5 documents run in fp32"
+                )
             self._loaded = _Loaded(self.cache_dir, self.precision, self.threads, self.adapter)
         return self._loaded
 
