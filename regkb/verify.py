@@ -31,8 +31,8 @@ STATUSES = (VALID, ARTICLE_MISSING, DOCUMENT_MISSING, QUOTE_MISMATCH)
 
 _NUM = rf"(?:{NUMERAL_CLASS}+|\d+)"
 _SUB = rf"(?:第{_NUM}款)?(?:第[（(]?{_NUM}[）)]?项)?"
-# 第293-1条 is 第293条之一, as people shorten it (a smaller digit after the dash)
-_DASH = r"(?:[-－—](?P<d>[1-9]))?"
+# 第293-1条 is 第293条之一, as people shorten it (a smaller number after the dash); 第10-12条 is a range
+_DASH = r"(?:[-－—–~～](?P<d>\d+))?"
 _FIRST = re.compile(rf"(?:第)?\s*(?P<n>{_NUM}){_DASH}\s*条(?:之(?P<s>{_NUM}))?{_SUB}")
 _MEMBER = re.compile(rf"第\s*(?P<n>{_NUM}){_DASH}\s*条(?:之(?P<s>{_NUM}))?{_SUB}")
 _SEP = r"(?:、|以及|及|和|与|或者|或|至|到)"
@@ -111,21 +111,26 @@ def _quote_after(text: str, end: int) -> tuple[str, tuple[int, int]] | None:
     return text[lead.end() : close], (lead.start(1), close + 1)
 
 
-def _members(text: str, start: int, end: int) -> list[tuple[str, tuple[int, int]]]:
-    """(canonical label, span) of each article in a list such as 第1032条、第一千零三十八条."""
+def _members(text: str, start: int, end: int) -> list[tuple[str, tuple[int, int], bool]]:
+    """(canonical label, span, whether it ends a range) of each article in a list such as
+    第1032条、第一千零三十八条. A range (第1-3条, 第10-12条) gives its two ends, each with the range's span,
+    so an invented end is caught as any other citation."""
     first = _FIRST.match(text, start, end)
     if first is None:
         return []
     matches = [first, *_MEMBER.finditer(text, first.end(), end)]
     out = []
     for m in matches:
-        n, dash = m.group("n"), m.group("d")
+        n, dash, span = m.group("n"), m.group("d"), m.span()
+        if dash and n.isdigit() and int(dash) > int(n) and not m.group("s"):
+            ends = [label_or_none(n), label_or_none(dash)]  # 第1-3条 is a range, not 第一条之三
+            out += [(label, span, True) for label in ends if label]
+            continue
         if dash and not (n.isdigit() and int(dash) < int(n)):
-            continue  # 第1-3条 is a range, not 第一条之三
+            continue  # 第十-3条, 第3-3条: neither a range nor a 之 written with a dash
         label = label_or_none(n, m.group("s") or dash)
-        span = m.span()
         if label:
-            out.append((label, span))
+            out.append((label, span, False))
     return out
 
 
@@ -137,8 +142,11 @@ def _group(
     quote = _quote_after(text, seq[1])
     shown_doc = text[doc_span[0] : doc_span[1]]
     out = []
-    for i, (label, span) in enumerate(members):
-        shown = text[doc_span[0] : span[1]] if i == 0 else shown_doc + text[span[0] : span[1]]
+    for i, (label, span, end_of_range) in enumerate(members):
+        if end_of_range:
+            shown = shown_doc + label  # the end checked, not the range as written
+        else:
+            shown = text[doc_span[0] : span[1]] if i == 0 else shown_doc + text[span[0] : span[1]]
         with_quote = quote is not None and i == len(members) - 1
         out.append(
             RawCitation(

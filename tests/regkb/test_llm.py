@@ -114,6 +114,14 @@ def test_an_invented_article_is_removed_and_flagged(verifier):
     assert [c.passage for c in result.citations] == [PRIVACY]
 
 
+def test_a_range_with_an_invented_end_is_removed_and_flagged(verifier):
+    reply = "不能。依据《民法典》第1032-1099条，催收不得联系同事[1]。"
+    result = llm_answer(QUESTION, PASSAGES, fake(reply), verifier)
+    assert result is not None
+    assert "1099" not in result.text.split(REMOVED_FLAG)[0]
+    assert result.flags == ("《民法典》第一千零九十九条（条文不存在）",)
+
+
 def test_a_document_not_in_the_index_is_flagged(verifier):
     text, citations, flags = postprocess("根据《催收管理条例》第三条，不得骚扰[1]。", PASSAGES, verifier)
     assert flags == ["《催收管理条例》第三条（知识库中没有该文件）"]

@@ -76,15 +76,32 @@ def test_book_title_citations_with_chinese_or_arabic_numbers_and_zhi():
     ]
 
 
-def test_a_dash_suffix_is_zhi_and_a_dashed_range_is_no_citation():
+def test_a_dash_suffix_is_zhi_and_a_dashed_range_gives_both_ends():
     """「刑法第293-1条」 went unchecked: the verifier found no citation in it, so an invented one written
-    that way would have passed."""
+    that way would have passed. So did a range (第1032-1099条): its ends are now checked."""
     assert _found("根据刑法第293-1条和《刑法》第293－1条、第294条") == [
         ("刑法", "第二百九十三条之一", None),
         ("刑法", "第二百九十三条之一", None),
         ("刑法", "第二百九十四条", None),
     ]
-    assert _found("《民法典》第1-3条") == []  # a range, not 第一条之三
+    assert _found("《民法典》第1-3条、第1032—1038条，《个保法》第13～15条") == [
+        ("民法典", "第一条", None),  # a range, not 第一条之三
+        ("民法典", "第三条", None),
+        ("民法典", "第一千零三十二条", None),
+        ("民法典", "第一千零三十八条", None),
+        ("个保法", "第十三条", None),
+        ("个保法", "第十五条", None),
+    ]
+    assert _found("《民法典》第3-3条") == []  # neither a range nor 第三条之三
+
+
+def test_each_end_of_a_range_is_checked_and_named(resolver):
+    checked = check_citations("《民法典》第1032-1099条", resolver)
+    assert [(raw.text, check.status) for raw, check in checked] == [
+        ("《民法典》第一千零三十二条", "valid"),
+        ("《民法典》第一千零九十九条", "article_missing"),
+    ]
+    assert {raw.span for raw, _ in checked} == {(5, 16)}  # the range as written, for removal
 
 
 def test_bare_names_need_a_known_name_and_may_drop_di():
