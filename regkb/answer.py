@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
-from regkb.conclusion import DEFINING, DEFINITION_Q, Support, comparison, conclude
+from regkb.conclusion import DEFINITION_Q, comparison, conclude
 from regkb.force import Clause, force_of
+from regkb.permission import DEFINING, Support
 from regkb.quotes import standalone_quote, without_label
 from regkb.types import Citation, Conclusion, Hit, Passage, level_rank
 

@@ -2,7 +2,7 @@
 questions they measure.
 
 「晚上九点半还能打电话吗？」 is decided by the provision stating the hours of calls, 「今天打了两次，还能
-再打一次吗？」 by the one capping calls a day (regkb/conclusion.py weighs the time or count against
+再打一次吗？」 by the one capping calls a day (regkb/permission.py weighs the time or count against
 them). Both are read from the index's own texts, whatever document brought them: a company's own
 policy caps its calls in its own words (「每日主动呼叫同一债务人不得超过三次」), which no ranker trained
 on other questions knows to prefer.

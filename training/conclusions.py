@@ -1,4 +1,4 @@
-"""How the conclusion rules (regkb/conclusion.py) fare on every labelled train question.
+"""How the conclusion rules (regkb/conclusion.py, regkb/permission.py) fare on every labelled train question.
 
     python -m training.conclusions --index .regkb-eval [--shared ../shared]
 
@@ -23,8 +23,8 @@ from pathlib import Path
 from evals.dataset import EvalQuestion, load_questions
 from evals.paths import SHARED
 from evals.splits import question_sets, split_of
-from regkb.conclusion import LABELS
 from regkb.engine import Engine
+from regkb.permission import LABELS
 from regkb.settings import Settings
 
 LABELLED_SETS = ("dev", "internal", "heldout", "blind", "permission")

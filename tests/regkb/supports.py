@@ -3,8 +3,8 @@ provisions of an invented law, weight 1."""
 
 from __future__ import annotations
 
-from regkb.conclusion import Support
 from regkb.force import analyse
+from regkb.permission import Support
 from regkb.types import Passage
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from regkb import clock
-from regkb.conclusion import CONDITIONAL, DEPENDS, NO, YES, permission_label
+from regkb.permission import CONDITIONAL, DEPENDS, NO, YES, permission_label
 from tests.regkb.supports import supports_of
 
 HOURS_RULE = "第一条 催收人员主动联系催收对象的时间为每日8:00至21:00。在此时段以外，不得拨打电话、发送短信。"

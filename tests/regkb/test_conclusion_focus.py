@@ -3,8 +3,9 @@ question whether the asker will be punished turns on the threshold the sanction 
 
 from __future__ import annotations
 
-from regkb.conclusion import DEPENDS, NO, YES, conclude, focused
+from regkb.conclusion import conclude
 from regkb.force import units
+from regkb.permission import DEPENDS, NO, YES, focused
 from tests.regkb.supports import supports_of
 
 RESIT = "考试不合格的可以补考一次，补考仍不合格的不得从事催收工作。"

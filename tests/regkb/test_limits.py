@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from regkb import limits
-from regkb.conclusion import NO, YES, permission_label
 from regkb.limits import Count
+from regkb.permission import NO, YES, permission_label
 from tests.regkb.supports import supports_of
 
 CAPS = (

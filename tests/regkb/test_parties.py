@@ -6,7 +6,6 @@ from the shared corpus.
 
 from __future__ import annotations
 
-from regkb.conclusion import CONDITIONAL, NO, YES, permission_label
 from regkb.parties import (
     AUTHORITY,
     COLLECTOR,
@@ -19,6 +18,7 @@ from regkb.parties import (
     belongs_elsewhere,
     holder,
 )
+from regkb.permission import CONDITIONAL, NO, YES, permission_label
 from tests.regkb.supports import supports_of
 
 
