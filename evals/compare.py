@@ -2,16 +2,22 @@
 
 Headline metrics are compared for the primary system ("regkb"), overall. A metric fails
 when it drops by more than its tolerance, when it is missing from the new run but was in
-the old one, or when it falls below its floor. Tolerances are smaller than one question:
+the old one, or when it falls below its floor. Tolerances:
 
-    hit@5 (recall@5), MRR@10   0.5 / n, n = the baseline's answerable questions (n_recall@5);
-                               0.02 when the baseline records no count
+    hit@5 (recall@5), MRR@10   0.5 / n + INDEX_NOISE, n = the baseline's answerable questions
+                               (n_recall@5); 0.02 when the baseline records no count
     refusal accuracy           0.0   (any out-of-scope question newly answered fails)
     citation validity          0.0, floor 1.0 (every citation shown must exist verbatim)
 
-So one answerable question that loses its hit fails the comparison (1/n > 0.5/n), while
-one that slips from rank 1 to rank 2 (an MRR drop of exactly 0.5/n) does not. Every other
-overall metric is printed with its delta but does not gate.
+INDEX_NOISE is what the same code and corpus move between index builds on different CPUs: the
+e5 documents' matmuls run in bf16 where the CPU computes it natively (AVX512-BF16, AMX) and
+in fp32 elsewhere, and near-ties among candidates fall either way. Measured 2026-12-01 on one
+machine (AMX), an index built in bf16 against one built in fp32: 1 of 201 STARD validation
+questions changed its hit@5 (0.005), MRR@10 moved by 0.0006, and 81 of the 201 top-10 lists
+differed somewhere. So on a set of 100 questions or more one question may lose its hit
+(0.5/n + 0.005 ≥ 1/n), on smaller sets none (1/n > 0.5/n + 0.005), and one that slips from
+rank 1 to rank 2 (an MRR drop of 0.5/n) passes everywhere. Every other overall metric is
+printed with its delta but does not gate.
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ TOLERANCES: dict[str, float] = {
     "refusal_accuracy": 0.0,
     "citation_validity": 0.0,
 }
-PER_QUESTION = ("recall@5", "mrr@10")  # tolerance 0.5 / n_answerable when n is known
+PER_QUESTION = ("recall@5", "mrr@10")  # tolerance 0.5 / n_answerable + INDEX_NOISE when n is known
+INDEX_NOISE = 0.005  # hit@5 moved by index builds on different CPUs (see the module docstring)
 FLOORS: dict[str, float] = {"citation_validity": 1.0}
 CITATION_METRICS = ("citation_validity",)  # undefined when a run shows no citation
 _EPS = 1e-9
@@ -58,12 +65,13 @@ def overall(doc: dict[str, Any], system: str) -> dict[str, Any]:
 
 
 def tolerances(old: dict[str, Any], new: dict[str, Any] | None = None) -> dict[str, float]:
-    """The headline tolerances for a baseline's overall metrics: 0.5 / n for recall and MRR."""
+    """The headline tolerances for a baseline's overall metrics: 0.5 / n + INDEX_NOISE for recall
+    and MRR."""
     out = dict(TOLERANCES)
     counts = [d.get("n_recall@5") for d in (old, new or {})]
     n = next((c for c in counts if isinstance(c, int) and c > 0), None)
     if n is not None:
-        out.update({metric: 0.5 / n for metric in PER_QUESTION})
+        out.update({metric: 0.5 / n + INDEX_NOISE for metric in PER_QUESTION})
     return out
 
 
