@@ -42,37 +42,27 @@ PERMISSION_Q = re.compile(
     # any yes/no question: ……吗？, A-not-A (有没有 / 认不认 / 会不会), or a trailing 不？/没？
     r"吗[？?！!。]|吗\s*$|([\u4e00-\u9fff])[不没]\1|[不没][？?]|吧[？?]"
 )
-
 CONSEQUENCE_Q = re.compile(
     r"后果|怎么处罚|如何处罚|什么处罚|哪些处罚|怎么罚|罚多少|判几年|判多久|坐牢|什么责任|哪些责任|"
     r"什么性质|怎么处理|如何处理|会被.{0,6}(?:处罚|罚|判)"
 )
-
 _NUMBERS = re.compile(r"[0-9０-９]+|[一二三四五六七八九十百千万两]+(?:年|个月|月|日|天|倍|万元|元|次|周岁)")
-
 # Who approves, and how long: the question asks for the sentence that names them.
 _WHO_Q = re.compile(
     r"找谁|谁(?:来)?(?:批|审批|批准|负责|决定|同意)|由谁|向谁|报给谁|哪个(?:部门|岗位|领导)|谁说了算"
 )
-
 _APPROVER = re.compile(r"(?:由|报|经|提交)[^，。；]{1,20}(?:审批|批准|审核)")
-
 _WHEN_Q = re.compile(r"多久|多长时间|几天|几日|多少天|什么时候|何时|期限|时限|几个(?:工作日|小时|月)")
-
 _TIME_LIMIT = re.compile(
     r"(?:[0-9０-９]+|[一二三四五六七八九十百两]+)(?:个)?(?:工作日|日|天|小时|个月|月|年|分钟)(?:内|以内|之内|前|后|以上)"
     r"|当日|当天|即时|立即"
 )
-
 DEFINITION_Q = re.compile(r"什么是|什么叫|何为|定义|是指|指什么|指哪些|具体指|是什么意思|怎么算|算不算")
-
 _EXCEPTION_PHRASE = re.compile(
     r"但是[^。；]{2,60}|[^，。；：]{2,40}除外|除[^，。；]{1,40}外|经[^，。；]{1,30}同意|[^，。；]{0,10}另有规定[^，。；]{0,10}"
 )
-
 # A 「……的，」 condition: four characters or more, no quotation marks (「“好的，我转告”」 in a script is none).
 _CONDITION = re.compile(r"([^，。；：“”「」‘’\"]{3,40}?的)，")
-
 _SANCTION_KIND = (
     ("罚款", "罚款"),
     ("罚金", "罚金"),

@@ -48,51 +48,30 @@ REMEDY_Q = re.compile(
     r"(?<![转诉报劝])告(?:他|她|对方)|起诉|报警|报案|投诉|举报|索赔|追偿|追究|追他|撤销|撤吗"
     r"|申请(?:强制)?执行|要求赔偿"
 )
-
 # Questions whether the asker may demand performance (催 / 追 / 讨 / 主张 / 找……要), and duties to perform.
 _DEMAND = re.compile(r"催|追|讨|索要|主张|请求|收回|找[^，。？?]{1,8}要|要(?:回|钱|债|账)")
-
 _PERFORM = re.compile(r"偿还|清偿|支付|返还|归还|履行")
-
 _GRANTS = re.compile(r"应予支持|予以支持")  # a court granting a party's claim
-
 _LIABILITY = re.compile(r"责任|处罚|刑|罪")
-
 _LIABILITY_Q = re.compile(
     r"会不会被(?:罚|处罚|判|抓|拘留|追究)|会被(?:罚|处罚|判|抓|拘留)|构成(?:犯罪|.{0,4}罪)|算(?:犯罪|.{0,4}罪)"
     r"|犯罪吗|(?:会|要|得)坐牢(?:吗|么|嘛)|坐牢吗|坐牢的?风险|会不会[^，。？?]{0,6}坐牢|处罚吗|罚款吗|免于处罚|不被处罚|(?:要|会)(?:负|承担).{0,6}责任"
 )
-
 _YES_FORCE = frozenset({PERMISSION, EXEMPTION})
-
 _NO_FORCE = frozenset({PROHIBITION, SANCTION})
-
 _THRESHOLD = re.compile(r"情节(?:特别)?(?:严重|恶劣)|数额(?:较大|巨大)|造成严重后果")
-
 _DEFENCE = re.compile(r"抗辩|有权拒绝|可以拒绝")
-
 DEFINING = re.compile(r"是指|指的是|所称|称.{0,10}是|包括")
-
 CLASSIFY_Q = re.compile(r"算不算|属不属于|属于[^？?]{0,20}吗|算[^？?]{0,10}吗")
-
 _LEGALITY = re.compile(r"违法|犯法|犯罪|违规|合法|合规|侵权")
-
 _LISTED = re.compile(r"(?:有|具有|符合)下列(?:情形|条件|情况)之一的")
-
 _COURT_RESTRAINT = re.compile(r"(?:人民法院|仲裁机构)[^，。；]{0,6}不得")
-
 _HARASSING = re.compile(r"侵扰|骚扰|干扰|过度|频繁")
-
 _MANNER = re.compile(r"不得(?:以)?(?:非法|违法|擅自|过度|超出|超过|不正当)")
-
 _NEGATED = re.compile(r"(?:不得|不能|不可|禁止|严禁|不准|不许|只能)([^，。；！？,;]{2,30})")
-
 _WAIVED = re.compile(r"(?:无需|无须|不需要?|不必|不用|免除|免于)([^，。；！？,;]{2,20})")
-
 _ELAPSED = re.compile(r"早过了|已经过了|早就过了|过了[^，。？?]{0,6}(?:期|时效)|已过|超过了|届满了|过期了")
-
 _FUNCTION_CHARS = set("的了是在和与或及其他她它们这那个些有无不得可以应当任何组织人者")
-
 _NON_CJK = re.compile(r"[^\u4e00-\u9fff]+")
 
 
