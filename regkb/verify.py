@@ -46,6 +46,7 @@ _BOOK = re.compile(rf"《(?P<doc>[^《》\n]{{1,80}})》\s*{_FILLER}\s*(?P<seq>{
 _QUOTE_LEAD = re.compile(r"\s*(?:(?:明确)?(?:规定|写明|载明|指出|提到|要求)了?)?\s*[：:，,]?\s*([“「『\"])")
 _CLOSERS = {"“": "”", "「": "」", "『": "』", '"': '"'}
 _MAX_QUOTE = 1000
+_MAX_RANGE = 500  # articles between a range's ends searched for a quote after it
 _SPACE = re.compile(r"\s+")
 
 Alias = Callable[[str], "str | None"]
@@ -63,6 +64,7 @@ class RawCitation:
     quote: str | None = None  # the quoted span that follows, without its quotation marks
     quote_span: tuple[int, int] | None = None  # the quote with its marks
     group: int = 0  # citations sharing one document name (a list) share a group number
+    within: tuple[str, ...] = ()  # an end of a range: the articles between its ends, a quote's home too
 
 
 class CitationResolver(Protocol):
@@ -111,26 +113,28 @@ def _quote_after(text: str, end: int) -> tuple[str, tuple[int, int]] | None:
     return text[lead.end() : close], (lead.start(1), close + 1)
 
 
-def _members(text: str, start: int, end: int) -> list[tuple[str, tuple[int, int], bool]]:
-    """(canonical label, span, whether it ends a range) of each article in a list such as
-    第1032条、第一千零三十八条. A range (第1-3条, 第10-12条) gives its two ends, each with the range's span,
-    so an invented end is caught as any other citation."""
+def _members(text: str, start: int, end: int) -> list[tuple[str, tuple[int, int], tuple[str, ...] | None]]:
+    """(canonical label, span, the articles between the ends when it ends a range) of each article
+    in a list such as 第1032条、第一千零三十八条. A range (第1-3条, 第10-12条) gives its two ends, each with
+    the range's span, so an invented end is caught as any other citation."""
     first = _FIRST.match(text, start, end)
     if first is None:
         return []
     matches = [first, *_MEMBER.finditer(text, first.end(), end)]
-    out = []
+    out: list[tuple[str, tuple[int, int], tuple[str, ...] | None]] = []
     for m in matches:
         n, dash, span = m.group("n"), m.group("d"), m.span()
         if dash and n.isdigit() and int(dash) > int(n) and not m.group("s"):
             ends = [label_or_none(n), label_or_none(dash)]  # 第1-3条 is a range, not 第一条之三
-            out += [(label, span, True) for label in ends if label]
+            inner = range(int(n) + 1, min(int(dash), int(n) + 1 + _MAX_RANGE))
+            between = tuple(label for i in inner if (label := label_or_none(str(i))))
+            out += [(label, span, between) for label in ends if label]
             continue
         if dash and not (n.isdigit() and int(dash) < int(n)):
             continue  # 第十-3条, 第3-3条: neither a range nor a 之 written with a dash
         label = label_or_none(n, m.group("s") or dash)
         if label:
-            out.append((label, span, False))
+            out.append((label, span, None))
     return out
 
 
@@ -142,8 +146,8 @@ def _group(
     quote = _quote_after(text, seq[1])
     shown_doc = text[doc_span[0] : doc_span[1]]
     out = []
-    for i, (label, span, end_of_range) in enumerate(members):
-        if end_of_range:
+    for i, (label, span, between) in enumerate(members):
+        if between is not None:
             shown = shown_doc + label  # the end checked, not the range as written
         else:
             shown = text[doc_span[0] : span[1]] if i == 0 else shown_doc + text[span[0] : span[1]]
@@ -158,6 +162,7 @@ def _group(
                 quote=quote[0] if quote and with_quote else None,
                 quote_span=quote[1] if quote and with_quote else None,
                 group=group,
+                within=between or (),
             )
         )
     return out
@@ -220,8 +225,10 @@ def check_citations(
     docs = [_document_of(resolver, raw.document, alias) for raw in raws]
     found = [resolver.passages_for(d, raw.article) if d else [] for raw, d in zip(raws, docs, strict=True)]
     pool: dict[int, list[Passage]] = {}
-    for raw, passages in zip(raws, found, strict=True):
+    for raw, d, passages in zip(raws, docs, found, strict=True):
         pool.setdefault(raw.group, []).extend(passages)
+        if d and raw.quote is not None:  # a quote after 第1032-1038条 may come from 第1035条
+            pool[raw.group].extend(p for label in raw.within for p in resolver.passages_for(d, label))
     return [
         (raw, _check(raw, d, passages, pool[raw.group]))
         for raw, d, passages in zip(raws, docs, found, strict=True)

@@ -104,6 +104,13 @@ def test_each_end_of_a_range_is_checked_and_named(resolver):
     assert {raw.span for raw, _ in checked} == {(5, 16)}  # the range as written, for removal
 
 
+def test_a_quote_after_a_range_may_come_from_an_article_between_its_ends(resolver):
+    quoted = "《民法典》第680-1038条规定：“自然人享有隐私权。”"  # 第一千零三十二条 lies between
+    assert [c.status for c in verify_citations(quoted, resolver)] == ["valid", "valid"]
+    wrong = "《民法典》第680-1038条规定：“自然人享有财产权。”"
+    assert [c.status for c in verify_citations(wrong, resolver)] == ["valid", "quote_mismatch"]
+
+
 def test_bare_names_need_a_known_name_and_may_drop_di():
     text = "民法典第680条、个保法第13条和刑法293条之一都相关，但本法第五条与某规定第3条不是引用。"
     assert _found(text) == [
