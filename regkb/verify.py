@@ -14,10 +14,10 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from regkb.names import STATE_PREFIX
-from regkb.numerals import NUMERAL_CLASS, label_or_none
+from regkb.numerals import NUMERAL_CLASS, label_or_none, parse_article_label
 from regkb.types import CitationCheck, Passage
 from regkb.vocab import load_aliases
 
@@ -36,6 +36,7 @@ _DASH = r"(?:[-－—–~～](?P<d>\d+))?"
 _FIRST = re.compile(rf"(?:第)?\s*(?P<n>{_NUM}){_DASH}\s*条(?:之(?P<s>{_NUM}))?{_SUB}")
 _MEMBER = re.compile(rf"第\s*(?P<n>{_NUM}){_DASH}\s*条(?:之(?P<s>{_NUM}))?{_SUB}")
 _SEP = r"(?:、|以及|及|和|与|或者|或|至|到)"
+_RANGE_SEP = re.compile(r"\s*(?:至|到)\s*")
 _SEQ = (
     rf"{_FIRST.pattern}(?:\s*{_SEP}\s*{_MEMBER.pattern})*".replace("?P<n>", "?:")
     .replace("?P<s>", "?:")
@@ -113,29 +114,49 @@ def _quote_after(text: str, end: int) -> tuple[str, tuple[int, int]] | None:
     return text[lead.end() : close], (lead.start(1), close + 1)
 
 
-def _members(text: str, start: int, end: int) -> list[tuple[str, tuple[int, int], tuple[str, ...] | None]]:
-    """(canonical label, span, the articles between the ends when it ends a range) of each article
-    in a list such as 第1032条、第一千零三十八条. A range (第1-3条, 第10-12条) gives its two ends, each with
-    the range's span, so an invented end is caught as any other citation."""
+class _Member(NamedTuple):
+    label: str  # canonical: 第一千零三十二条
+    span: tuple[int, int]  # as written (a dashed range's ends share the range's span)
+    within: tuple[str, ...] = ()  # an end of a range: the articles between its ends
+    dashed: bool = False  # an end of 第1-3条, shown by its own label
+
+
+def _members(text: str, start: int, end: int) -> list[_Member]:
+    """Each article in a list such as 第1032条、第一千零三十八条. A range gives its two ends (第1-3条,
+    第10-12条: each with the range's span, so an invented end is caught as any other citation;
+    第十条至第十二条: each as written), both knowing the articles between them."""
     first = _FIRST.match(text, start, end)
     if first is None:
         return []
     matches = [first, *_MEMBER.finditer(text, first.end(), end)]
-    out: list[tuple[str, tuple[int, int], tuple[str, ...] | None]] = []
-    for m in matches:
+    out: list[_Member] = []
+    for i, m in enumerate(matches):
         n, dash, span = m.group("n"), m.group("d"), m.span()
         if dash and n.isdigit() and int(dash) > int(n) and not m.group("s"):
             ends = [label_or_none(n), label_or_none(dash)]  # 第1-3条 is a range, not 第一条之三
-            inner = range(int(n) + 1, min(int(dash), int(n) + 1 + _MAX_RANGE))
-            between = tuple(label for i in inner if (label := label_or_none(str(i))))
-            out += [(label, span, between) for label in ends if label]
+            between = _between(int(n), int(dash))
+            out += [_Member(label, span, between, True) for label in ends if label]
             continue
         if dash and not (n.isdigit() and int(dash) < int(n)):
             continue  # 第十-3条, 第3-3条: neither a range nor a 之 written with a dash
         label = label_or_none(n, m.group("s") or dash)
-        if label:
-            out.append((label, span, None))
+        if not label:
+            continue
+        if i and out and out[-1].span == matches[i - 1].span() and not out[-1].dashed:
+            low, high = parse_article_label(out[-1].label)[0], parse_article_label(label)[0]
+            if high > low and _RANGE_SEP.fullmatch(text[matches[i - 1].end() : m.start()]):
+                out[-1] = out[-1]._replace(within=_between(low, high))  # 第十条至第十二条
+                out.append(_Member(label, span, _between(low, high)))
+                continue
+        out.append(_Member(label, span))
     return out
+
+
+def _between(low: int, high: int) -> tuple[str, ...]:
+    """The labels of the articles strictly between two ends (at most _MAX_RANGE of them)."""
+    return tuple(
+        label for i in range(low + 1, min(high, low + 1 + _MAX_RANGE)) if (label := label_or_none(str(i)))
+    )
 
 
 def _group(
@@ -146,8 +167,8 @@ def _group(
     quote = _quote_after(text, seq[1])
     shown_doc = text[doc_span[0] : doc_span[1]]
     out = []
-    for i, (label, span, between) in enumerate(members):
-        if between is not None:
+    for i, (label, span, between, dashed) in enumerate(members):
+        if dashed:
             shown = shown_doc + label  # the end checked, not the range as written
         else:
             shown = text[doc_span[0] : span[1]] if i == 0 else shown_doc + text[span[0] : span[1]]
@@ -162,7 +183,7 @@ def _group(
                 quote=quote[0] if quote and with_quote else None,
                 quote_span=quote[1] if quote and with_quote else None,
                 group=group,
-                within=between or (),
+                within=between,
             )
         )
     return out

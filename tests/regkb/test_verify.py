@@ -109,6 +109,14 @@ def test_a_quote_after_a_range_may_come_from_an_article_between_its_ends(resolve
     assert [c.status for c in verify_citations(quoted, resolver)] == ["valid", "valid"]
     wrong = "《民法典》第680-1038条规定：“自然人享有财产权。”"
     assert [c.status for c in verify_citations(wrong, resolver)] == ["valid", "quote_mismatch"]
+    written = "《民法典》第六百八十条至第一千零三十八条规定：“自然人享有隐私权。”"
+    checked = check_citations(written, resolver)
+    assert [(raw.text, check.status) for raw, check in checked] == [
+        ("《民法典》第六百八十条", "valid"),
+        ("《民法典》第一千零三十八条", "valid"),
+    ]
+    listed = "《民法典》第六百八十条、第一千零三十八条规定：“自然人享有隐私权。”"  # a list, not a range
+    assert [c.status for c in verify_citations(listed, resolver)] == ["valid", "quote_mismatch"]
 
 
 def test_bare_names_need_a_known_name_and_may_drop_di():
