@@ -6,7 +6,7 @@ copied from the shared corpus.
 
 from __future__ import annotations
 
-from regkb.answer import RELATED_HEADING, compose
+from regkb.answer import RELATED_HEADING, compose, order_by_hierarchy
 from regkb.conclusion import question_kind
 from regkb.force import (
     DUTY,
@@ -20,7 +20,7 @@ from regkb.force import (
     kinds_of,
 )
 from regkb.quotes import ELISION, quote_matches, standalone_quote, without_label
-from regkb.types import Hit, Passage
+from regkb.types import Citation, Hit, Passage
 from tests.regkb.supports import passage
 
 CHAPEAU_LAW = (
@@ -364,3 +364,23 @@ def test_a_prohibitive_proviso_bounds_a_permission() -> None:
     assert composed.conclusion.label == "有条件可以"  # read as a prohibition too, it was 视情况而定
     sued = compose(hits(law), "合同里选了上海的法院，我们能在上海起诉他吗？", "管辖 法院", False)
     assert sued.conclusion.label == "可以"  # the forum the parties chose is the suit's ground
+
+
+def test_a_lookup_cites_a_documents_articles_in_article_order() -> None:
+    """「第1032条到第1034条是怎么规定的」: the articles read in order, not by rank; other questions keep rank
+    order within a document (the best first), and documents stay in hierarchy order either way."""
+    law = [passage(f"第{n}条 催收人员应当依法催收。", f"第{n}条") for n in ("十二", "十", "十一")]
+    rule = passage("第三条 催收员不得夜间外访。", "第三条", title="示例公司制度", level="内部制度")
+    cites = [Citation(p, p.text) for p in (rule, *law)]
+    assert [c.passage.article for c in order_by_hierarchy(cites, by_article=True)] == [
+        "第十条",
+        "第十一条",
+        "第十二条",
+        "第三条",
+    ]
+    assert [c.passage.article for c in order_by_hierarchy(cites)] == [
+        "第十二条",
+        "第十条",
+        "第十一条",
+        "第三条",
+    ]
