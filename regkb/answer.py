@@ -15,7 +15,6 @@ from itertools import groupby
 
 from regkb.conclusion import DEFINITION_Q, comparison, conclude
 from regkb.force import Clause, force_of
-from regkb.numerals import parse_article_label
 from regkb.permission import DEFINING, Support
 from regkb.quotes import standalone_quote, without_label
 from regkb.types import Citation, Conclusion, Hit, Passage, level_rank
@@ -148,7 +147,7 @@ def compose(
         if key not in seen:
             seen.add(key)
             rel.append(Citation(hit.passage, _quote(hit.passage, clauses, False)))
-    ordered = order_by_hierarchy(cites, by_article=lookup)
+    ordered = order_by_hierarchy(cites, in_document_order=lookup)
     text = render(conclusion, ordered, comparison(supports), rel)
     return Composed(text, tuple(ordered), tuple(rel), conclusion, tuple(supports))
 
@@ -184,23 +183,17 @@ def relevance(hit: Hit, rank: int, top: float) -> float:
     return hit.score / top if top > 0 and hit.score > 0 else 1 / (1 + 0.3 * rank)
 
 
-def order_by_hierarchy(cites: Sequence[Citation], by_article: bool = False) -> list[Citation]:
-    """Grouped by document, documents in hierarchy order (法律 → … → 内部制度), then first rank.
-    ``by_article``: within a document, in article order (a lookup of 第1032条到第1034条 reads them so)."""
+def order_by_hierarchy(cites: Sequence[Citation], in_document_order: bool = False) -> list[Citation]:
+    """Grouped by document, documents in hierarchy order (法律 → … → 内部制度), then first rank; with
+    ``in_document_order``, within a document as the document orders them (a lookup of 第1032条到第1034条
+    reads them so)."""
     first = {c.passage.doc_id: i for i, c in reversed(list(enumerate(cites)))}
 
-    def within(c: Citation) -> tuple[int, int]:
-        if not by_article or not c.passage.article:
-            return (0, 0)
-        if c.passage.article_no is not None:
-            return (c.passage.article_no, c.passage.article_suffix or 0)
-        try:
-            number, suffix = parse_article_label(c.passage.article)
-        except ValueError:  # a numbered policy's clause (2.3.1): rank order
-            return (0, 0)
-        return (number, suffix or 0)
+    def key(c: Citation) -> tuple[int, int, int]:
+        within = c.passage.order if in_document_order else 0
+        return (level_rank(c.passage.level), first[c.passage.doc_id], within)
 
-    return sorted(cites, key=lambda c: (level_rank(c.passage.level), first[c.passage.doc_id], *within(c)))
+    return sorted(cites, key=key)
 
 
 def render(

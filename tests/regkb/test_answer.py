@@ -6,6 +6,8 @@ copied from the shared corpus.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from regkb.answer import RELATED_HEADING, compose, order_by_hierarchy
 from regkb.conclusion import question_kind
 from regkb.force import (
@@ -367,12 +369,15 @@ def test_a_prohibitive_proviso_bounds_a_permission() -> None:
 
 
 def test_a_lookup_cites_a_documents_articles_in_article_order() -> None:
-    """「第1032条到第1034条是怎么规定的」: the articles read in order, not by rank; other questions keep rank
-    order within a document (the best first), and documents stay in hierarchy order either way."""
-    law = [passage(f"第{n}条 催收人员应当依法催收。", f"第{n}条") for n in ("十二", "十", "十一")]
+    """「第1032条到第1034条是怎么规定的」: the articles read in document order, not by rank; other questions
+    keep rank order within a document (the best first), and documents stay in hierarchy order either way."""
+    law = [
+        replace(passage(f"第{n}条 催收人员应当依法催收。", f"第{n}条"), order=order)
+        for n, order in (("十二", 2), ("十", 0), ("十一", 1))
+    ]
     rule = passage("第三条 催收员不得夜间外访。", "第三条", title="示例公司制度", level="内部制度")
     cites = [Citation(p, p.text) for p in (rule, *law)]
-    assert [c.passage.article for c in order_by_hierarchy(cites, by_article=True)] == [
+    assert [c.passage.article for c in order_by_hierarchy(cites, in_document_order=True)] == [
         "第十条",
         "第十一条",
         "第十二条",
