@@ -65,7 +65,7 @@ class RawCitation:
     quote: str | None = None  # the quoted span that follows, without its quotation marks
     quote_span: tuple[int, int] | None = None  # the quote with its marks
     group: int = 0  # citations sharing one document name (a list) share a group number
-    within: tuple[str, ...] = ()  # an end of a range: the articles between its ends, a quote's home too
+    within: tuple[int, int] | None = None  # a range's end: both ends' numbers (a quote may lie between)
 
 
 class CitationResolver(Protocol):
@@ -117,7 +117,7 @@ def _quote_after(text: str, end: int) -> tuple[str, tuple[int, int]] | None:
 class _Member(NamedTuple):
     label: str  # canonical: 第一千零三十二条
     span: tuple[int, int]  # as written (a dashed range's ends share the range's span)
-    within: tuple[str, ...] = ()  # an end of a range: the articles between its ends
+    within: tuple[int, int] | None = None  # an end of a range: its ends' numbers
     dashed: bool = False  # an end of 第1-3条, shown by its own label
 
 
@@ -134,8 +134,7 @@ def _members(text: str, start: int, end: int) -> list[_Member]:
         n, dash, span = m.group("n"), m.group("d"), m.span()
         if dash and n.isdigit() and int(dash) > int(n) and not m.group("s"):
             ends = [label_or_none(n), label_or_none(dash)]  # 第1-3条 is a range, not 第一条之三
-            between = _between(int(n), int(dash))
-            out += [_Member(label, span, between, True) for label in ends if label]
+            out += [_Member(label, span, (int(n), int(dash)), True) for label in ends if label]
             continue
         if dash and not (n.isdigit() and int(dash) < int(n)):
             continue  # 第十-3条, 第3-3条: neither a range nor a 之 written with a dash
@@ -145,18 +144,19 @@ def _members(text: str, start: int, end: int) -> list[_Member]:
         if i and out and out[-1].span == matches[i - 1].span() and not out[-1].dashed:
             low, high = parse_article_label(out[-1].label)[0], parse_article_label(label)[0]
             if high > low and _RANGE_SEP.fullmatch(text[matches[i - 1].end() : m.start()]):
-                out[-1] = out[-1]._replace(within=_between(low, high))  # 第十条至第十二条
-                out.append(_Member(label, span, _between(low, high)))
+                out[-1] = out[-1]._replace(within=(low, high))  # 第十条至第十二条
+                out.append(_Member(label, span, (low, high)))
                 continue
         out.append(_Member(label, span))
     return out
 
 
-def _between(low: int, high: int) -> tuple[str, ...]:
-    """The labels of the articles strictly between two ends (at most _MAX_RANGE of them)."""
-    return tuple(
+def _between(ends: tuple[int, int] | None) -> list[str]:
+    """The labels of the articles strictly between a range's ends (at most _MAX_RANGE of them)."""
+    low, high = ends or (0, 0)
+    return [
         label for i in range(low + 1, min(high, low + 1 + _MAX_RANGE)) if (label := label_or_none(str(i)))
-    )
+    ]
 
 
 def _group(
@@ -249,7 +249,9 @@ def check_citations(
     for raw, d, passages in zip(raws, docs, found, strict=True):
         pool.setdefault(raw.group, []).extend(passages)
         if d and raw.quote is not None:  # a quote after 第1032-1038条 may come from 第1035条
-            pool[raw.group].extend(p for label in raw.within for p in resolver.passages_for(d, label))
+            pool[raw.group].extend(
+                p for label in _between(raw.within) for p in resolver.passages_for(d, label)
+            )
     return [
         (raw, _check(raw, d, passages, pool[raw.group]))
         for raw, d, passages in zip(raws, docs, found, strict=True)
