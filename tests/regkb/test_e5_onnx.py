@@ -1,5 +1,6 @@
-"""Queries on onnxruntime (spec ``e5:...:onnx``): the same vectors as the torch fp32 runtime, no
-torch in the process, padding masked, and a cached graph that does not load is written again."""
+"""Queries on onnxruntime (spec ``e5:...:onnx``), and documents wherever they run in fp32: the same
+vectors as the torch fp32 runtime, no torch in the process, padding masked, and a cached graph that
+does not load is written again."""
 
 from __future__ import annotations
 
@@ -39,6 +40,37 @@ def test_query_vectors_are_the_torch_fp32_vectors(adapter: Path | None, tmp_path
     assert np.allclose(np.linalg.norm(onnx_vectors, axis=1), 1.0, atol=1e-5)
     # one graph, keyed by the adapter it was written with
     assert len(list(tmp_path.glob("e5-small-query-*.onnx"))) == 1
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("adapter", [None, SHIPPED_ADAPTER], ids=["base", "adapter"])
+def test_fp32_documents_run_on_onnxruntime_with_the_torch_fp32_vectors(
+    adapter: Path | None, tmp_path: Path
+) -> None:
+    from regkb.embedders.e5_tokenizer import PASSAGE_PREFIX
+
+    embedder = E5Embedder(threads=2, quantisation="fp32", cache_dir=tmp_path, adapter=adapter)
+    assert embedder.documents_runtime == "onnx"
+    texts = [*QUERIES, *(f"第{i}条 催收人员不得在晚上十点以后拨打电话。" * (i + 1) for i in range(12))]
+    onnx_vectors = np.array(embedder.embed_documents(texts))
+    prefixed = [PASSAGE_PREFIX + t for t in texts]
+    torch_vectors = embedder._embed(prefixed, embedder._run_torch)
+    torch_vectors /= np.linalg.norm(torch_vectors, axis=1, keepdims=True)
+    assert np.all((onnx_vectors * torch_vectors).sum(axis=1) >= 0.99999)
+    assert len(embedder._documents[""]) == 2 and embedder._documents[""][1]._max_workers == 2
+
+
+@pytest.mark.integration
+def test_fp32_documents_in_a_fresh_process_do_not_import_torch(tmp_path: Path) -> None:
+    code = (
+        "import sys; from regkb.embedders.e5 import E5Embedder; "
+        f"e = E5Embedder(quantisation='fp32', cache_dir={str(tmp_path)!r}); "
+        "v = e.embed_documents(['催收人员不得骚扰债务人的同事', '短']); "
+        "print(len(v), len(v[0]), 'torch' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.split() == ["2", "384", "False"]
 
 
 @pytest.mark.integration
