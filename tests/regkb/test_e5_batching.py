@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from regkb.embedders import e5
-from regkb.embedders.e5 import PADDED_LENGTHS, _batches, _pad, _Window
+from regkb.embedders import e5, e5_batching
+from regkb.embedders.e5_batching import PADDED_LENGTHS, Window, batches, pad
 
 
-def _windows(lengths: list[int]) -> tuple[list[_Window], list[int]]:
-    windows = [_Window(i, list(range(1, n + 1)), float(n)) for i, n in enumerate(lengths)]
+def _windows(lengths: list[int]) -> tuple[list[Window], list[int]]:
+    windows = [Window(i, list(range(1, n + 1)), float(n)) for i, n in enumerate(lengths)]
     return windows, sorted(range(len(windows)), key=lambda i: lengths[i])
 
 
@@ -21,11 +21,11 @@ def test_batches_cover_every_window_once_in_few_shapes_within_the_budget() -> No
     rng = np.random.default_rng(7)
     lengths = [int(n) for n in rng.integers(3, 513, size=400)]
     windows, order = _windows(lengths)
-    batches = _batches(order, windows, budget=2048)
-    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    found = batches(order, windows, budget=2048)
+    assert sorted(i for b in found for i in b) == list(range(len(lengths)))
     shapes = set()
-    for batch in batches:
-        ids, padded_lengths = _pad([windows[i].ids for i in batch], filler=0)
+    for batch in found:
+        ids, padded_lengths = pad([windows[i].ids for i in batch], filler=0)
         rows, width = ids.shape
         shapes.add((rows, width))
         assert width in PADDED_LENGTHS and width >= max(lengths[i] for i in batch)
@@ -36,15 +36,15 @@ def test_batches_cover_every_window_once_in_few_shapes_within_the_budget() -> No
 
 
 def test_pad_fills_rows_past_each_length_and_repeats_the_last_row() -> None:
-    ids, lengths = _pad([[5, 6], [7, 8, 9]], filler=2)
+    ids, lengths = pad([[5, 6], [7, 8, 9]], filler=2)
     assert ids.shape == (2, 16)
     assert ids[0, :3].tolist() == [5, 6, 2] and ids[1, :4].tolist() == [7, 8, 9, 2]
-    ids, lengths = _pad([[5], [6], [7, 8, 9]], filler=2)
+    ids, lengths = pad([[5], [6], [7, 8, 9]], filler=2)
     assert ids.shape == (4, 16)
     assert lengths.tolist() == [1, 1, 3, 3] and ids[3, :3].tolist() == [7, 8, 9]
 
 
-def _batches_before(order: list[int], windows: list[_Window], budget: int) -> list[list[int]]:
+def _batches_before(order: list[int], windows: list[Window], budget: int) -> list[list[int]]:
     """The batching before PADDED_LENGTHS (each batch padded to its own longest window)."""
     batches: list[list[int]] = []
     current: list[int] = []
@@ -86,8 +86,8 @@ def test_bucketed_vectors_match_the_unbucketed_ones(
     ours = np.array(embedder.embed_documents(texts))
     query = np.array(embedder.embed_query("催收人员可以向债务人的同事透露欠款吗"))
     with monkeypatch.context() as patched:
-        patched.setattr(e5, "_batches", _batches_before)
-        patched.setattr(e5, "_pad", _pad_before)
+        patched.setattr(e5_batching, "batches", _batches_before)
+        patched.setattr(e5_batching, "pad", _pad_before)
         before = np.array(embedder.embed_documents(texts))
         query_before = np.array(embedder.embed_query("催收人员可以向债务人的同事透露欠款吗"))
     cosines = (ours * before).sum(axis=1)  # unit rows

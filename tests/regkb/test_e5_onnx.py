@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from regkb.embedders.e5 import SHIPPED_ADAPTER, E5Embedder, _base, _pad
+from regkb.embedders.e5 import SHIPPED_ADAPTER, E5Embedder, _base
+from regkb.embedders.e5_batching import pad
 from regkb.embedders.e5_tokenizer import QUERY_PREFIX
 
 REPO = Path(__file__).resolve().parents[2]
@@ -78,7 +79,7 @@ def test_padding_in_a_batch_changes_no_row(tmp_path: Path) -> None:
     embedder = E5Embedder(cache_dir=tmp_path, queries="onnx")
     encoder, base = embedder._query_encoder(), _base()
     rows = [w.ids for w in base.windows([QUERY_PREFIX + q for q in [*QUERIES[:2], "短"]])]
-    ids, lengths = _pad(rows, base.tokenizer.eos)
+    ids, lengths = pad(rows, base.tokenizer.eos)
     assert ids.shape[0] == 4 and len(set(lengths.tolist())) > 1  # rows of unequal length, a filler row
     batched = encoder.pooled(base.word_vectors(ids), lengths)
     for r, row in enumerate(rows):

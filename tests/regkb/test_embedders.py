@@ -259,14 +259,14 @@ def test_sentence_transformers_backend_with_local_minilm(
 
 
 def test_e5_batches_cover_every_window_once_within_the_token_budget() -> None:
-    from regkb.embedders.e5 import _batches, _Window
+    from regkb.embedders.e5_batching import Window, batches
 
     lengths = [3, 5, 5, 9, 40, 7, 12, 2]
-    windows = [_Window(i, [0] * n, float(n)) for i, n in enumerate(lengths)]
+    windows = [Window(i, [0] * n, float(n)) for i, n in enumerate(lengths)]
     order = sorted(range(len(windows)), key=lambda i: lengths[i])
-    batches = _batches(order, windows, budget=20)
-    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
-    for batch in batches:
+    found = batches(order, windows, budget=20)
+    assert sorted(i for b in found for i in b) == list(range(len(lengths)))
+    for batch in found:
         padded = max(lengths[i] for i in batch) * len(batch)
         assert padded <= 20 or len(batch) == 1
-    assert [4] in batches  # longer than the budget on its own: a batch of one
+    assert [4] in found  # longer than the budget on its own: a batch of one
