@@ -198,9 +198,6 @@ def test_jargon_has_at_least_forty_entries() -> None:
         ("这是典型的套路贷", "套路贷", "诈骗"),
         ("债转以后谁来催", "债转", "债权转让"),
         ("同事把他照片P图了", "P图", "肖像权"),
-        ("委外公司把案子转包出去了", "转包", "转委托"),
-        ("能不能把这批案子转给别的公司催", "转给别的", "亲自处理"),
-        ("上门的时候带三个人去", "带三个人", "聚集多人"),
     ],
 )
 def test_jargon_expands_slang_to_legal_terms(text: str, slang: str, term: str) -> None:
