@@ -194,7 +194,8 @@ class E5Embedder:
             self.name += f"-lora-{adapter_key(self.adapter)}"
         self._loaded: _Loaded | None = None
         self._queries: Any = None  # e5_onnx.OnnxEncoder, built on the first query
-        self._documents: dict[str, tuple[Any, ThreadPoolExecutor]] = {}  # fp32 documents, by partner
+        self._documents: dict[str, Any] = {}  # fp32 documents' onnxruntime sessions, by partner
+        self._document_pool: ThreadPoolExecutor | None = None  # their workers
         self._partner: E5Embedder | None = None  # whose vectors the query graph computes too
         self._shared_layers: dict[str, int] = {}  # lower layers shared with an adapted sibling, by its name
         self._lock = threading.Lock()
@@ -221,8 +222,9 @@ class E5Embedder:
     @property
     def documents_runtime(self) -> str:
         """Where documents run: torch for bf16 and int8; onnxruntime where they run in fp32 (the
-        query graph, one intra-op thread per worker: 1.8x torch's fp32 speed on 2 cores, 400
-        passages in 7.3 s against 13.8 s; the same fp32 vectors, and no torch import)."""
+        query graph, one intra-op thread per worker: the same fp32 vectors, no torch import, and
+        faster than torch's fp32 by a margin that depends on the CPU; see the README's cold-ingest
+        figures)."""
         return "onnx" if self.precision == "fp32" else "torch"
 
     def _graph(self, partner: E5Embedder | None, threads: int) -> Any:
@@ -258,9 +260,11 @@ class E5Embedder:
         key = partner.name if partner is not None else ""
         with self._lock:
             if key not in self._documents:
-                pool = ThreadPoolExecutor(max_workers=max(self.threads, 1), thread_name_prefix="e5-onnx")
-                self._documents[key] = (self._graph(partner, threads=1), pool)
-            return self._documents[key]
+                self._documents[key] = self._graph(partner, threads=1)
+            if self._document_pool is None:
+                workers = max(self.threads, 1)
+                self._document_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="e5-onnx")
+            return self._documents[key], self._document_pool
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         """Unit vectors of passages (``documents_runtime``). Those a base embedder computed beside its own are
@@ -274,7 +278,7 @@ class E5Embedder:
             if self.documents_runtime == "onnx":
                 encoder, pool = self._document_encoder(partner)
                 width = self.dim * (2 if partner is not None else 1)
-                run = functools.partial(self._run_graph, encoder=encoder, width=width, pool=pool)
+                run = functools.partial(self._run_batches, width=width, forward=encoder.pooled, pool=pool)
             else:
                 run = functools.partial(self._run_torch, partner=partner)
             vectors = self._embed([PASSAGE_PREFIX + t for t in rest], run)
@@ -312,13 +316,18 @@ class E5Embedder:
         """Mean-pooled vector per window (a query), on the caller's thread."""
         encoder = self._query_encoder()  # first: building it finds the partner
         width = self.dim * (2 if self._partner is not None else 1)
-        return self._run_graph(windows, encoder, width)
+        return self._run_batches(windows, width, encoder.pooled, pool=None)
 
-    def _run_graph(
-        self, windows: list[Window], encoder: Any, width: int, pool: ThreadPoolExecutor | None = None
+    def _run_batches(
+        self,
+        windows: list[Window],
+        width: int,
+        forward: Callable[[np.ndarray, np.ndarray], np.ndarray],
+        pool: ThreadPoolExecutor | None,
     ) -> np.ndarray:
-        """Mean-pooled vector per window from an onnxruntime session, its batches spread over
-        ``pool``'s workers (longest first) or run on the caller's thread."""
+        """Mean-pooled vector per window: the length-sorted windows in padded batches, longest
+        first, each run by ``forward(word vectors, lengths)`` on ``pool``'s workers (on the
+        caller's thread without a pool or with one batch); the filler rows are dropped."""
         base = _base()
         pooled = np.zeros((len(windows), width), dtype=np.float32)
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids))
@@ -326,7 +335,7 @@ class E5Embedder:
 
         def run(batch: list[int]) -> None:
             ids, lengths = e5_batching.pad([windows[i].ids for i in batch], base.tokenizer.eos)
-            pooled[batch] = encoder.pooled(base.word_vectors(ids), lengths)[: len(batch)]
+            pooled[batch] = forward(base.word_vectors(ids), lengths)[: len(batch)]
 
         if pool is None or len(batches) == 1:
             for batch in batches:
@@ -355,36 +364,27 @@ class E5Embedder:
         shared 2-core box were measured 60x slower for a single query). With ``partner``
         (an adapted E5Embedder), each row is [this encoder's | the partner's] vector, the
         layers they share run once (e5_torch.pair_forward)."""
-        loaded, base = self._load(), _base()  # first: loading imports torch
+        loaded = self._load()  # first: loading imports torch
         import torch
 
         from regkb.embedders import e5_torch
 
         other, split = self._shared_with(loaded, partner)
         torch.set_num_threads(1)
-        width = self.dim * (2 if other is not None else 1)
-        pooled = np.zeros((len(windows), width), dtype=np.float32)
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids))
-        batches = e5_batching.batches(order, windows, self.batch_tokens)[::-1]  # longest first
+        bf16 = self.precision == "bf16"
 
-        def run(batch: list[int]) -> None:
-            ids, lengths = e5_batching.pad([windows[i].ids for i in batch], base.tokenizer.eos)
-            words = torch.from_numpy(base.word_vectors(ids))
-            bf16 = self.precision == "bf16"
+        def forward(words: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+            x, n = torch.from_numpy(words), torch.from_numpy(lengths)
             with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                if other is None:
-                    out = loaded.encoder(words, torch.from_numpy(lengths))
-                else:
-                    out = e5_torch.pair_forward(
-                        loaded.encoder, other, split, words, torch.from_numpy(lengths)
-                    )
-            pooled[batch] = out[: len(batch)].float().numpy()  # the filler rows are dropped
+                out = (
+                    loaded.encoder(x, n)
+                    if other is None
+                    else e5_torch.pair_forward(loaded.encoder, other, split, x, n)
+                )
+            return out.float().numpy()
 
-        if len(batches) == 1:
-            run(batches[0])
-        else:
-            list(loaded.pool.map(run, batches))
-        return pooled
+        width = self.dim * (2 if other is not None else 1)
+        return self._run_batches(windows, width, forward, loaded.pool)
 
 
 @functools.cache

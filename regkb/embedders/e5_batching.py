@@ -1,6 +1,6 @@
-"""How the e5 runtime cuts its work: a text's windows of at most 512 ids, and batches of
-length-sorted windows in a few padded shapes within a token budget (the torch and onnxruntime
-runtimes of regkb/embedders/e5.py run the same batches)."""
+"""How the e5 runtime cuts its work: the windows a text is cut into (regkb/embedders/e5.py), and
+batches of length-sorted windows in a few padded shapes within a token budget (the torch and
+onnxruntime runtimes run the same batches)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ and keeps the adapted ones here until the adapted embedder asks for the same tex
 asks e5 then e5:lora for one question; an ingest embeds each step's texts for e5 then e5:lora).
 The vectors are the ones each embedder computes alone (tests/regkb/test_e5_pair.py): bit for bit
 on torch, the same kernels on the same inputs; within 1e-6 for the adapted ones of onnxruntime's
-joint graph (fp32 documents, queries), another graph whose sums may run in another order.
+joint graph (measured on fp32 documents), another graph whose sums may run in another order.
 """
 
 from __future__ import annotations
