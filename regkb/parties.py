@@ -56,6 +56,18 @@ _DUTY = re.compile(r"(?<!不)应当|必须")
 _SEGMENT_END = re.compile(r"[，,：:；。]")
 _CAUSATIVE = set("让请叫由")
 _PREPOSITIONS = set("对向与给为将把被由")
+# 我 as the borrower or the person collected from; 我 (or 我们) as one who collects or lends.
+_DEBTOR_SELF = re.compile(
+    r"我(?:作为|是)(?:借款人|债务人|持卡人|消费者|被催收人|信息主体)"
+    r"|我(?:之前|以前|曾经|去年|前年)?(?:在|从|向|跟|找)[^，。？?！!]{0,14}(?:借|贷)(?!给)"
+    r"|我(?:借|欠|贷)(?:了|过|的)|我(?:的)?(?:网贷|贷款|信用卡|借款)(?:逾期|没还|还不上)"
+    r"|(?:催收|催债|贷款公司|网贷平台)[^，。？?！!]{0,8}(?:给我|找我|打给我|骂我|到我|来我|说我|让我|向我|对我)"
+    r"|我(?:的)?(?:个人信息|身份证|通讯录|征信|相册|照片|手机号)"
+)
+_COLLECTOR_SELF = re.compile(
+    r"我(?:是|作为|在)[^，。？?！!]{0,8}(?:催收|外访|坐席|合规|资产保全|风控|贷后)|我们公司|我司|本公司"
+    r"|(?:向|跟|找)我借|欠我|借给"
+)
 _MODAL = re.compile(r"能不能|能否|可不可以|可以|可否|能|行不行|是否")
 
 
@@ -103,15 +115,27 @@ def asked_act(question: str) -> str:
 
 def asker(question: str) -> str:
     """The side the question asks about: the party named just before its first modal (我能 / 他能 /
-    法院能), the collector's side when none is named."""
+    法院能); when that is 我 or no one, the side the question puts 我 on (``first_person``)."""
     match = _MODAL.search(question)
     if match is None:
-        return COLLECTOR
+        return first_person(question)
     segment_start = max(
         (m.end() for m in re.finditer(r"[，,。？?！!；;]", question[: match.start()])), default=0
     )
-    near = _last_party(question[segment_start : match.start()])
+    found = [m.group(0) for m in _PARTY.finditer(question[segment_start : match.start()])]
+    if not found or found[-1] == "我":
+        return first_person(question)
+    near = _SIDE[found[-1]]
     return near if near in (COLLECTOR, DEBTOR, AUTHORITY) else COLLECTOR
+
+
+def first_person(question: str) -> str:
+    """The side of the question's 我: the debtor's when it says 我 borrowed or owes (我作为借款人,
+    我在……借过钱, 我欠了), is the one collected from (催收……给我打电话) or whose data it is (我的个人信息),
+    and says nothing of working in collection; the collector's side otherwise (the default)."""
+    if _COLLECTOR_SELF.search(question) or not _DEBTOR_SELF.search(question):
+        return COLLECTOR
+    return DEBTOR
 
 
 def authority_acts(question: str) -> bool:

@@ -37,7 +37,16 @@ from regkb.force import (
     kinds_of,
     units,
 )
-from regkb.parties import AUTHORITY, asked_act, asker, authority_acts, bearer, belongs_elsewhere, holder
+from regkb.parties import (
+    AUTHORITY,
+    DEBTOR,
+    asked_act,
+    asker,
+    authority_acts,
+    bearer,
+    belongs_elsewhere,
+    holder,
+)
 from regkb.types import Passage
 
 NO, YES, CONDITIONAL, DEPENDS = "不可以", "可以", "有条件可以", "视情况而定"
@@ -50,6 +59,7 @@ REMEDY_Q = re.compile(
 )
 # Questions whether the asker may demand performance (催 / 追 / 讨 / 主张 / 找……要), and duties to perform.
 _DEMAND = re.compile(r"催|追|讨|索要|主张|请求|收回|找[^，。？?]{1,8}要|要(?:回|钱|债|账)")
+_ASKS_OF = re.compile(r"要求|请求")  # a demand made of another party
 _PERFORM = re.compile(r"偿还|清偿|支付|返还|归还|履行")
 _GRANTS = re.compile(r"应予支持|予以支持")  # a court granting a party's claim
 _LIABILITY = re.compile(r"责任|处罚|刑|罪")
@@ -170,7 +180,8 @@ def permission_label(
     ]
     if past and _LIABILITY_Q.search(question):
         return DEPENDS, past[:2]  # 会不会被罚 / 构成犯罪吗: the sanction holds past a threshold (情节严重)
-    if REMEDY_Q.search(asked_act(question)):
+    if REMEDY_Q.search(asked_act(question)) or (asked == DEBTOR and _ASKS_OF.search(asked_act(question))):
+        # 能告他吗; a debtor's 能要求他们……吗: what the other side is forbidden is the demand's ground
         return _remedy_label([*yes, *others], no, asked_act(question))
     # the asker's own conduct: what a court grants a claim (人民法院应予支持) does not permit a way of acting
     granted = [s for s in yes if _GRANTS.search(s.clause.text) and holder(s.clause.text) == AUTHORITY]

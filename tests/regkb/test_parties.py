@@ -16,6 +16,7 @@ from regkb.parties import (
     authority_acts,
     bearer,
     belongs_elsewhere,
+    first_person,
     holder,
 )
 from regkb.permission import CONDITIONAL, NO, YES, permission_label
@@ -50,6 +51,37 @@ def test_asker_is_the_party_before_the_modal_collector_by_default() -> None:
     assert asker("客户说要去投诉我们，他能这样投诉吗？") == DEBTOR
     assert asker("判决生效了，法院能冻结他的存款吗？") == AUTHORITY
     assert asker("这样催收合规吗？") == COLLECTOR
+
+
+def test_first_person_is_the_debtor_when_the_question_says_so() -> None:
+    # 我 borrowed, owes, is collected from, or asks after his own data: the debtor's side
+    assert first_person("我作为借款人，能要求他们改正吗？") == DEBTOR
+    assert first_person("我之前在一家小贷公司借过钱，能查吗？") == DEBTOR
+    assert first_person("催收的人天天打给我，我能不接吗？") == DEBTOR
+    assert first_person("我能要求平台删掉我的个人信息吗？") == DEBTOR
+    # 我 who collects or lends, or says nothing of himself: the collector's side (the default)
+    assert first_person("我是外访催收员，客户欠了钱，能上门吗？") == COLLECTOR
+    assert first_person("朋友向我借了五万，我能起诉他吗？") == COLLECTOR
+    assert first_person("客户不接电话，我能打给他同事吗？") == COLLECTOR
+
+
+def test_asker_reads_first_person_only_for_wo() -> None:
+    assert asker("我在网贷平台借了钱逾期了，我能要求他们别打给我家人吗？") == DEBTOR
+    assert asker("我在网贷平台借了钱逾期了，催收员能打给我家人吗？") == COLLECTOR  # a named party, not 我
+    assert asker("我欠了钱，法院能冻结我的存款吗？") == AUTHORITY
+
+
+def test_a_debtors_demand_rests_on_what_the_other_side_is_forbidden() -> None:
+    supports = supports_of("个人信息处理者不得篡改其存储的个人信息。")
+    question = "我作为借款人，信息被记错了，能要求他们改过来吗？"
+    label, decided = permission_label(supports, question=question)
+    assert label == YES
+    assert "不得篡改" in decided[0].clause.text
+    # the same prohibition asked by the collector about his own act still forbids it
+    assert permission_label(supports, question="我能把客户系统里的住址改一下吗？")[0] == NO
+    # and a prohibition the debtor bears is still a bar to a debtor's act that demands nothing
+    own = supports_of("借款人不得提供虚假的身份信息。")
+    assert permission_label(own, question="我作为借款人，能填个假的单位地址吗？")[0] == NO
 
 
 def test_asked_act_runs_from_the_modal_to_the_end_of_its_sentence() -> None:
