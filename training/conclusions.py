@@ -1,6 +1,6 @@
 """How the conclusion rules (regkb/conclusion.py, regkb/permission.py) fare on every labelled train question.
 
-    python -m training.conclusions --index .regkb-eval [--shared ../shared]
+    python -m training.conclusions --index .regkb-eval [--shared ../shared] [--dump FILE]
 
 Reads the train split of each set whose questions carry ``expected_answer`` (dev, internal,
 heldout, blind, permission) and the training-only questions of training/questions/conclusions.jsonl
@@ -15,6 +15,7 @@ Every figure it prints is a tuning figure: changes to the conclusion rules are d
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -78,14 +79,38 @@ def report(questions: Sequence[tuple[str, EvalQuestion]], labels: Sequence[str |
     return "\n".join(lines)
 
 
+def dump(questions: Sequence[tuple[str, EvalQuestion]], labels: Sequence[str | None]) -> str:
+    """One JSON line per question (set, id, question, expected, decided), wrong ones marked, to read
+    which questions a rule moves (diff two dumps)."""
+    return "".join(
+        json.dumps(
+            {
+                "set": name,
+                "id": q.id,
+                "question": q.question,
+                "expected": q.expected_answer,
+                "decided": label,
+                "right": label == q.expected_answer,
+            },
+            ensure_ascii=False,
+        )
+        + "\n"
+        for (name, q), label in zip(questions, labels, strict=True)
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.conclusions", description=__doc__)
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument("--dump", type=Path, help="also write each question's labels here (JSONL)")
     args = parser.parse_args(argv)
     questions = labelled(args.shared)
     engine = Engine(Settings(index_dir=args.index))
-    print(report(questions, decided(engine, questions)))
+    labels = decided(engine, questions)
+    print(report(questions, labels))
+    if args.dump is not None:
+        args.dump.write_text(dump(questions, labels), encoding="utf-8")
     return 0
 
 

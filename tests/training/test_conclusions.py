@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from evals.dataset import load_questions
 from evals.splits import split_of
 from tests.conftest import SHARED
-from training.conclusions import TRAINING_ONLY, labelled, report
+from training.conclusions import TRAINING_ONLY, dump, labelled, report
 
 
 def test_it_reads_labelled_train_questions_and_every_training_only_one() -> None:
@@ -26,3 +28,12 @@ def test_report_counts_right_labels_per_set_and_the_confusion() -> None:
     assert lines[0].split()[:4] == ["x", "1", "/", "2"]
     assert lines[1].split()[:4] == ["y", "0", "/", "1"]
     assert lines[2].split()[:4] == ["all", "1", "/", "3"]
+
+
+def test_dump_writes_one_line_per_question_with_both_labels() -> None:
+    a, b = load_questions(TRAINING_ONLY)[:2]
+    wrong = next(label for label in ("不可以", "可以") if label != b.expected_answer)
+    rows = [json.loads(line) for line in dump([("x", a), ("y", b)], [a.expected_answer, wrong]).splitlines()]
+    assert [(r["set"], r["id"], r["right"]) for r in rows] == [("x", a.id, True), ("y", b.id, False)]
+    assert rows[1]["expected"] == b.expected_answer and rows[1]["decided"] == wrong
+    assert rows[0]["question"] == a.question
