@@ -66,14 +66,15 @@ _DEBTOR_SELF = re.compile(
 )
 _COLLECTOR_SELF = re.compile(
     r"我(?:是|作为|在)[^，。？?！!]{0,8}(?:催收|外访|坐席|合规|资产保全|风控|贷后)|我们公司|我司|本公司"
-    r"|(?:向|跟|找)我借|欠我|借给"
+    r"|(?:向|跟|找)我借|欠我|借给(?!我)"
 )
 _MODAL = re.compile(r"能不能|能否|可不可以|可以|可否|能|行不行|是否")
 
 
-def _last_party(text: str) -> str | None:
+def _last_name(text: str) -> str | None:
+    """The last party name in text (我, 客户, 法院 …), or None."""
     found = [m.group(0) for m in _PARTY.finditer(text)]
-    return _SIDE[found[-1]] if found else None
+    return found[-1] if found else None
 
 
 def _subject(segment: str) -> str | None:
@@ -122,10 +123,10 @@ def asker(question: str) -> str:
     segment_start = max(
         (m.end() for m in re.finditer(r"[，,。？?！!；;]", question[: match.start()])), default=0
     )
-    found = [m.group(0) for m in _PARTY.finditer(question[segment_start : match.start()])]
-    if not found or found[-1] == "我":
+    name = _last_name(question[segment_start : match.start()])
+    if name is None or name == "我":
         return first_person(question)
-    near = _SIDE[found[-1]]
+    near = _SIDE[name]
     return near if near in (COLLECTOR, DEBTOR, AUTHORITY) else COLLECTOR
 
 

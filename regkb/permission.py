@@ -180,9 +180,10 @@ def permission_label(
     ]
     if past and _LIABILITY_Q.search(question):
         return DEPENDS, past[:2]  # 会不会被罚 / 构成犯罪吗: the sanction holds past a threshold (情节严重)
-    if REMEDY_Q.search(asked_act(question)) or (asked == DEBTOR and _ASKS_OF.search(asked_act(question))):
+    act = asked_act(question)
+    if REMEDY_Q.search(act) or (asked == DEBTOR and _ASKS_OF.search(act)):
         # 能告他吗; a debtor's 能要求他们……吗: what the other side is forbidden is the demand's ground
-        return _remedy_label([*yes, *others], no, asked_act(question))
+        return _remedy_label([*yes, *others], no, act)
     # the asker's own conduct: what a court grants a claim (人民法院应予支持) does not permit a way of acting
     granted = [s for s in yes if _GRANTS.search(s.clause.text) and holder(s.clause.text) == AUTHORITY]
     reached, spared, split, beside, basis = _measured(no, question)

@@ -62,6 +62,8 @@ def test_first_person_is_the_debtor_when_the_question_says_so() -> None:
     # 我 who collects or lends, or says nothing of himself: the collector's side (the default)
     assert first_person("我是外访催收员，客户欠了钱，能上门吗？") == COLLECTOR
     assert first_person("朋友向我借了五万，我能起诉他吗？") == COLLECTOR
+    # lent to 我 is no lender's word: 我 is still the debtor whose data it is
+    assert first_person("平台借给我三万，我能要求他们删掉我的个人信息吗？") == DEBTOR
     assert first_person("客户不接电话，我能打给他同事吗？") == COLLECTOR
 
 
