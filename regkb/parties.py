@@ -45,8 +45,8 @@ _ROLES: dict[str, str] = {
 _NAMES = sorted(
     ((name, side) for side, names in _ROLES.items() for name in names.split()), key=lambda x: -len(x[0])
 )
-# 其他 is no 他, and 个人信息 is information, not the individual.
-_GUARDS = {"他": ("(?<!其)", "(?!人)"), "她": ("(?<!其)", "(?!人)"), "个人": ("", "(?!信息)")}
+# 其他 and 他们 are no 他 (他们 may be either side), and 个人信息 is information, not the individual.
+_GUARDS = {"他": ("(?<!其)", "(?![人们])"), "她": ("(?<!其)", "(?![人们])"), "个人": ("", "(?!信息)")}
 _PARTY = re.compile(
     "|".join(_GUARDS.get(n, ("", ""))[0] + re.escape(n) + _GUARDS.get(n, ("", ""))[1] for n, _ in _NAMES)
 )

@@ -46,6 +46,13 @@ def test_other_and_personal_information_are_no_parties() -> None:
     assert holder("处理个人信息可以不经同意的情形由法律规定。") is None
 
 
+def test_they_are_no_party_of_their_own() -> None:
+    # 他们 may be either side (the company's inspectors, the lender a debtor speaks of): it is no 他
+    assert holder("他们可以查询。") is None
+    assert asker("合规部直接到我们外包机构来检查，他们可以不通知就来查吗？") == COLLECTOR
+    assert asker("合规部直接到我们外包机构来检查，他可以不通知就来查吗？") == DEBTOR
+
+
 def test_asker_is_the_party_before_the_modal_collector_by_default() -> None:
     assert asker("客户不接电话，我能打给他同事吗？") == COLLECTOR
     assert asker("客户说要去投诉我们，他能这样投诉吗？") == DEBTOR
