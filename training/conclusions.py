@@ -105,6 +105,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--dump", type=Path, help="also write each question's labels here (JSONL)")
     args = parser.parse_args(argv)
+    if args.dump is not None and not args.dump.parent.is_dir():
+        # checked before the minute of answering, not after it
+        parser.error(
+            f"--dump {args.dump}: the directory {args.dump.parent} does not exist; create it or pick another"
+        )
     questions = labelled(args.shared)
     engine = Engine(Settings(index_dir=args.index))
     labels = decided(engine, questions)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from evals.dataset import load_questions
 from evals.splits import split_of
 from tests.conftest import SHARED
-from training.conclusions import TRAINING_ONLY, dump, labelled, report
+from training.conclusions import TRAINING_ONLY, dump, labelled, main, report
 
 
 def test_it_reads_labelled_train_questions_and_every_training_only_one() -> None:
@@ -37,3 +40,14 @@ def test_dump_writes_one_line_per_question_with_both_labels() -> None:
     assert [(r["set"], r["id"], r["right"]) for r in rows] == [("x", a.id, True), ("y", b.id, False)]
     assert rows[1]["expected"] == b.expected_answer and rows[1]["decided"] == wrong
     assert rows[0]["question"] == a.question
+
+
+def test_dump_into_a_missing_directory_is_refused_before_any_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "missing" / "labels.jsonl"
+    # no index exists at this path either: the dump's directory is checked before the engine opens
+    with pytest.raises(SystemExit) as stopped:
+        main(["--index", str(tmp_path / "no-index"), "--dump", str(target)])
+    assert stopped.value.code == 2
+    assert f"the directory {target.parent} does not exist" in capsys.readouterr().err
