@@ -6,7 +6,9 @@ Reads the train split of each set whose questions carry ``expected_answer`` (dev
 heldout, blind, permission) and the training-only questions of training/questions/conclusions.jsonl
 (160 permission questions on the laws of ../shared/corpus and the sample policies, written from
 the documents by writers who saw no other question and ran no regkb command; they are never
-split and never reported as validation). Each question is asked once through the real engine,
+split and never reported as validation) and of training/questions/conclusions-fresh.jsonl (192 more,
+written so on 2026-12-03, 48 of each label, reported as the set "fresh": no rule had been
+diagnosed on them when they were first run). Each question is asked once through the real engine,
 its own entry left out of the question memory (the committed memory holds every train question),
 and the conclusion label is compared with the expected one, per set, with a confusion table.
 Every figure it prints is a tuning figure: changes to the conclusion rules are decided on them.
@@ -30,10 +32,11 @@ from regkb.settings import Settings
 
 LABELLED_SETS = ("dev", "internal", "heldout", "blind", "permission")
 TRAINING_ONLY = Path(__file__).parent / "questions" / "conclusions.jsonl"
+FRESH = Path(__file__).parent / "questions" / "conclusions-fresh.jsonl"
 
 
 def labelled(shared: Path) -> list[tuple[str, EvalQuestion]]:
-    """(set, question) for every labelled train question, the training-only file last."""
+    """(set, question) for every labelled train question, the training-only files last."""
     files = question_sets(shared)
     out = [
         (name, q)
@@ -41,7 +44,8 @@ def labelled(shared: Path) -> list[tuple[str, EvalQuestion]]:
         for q in load_questions(files[name])
         if q.expected_answer and split_of(q.id) == "train"
     ]
-    return out + [("training-only", q) for q in load_questions(TRAINING_ONLY)]
+    out += [("training-only", q) for q in load_questions(TRAINING_ONLY)]
+    return out + [("fresh", q) for q in load_questions(FRESH)]
 
 
 def decided(engine: Engine, questions: Sequence[tuple[str, EvalQuestion]]) -> list[str | None]:

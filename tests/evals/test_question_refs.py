@@ -2,7 +2,7 @@
 
 A gold or acceptable reference that names a document or article no passage carries (a typo in a
 path, 第十七条 for 第七十一条) never matches, so the question silently counts as a miss. Every
-reference of every set under evals/questions, and of the conclusions' training-only questions, must match an indexed passage the way the harness
+reference of every set under evals/questions, and of the conclusions' training-only questions (both files), must match an indexed passage the way the harness
 matches retrieved ones (evals.metrics.ref_matches).
 """
 
@@ -14,7 +14,7 @@ from evals.dataset import load_questions
 from evals.metrics import Ref, canonical_article, ref_matches
 from evals.paths import QUESTIONS_DIR
 from regkb.index import IndexReader
-from training.conclusions import TRAINING_ONLY
+from training.conclusions import FRESH, TRAINING_ONLY
 
 
 def test_every_reference_of_our_question_sets_names_an_indexed_article(hash_index: Path) -> None:
@@ -26,7 +26,7 @@ def test_every_reference_of_our_question_sets_names_an_indexed_article(hash_inde
             by_article.setdefault(canonical_article(p.article), []).append(ref)
     finally:
         reader.close()
-    files = [*sorted(QUESTIONS_DIR.glob("*.jsonl")), TRAINING_ONLY]
+    files = [*sorted(QUESTIONS_DIR.glob("*.jsonl")), TRAINING_ONLY, FRESH]
     assert any(f.name == "permission.jsonl" for f in files)
     unmatched = [
         f"{path.name} {q.id}: {ref.doc} {ref.article}"

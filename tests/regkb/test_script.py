@@ -24,7 +24,7 @@ def test_the_conversion_changes_no_simplified_question_or_corpus_text() -> None:
     干部, 了解 … are no traditional forms to convert)."""
     sets = [
         *(REPO / "evals" / "questions").glob("*.jsonl"),
-        REPO / "training" / "questions" / "conclusions.jsonl",
+        *(REPO / "training" / "questions").glob("conclusions*.jsonl"),
     ]
     shared = SHARED_CORPUS.parent / "evals"
     sets += [p for p in (shared / "dev.jsonl", shared / "stard" / "pairs-train.jsonl") if p.exists()]

@@ -9,17 +9,24 @@ import pytest
 
 from evals.dataset import load_questions
 from evals.splits import split_of
+from regkb.permission import LABELS
 from tests.conftest import SHARED
-from training.conclusions import TRAINING_ONLY, dump, labelled, main, report
+from training.conclusions import FRESH, TRAINING_ONLY, dump, labelled, main, report
 
 
 def test_it_reads_labelled_train_questions_and_every_training_only_one() -> None:
     questions = labelled(SHARED)
-    ours = [q for name, q in questions if name != "training-only"]
+    ours = [q for name, q in questions if name not in ("training-only", "fresh")]
     extra = [q for name, q in questions if name == "training-only"]
+    fresh = [q for name, q in questions if name == "fresh"]
     assert ours and all(split_of(q.id) == "train" and q.expected_answer for q in ours)
     assert len(extra) == len(load_questions(TRAINING_ONLY)) == 160
-    assert all(q.expected_answer for q in extra)
+    assert len(fresh) == len(load_questions(FRESH)) == 192
+    assert all(q.expected_answer for q in extra + fresh)
+    # the fresh questions were written 48 to a label
+    assert {label: sum(q.expected_answer == label for q in fresh) for label in LABELS} == dict.fromkeys(
+        LABELS, 48
+    )
     assert len({q.id for _, q in questions}) == len(questions)
 
 
