@@ -6,9 +6,9 @@ Reads the train split of each set whose questions carry ``expected_answer`` (dev
 heldout, blind, permission) and the training-only questions of training/questions/conclusions.jsonl
 (160 permission questions on the laws of ../shared/corpus and the sample policies, written from
 the documents by writers who saw no other question and ran no regkb command; they are never
-split and never reported as validation) and of training/questions/conclusions-fresh.jsonl (192 more,
-written so on 2026-12-03, 48 of each label, reported as the set "fresh": no rule had been
-diagnosed on them when they were first run). Each question is asked once through the real engine,
+split and never reported as validation) and of training/questions/conclusions-fresh.jsonl (384 more,
+written so on 2026-12-03 in two batches of 192 by eight writers, 96 of each label, reported as the
+set "fresh": no rule had been diagnosed on them when they were first run). Each question is asked once through the real engine,
 its own entry left out of the question memory (the committed memory holds every train question),
 and the conclusion label is compared with the expected one, per set, with a confusion table.
 Every figure it prints is a tuning figure: changes to the conclusion rules are decided on them.
