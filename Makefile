@@ -82,8 +82,9 @@ load: $(STAMP)
 # Fit everything that decides rankings on the train splits (evals/splits/), deterministically:
 # the e5 adapter (the e5:lora channel, which rescores candidates), the ranker + question memory
 # (on the default dense channels), then the refusal calibration. The second ingest re-embeds the
-# e5:lora channel when the adapter changed (a no-op when it did not).
-# Writes regkb/data/{e5-adapter.pt,ranker.json,memory.*,refusal.json}.
+# e5:lora channel when the adapter changed (a no-op when it did not). Last, the conclusion reader
+# (regkb/reader.py), on the answers those models give the labelled train questions.
+# Writes regkb/data/{e5-adapter.pt,ranker.json,memory.*,refusal.json,conclusion-reader.npz}.
 train: $(STAMP)
 	$(BIN)/python -m evals.splits $(SHARED) >/dev/null
 	$(BIN)/regkb ingest corpus $(SHARED)/corpus --index .regkb-eval
@@ -91,6 +92,7 @@ train: $(STAMP)
 	$(BIN)/regkb ingest corpus $(SHARED)/corpus --index .regkb-eval
 	$(BIN)/python -m training.ranker --index .regkb-eval --shared $(SHARED)
 	$(BIN)/python -m training.refusal --index .regkb-eval --shared $(SHARED)
+	$(BIN)/python -m training.reader --index .regkb-eval --shared $(SHARED)
 
 clean:
 	rm -rf $(INDEX) .regkb-eval evals/out

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
-from regkb.conclusion import DEFINITION_Q, comparison, conclude
+from regkb.conclusion import DEFINITION_Q, LabelReader, comparison, conclude
 from regkb.force import Clause, force_of
 from regkb.permission import DEFINING, Support
 from regkb.quotes import standalone_quote, without_label
@@ -126,6 +126,7 @@ def compose(
     lookup: bool,
     verdict: str | None = None,
     extra_related: Sequence[Hit] = (),
+    reader: LabelReader | None = None,
 ) -> Composed:
     """The conclusion, the supporting provisions in hierarchy order, comparison and 相关条文."""
     wanted = content_bigrams(f"{question} {query_terms}")
@@ -138,7 +139,7 @@ def compose(
             named_clauses(hit.passage, clauses) if lookup and rank == 0 else governed(hit.passage, clauses)
         )
     ]
-    conclusion = conclude(question, supports, verdict)
+    conclusion = conclude(question, supports, verdict, reader)
     cites = [Citation(hit.passage, _quote(hit.passage, clauses, lookup)) for hit, clauses, _ in cited]
     seen = {(c.passage.doc_id, c.passage.article) for c in cites}
     rel: list[Citation] = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Protocol
 
 from regkb.force import (
     DUTY,
@@ -32,6 +33,7 @@ from regkb.permission import (
     focused,
     grams,
     permission_label,
+    supports_for,
 )
 from regkb.types import Conclusion
 
@@ -174,11 +176,32 @@ def _governing_text(best: Support, question: str) -> str:
     return "；".join(_plain(c, 80) for c, n in zip(said, shared, strict=True) if n == max(shared))
 
 
-def conclude(question: str, supports: Sequence[Support], verdict: str | None = None) -> Conclusion:
-    """The conclusion line (and label, for permission questions) from the supporting clauses."""
+class LabelReader(Protocol):
+    """What reads a permission question beside its supports and may change the rules' label
+    (regkb.reader.ConclusionReader)."""
+
+    def decide(self, question: str, label: str, supports: Sequence[Support]) -> str: ...
+
+
+def conclude(
+    question: str,
+    supports: Sequence[Support],
+    verdict: str | None = None,
+    reader: LabelReader | None = None,
+) -> Conclusion:
+    """The conclusion line (and label, for permission questions) from the supporting clauses.
+
+    With a ``reader``, a permission question's label is the reader's decision on the rules' one (a
+    clause review's label stays the rules'); a label the reader changed rests on the supports of its
+    own force."""
     kind = question_kind(question)
     if kind == "permission" or verdict is not None:
-        label, decided = permission_label([focused(s, question) for s in supports], verdict, question)
+        focus = [focused(s, question) for s in supports]
+        label, decided = permission_label(focus, verdict, question)
+        if reader is not None and verdict is None and supports:
+            read = reader.decide(question, label, supports)
+            if read != label:
+                label, decided = read, supports_for(read, focus)
         return Conclusion(label, _permission_text(label, decided))
     if not supports:
         return Conclusion(None, "现有依据不足以下结论，请查看下列条文。")

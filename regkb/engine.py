@@ -42,6 +42,7 @@ from regkb.provisions import ProvisionResolver
 from regkb.query import QueryPlan, plan_query
 from regkb.questions import normalize, prepare_question
 from regkb.ranker import INTERNAL, Candidates, RankerModel
+from regkb.reader import ConclusionReader
 from regkb.refusal import Decision, RefusalPolicy, evidence
 from regkb.retrieval import SITUATION_EMBEDDER, Retriever, dense_slots
 from regkb.settings import Settings
@@ -107,6 +108,7 @@ class Engine:
         self._state = self._load()
         self.refusal = RefusalPolicy()
         self._checker: ClauseChecker | None = None
+        self.conclusion_reader = ConclusionReader(threads=settings.threads) if settings.reader else None
         self._chat = chat_from_settings(
             settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_s
         )
@@ -300,7 +302,9 @@ class Engine:
         extra = [h for h in hits[: MAX_EVIDENCE + 2] if h not in evidence and h.passage.article]
         # a follow-up's form is read with what it carries (「那他父母呢？」 asks what the previous 「能…吗」 asked)
         asked = plan.question if plan.carried else question
-        composed = compose(evidence, asked, plan.lexical_text, bool(plan.refs), verdict, extra)
+        composed = compose(
+            evidence, asked, plan.lexical_text, bool(plan.refs), verdict, extra, self.conclusion_reader
+        )
         text, citations, notes = self._llm(question, hits, composed, notes)
         criminal = any(is_criminal(c.passage) for c in citations)
         return Answer(
@@ -314,6 +318,7 @@ class Engine:
             criminal,
             conclusion=composed.conclusion,
             related=composed.related,
+            supports=composed.supports,
         )
 
     def _llm(

@@ -154,6 +154,19 @@ def _chars(text: str) -> set[str]:
     return {c for c in "".join(_NON_CJK.split(text)) if c not in _FUNCTION_CHARS}
 
 
+def supports_for(label: str, supports: Sequence[Support]) -> list[Support]:
+    """The supports a label rests on when it was not the rules' own: the prohibiting clauses for
+    不可以, the permitting ones for 可以, those with a condition or exception for the other two; the
+    best-ranked supports when none has that force."""
+    if label == NO:
+        chosen = [s for s in supports if _is_no(s.clause)]
+    elif label == YES:
+        chosen = [s for s in supports if _is_yes(s.clause)]
+    else:
+        chosen = [s for s in supports if EXCEPTION in s.clause.kinds or _is_yes(s.clause)]
+    return (chosen or list(supports))[:2]
+
+
 def permission_label(
     supports: Sequence[Support], verdict: str | None = None, question: str = ""
 ) -> tuple[str, list[Support]]:

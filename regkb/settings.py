@@ -35,6 +35,12 @@ class Settings(BaseSettings):
         description="Order candidates by the learned ranker (regkb/data/ranker.json); false ranks by "
         "plain reciprocal-rank fusion (training collects its candidates so, whatever model is on disk).",
     )
+    reader: bool = Field(
+        False,
+        description="Let the learned conclusion reader (regkb/data/conclusion-reader.npz) overrule the rules' "
+        "label of a permission question when it is confident (about 70-100 ms more per such answer on 2 "
+        "cores); false keeps the rules' label.",
+    )
     statutes: str | None = Field(
         None, description='"all": ingest every law of the statute database besides the roots.'
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 SCHEMA_VERSION = 1
 
@@ -215,6 +216,9 @@ class Answer:
     verdict: str | None = None  # for clause checks
     conclusion: Conclusion | None = None  # None on refusals
     related: tuple[Citation, ...] = ()  # retrieved but not cited: listed under 相关条文
+    # the clauses the conclusion was decided from (regkb.permission.Support, typed loosely: this module
+    # imports no other of regkb); training reads them
+    supports: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
