@@ -21,11 +21,11 @@ def test_it_reads_labelled_train_questions_and_every_training_only_one() -> None
     fresh = [q for name, q in questions if name == "fresh"]
     assert ours and all(split_of(q.id) == "train" and q.expected_answer for q in ours)
     assert len(extra) == len(load_questions(TRAINING_ONLY)) == 160
-    assert len(fresh) == len(load_questions(FRESH)) == 384
+    assert len(fresh) == len(load_questions(FRESH)) == 576
     assert all(q.expected_answer for q in extra + fresh)
-    # the fresh questions were written 48 to a label by each of two batches of writers
+    # the fresh questions were written 48 to a label by each of three batches of writers
     assert {label: sum(q.expected_answer == label for q in fresh) for label in LABELS} == dict.fromkeys(
-        LABELS, 96
+        LABELS, 144
     )
     assert len({q.id for _, q in questions}) == len(questions)
 
@@ -58,3 +58,44 @@ def test_dump_into_a_missing_directory_is_refused_before_any_answer(
         main(["--index", str(tmp_path / "no-index"), "--dump", str(target)])
     assert stopped.value.code == 2
     assert f"the directory {target.parent} does not exist" in capsys.readouterr().err
+
+
+class _Memory:
+    def __init__(self, ids: set[str], left_out: str | None = None) -> None:
+        self.ids = ids
+        self.left_out = left_out
+
+    def without(self, qid: str) -> _Memory:
+        return _Memory(self.ids - {qid}, qid)
+
+
+class _Engine:
+    """Records which memory each question was asked with."""
+
+    def __init__(self, memory: _Memory | None) -> None:
+        self.memory = memory
+        self.asked: list[tuple[str, str | None]] = []
+
+    def use_memory(self, memory: _Memory | None) -> None:
+        self.memory = memory
+
+    def ask(self, question: str) -> str:
+        assert self.memory is not None
+        self.asked.append((question, self.memory.left_out))
+        return question
+
+
+def test_each_question_is_asked_without_its_own_memory_entry_and_the_memory_comes_back() -> None:
+    from training.conclusions import answers
+
+    a, b, c = load_questions(TRAINING_ONLY)[:3]
+    memory = _Memory({a.id, c.id})
+    engine = _Engine(memory)
+    got = list(answers(engine, [("x", a), ("x", b), ("x", c)]))  # type: ignore[arg-type]
+    assert got == [a.question, b.question, c.question]
+    assert engine.asked == [(a.question, a.id), (b.question, None), (c.question, c.id)]
+    assert engine.memory is memory
+    stopped = answers(engine, [("x", a), ("x", b)])  # type: ignore[arg-type]
+    next(stopped)
+    stopped.close()  # a caller that stops early (an error in its loop) gets the memory back too
+    assert engine.memory is memory
