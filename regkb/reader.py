@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from regkb.errors import ConfigError
 from regkb.permission import LABELS, Support
 
 log = logging.getLogger(__name__)
@@ -57,11 +58,18 @@ def passage_text(label: str | None, supports: Sequence[Support]) -> str:
     return f"{label or NO_LABEL}。" + "；".join(parts)
 
 
-def pair_ids(tokenizer: Any, question: str, passage: str) -> list[int]:
-    """<s> query </s></s> passage </s>, the question cut to 96 ids and the pair to 256."""
+def pair_ids(
+    tokenizer: Any,
+    question: str,
+    passage: str,
+    pair_tokens: int = PAIR_TOKENS,
+    query_tokens: int = QUERY_TOKENS,
+) -> list[int]:
+    """<s> query </s></s> passage </s>, the question cut to ``query_tokens`` ids and the pair to
+    ``pair_tokens`` (the reader file says which it was fitted with)."""
     q, p = tokenizer.content_ids([f"query: {question}", f"passage: {passage}"])
-    q = q[:QUERY_TOKENS]
-    room = PAIR_TOKENS - len(q) - 4
+    q = q[:query_tokens]
+    room = pair_tokens - len(q) - 4
     return [tokenizer.bos, *q, tokenizer.eos, tokenizer.eos, *p[:room], tokenizer.eos]
 
 
@@ -98,16 +106,21 @@ class ConclusionReader:
         from regkb.embedders.e5 import DEFAULT_CACHE_DIR
 
         if not path.is_file():
-            raise FileNotFoundError(f"conclusion reader {path} missing: run `python -m training.reader`")
+            raise ConfigError(
+                f"conclusion reader {path} missing: run `python -m training.reader --index DIR`"
+                " or set REGKB_READER=false"
+            )
         with np.load(path) as data:
             self.meta: dict[str, Any] = json.loads(str(data["meta"]))
             self.factors = {name: data[name] for name in data.files if name.endswith((".A", ".B"))}
             self.head_weight = data["head.weight"].astype(np.float32)
             self.head_bias = data["head.bias"].astype(np.float32)
         if list(self.meta.get("labels", [])) != list(LABELS):
-            raise ValueError(
+            raise ConfigError(
                 f"conclusion reader {path}: labels {self.meta.get('labels')} are not {list(LABELS)}"
             )
+        self.pair_tokens = int(self.meta.get("pair_tokens", PAIR_TOKENS))
+        self.query_tokens = int(self.meta.get("query_tokens", QUERY_TOKENS))
         self.path = path
         self.cache_dir = Path(cache_dir or DEFAULT_CACHE_DIR).expanduser()
         self.threads = threads
@@ -138,7 +151,10 @@ class ConclusionReader:
         from regkb.embedders.e5 import _base
 
         base = _base()
-        ids = np.array([pair_ids(base.tokenizer, question, passage_text(label, supports))], dtype=np.int64)
+        pair = pair_ids(
+            base.tokenizer, question, passage_text(label, supports), self.pair_tokens, self.query_tokens
+        )
+        ids = np.array([pair], dtype=np.int64)
         with self._lock:
             pooled = self._encoder().pooled(base.word_vectors(ids), np.array([ids.shape[1]]))
         logits = pooled[0] @ self.head_weight.T + self.head_bias

@@ -20,7 +20,7 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from evals.dataset import EvalQuestion, load_questions
@@ -29,6 +29,7 @@ from evals.splits import question_sets, split_of
 from regkb.engine import Engine
 from regkb.permission import LABELS
 from regkb.settings import Settings
+from regkb.types import Answer
 
 LABELLED_SETS = ("dev", "internal", "heldout", "blind", "permission")
 TRAINING_ONLY = Path(__file__).parent / "questions" / "conclusions.jsonl"
@@ -48,21 +49,22 @@ def labelled(shared: Path) -> list[tuple[str, EvalQuestion]]:
     return out + [("fresh", q) for q in load_questions(FRESH)]
 
 
-def decided(engine: Engine, questions: Sequence[tuple[str, EvalQuestion]]) -> list[str | None]:
-    """The conclusion label of each question, asked with its own entry left out of the memory."""
+def answers(engine: Engine, questions: Sequence[tuple[str, EvalQuestion]]) -> Iterator[Answer]:
+    """Each question's answer, asked with its own entry left out of the question memory (the memory
+    is restored when the iteration ends or stops)."""
     memory = engine.memory
-    labels: list[str | None] = []
     try:
         for _, q in questions:
-            if memory is not None and q.id in memory.ids:
-                engine.use_memory(memory.without(q.id))
-            elif memory is not None:
-                engine.use_memory(memory)
-            answer = engine.ask(q.question)
-            labels.append(answer.conclusion.label if answer.conclusion else None)
+            if memory is not None:
+                engine.use_memory(memory.without(q.id) if q.id in memory.ids else memory)
+            yield engine.ask(q.question)
     finally:
         engine.use_memory(memory)
-    return labels
+
+
+def decided(engine: Engine, questions: Sequence[tuple[str, EvalQuestion]]) -> list[str | None]:
+    """The conclusion label of each question, asked with its own entry left out of the memory."""
+    return [a.conclusion.label if a.conclusion else None for a in answers(engine, questions)]
 
 
 def report(questions: Sequence[tuple[str, EvalQuestion]], labels: Sequence[str | None]) -> str:

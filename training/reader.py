@@ -37,9 +37,9 @@ import numpy as np
 from evals.paths import SHARED
 from regkb.engine import Engine
 from regkb.permission import LABELS
-from regkb.reader import OVERRIDE, READER_FILE, pair_ids, passage_text
+from regkb.reader import OVERRIDE, PAIR_TOKENS, QUERY_TOKENS, READER_FILE, pair_ids, passage_text
 from regkb.settings import Settings
-from training.conclusions import labelled
+from training.conclusions import answers, labelled
 from training.data import fold_of
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,8 @@ class ReaderConfig:
     batch: int = 16
     lr: float = 2e-3  # the head's is twice this
     seed: int = 13
+    pair_tokens: int = PAIR_TOKENS
+    query_tokens: int = QUERY_TOKENS
 
 
 @dataclass(frozen=True)
@@ -71,28 +73,22 @@ class Example:
 def collect(engine: Engine, shared: Path) -> list[Example]:
     """Each labelled train question asked with the reader off and its own memory entry left out."""
     engine.conclusion_reader = None
-    memory = engine.memory
+    questions = labelled(shared)
     out: list[Example] = []
-    try:
-        for name, q in labelled(shared):
-            if memory is not None:
-                engine.use_memory(memory.without(q.id) if q.id in memory.ids else memory)
-            answer = engine.ask(q.question)
-            rule = answer.conclusion.label if answer.conclusion else None
-            supports = answer.supports if not answer.refused else ()
-            out.append(
-                Example(
-                    name,
-                    q.id,
-                    q.question,
-                    rule,
-                    passage_text(rule, supports),
-                    str(q.expected_answer),
-                    bool(supports),
-                )
+    for (name, q), answer in zip(questions, answers(engine, questions), strict=True):
+        rule = answer.conclusion.label if answer.conclusion else None
+        supports = answer.supports if not answer.refused else ()
+        out.append(
+            Example(
+                name,
+                q.id,
+                q.question,
+                rule,
+                passage_text(rule, supports),
+                str(q.expected_answer),
+                bool(supports),
             )
-    finally:
-        engine.use_memory(memory)
+        )
     return out
 
 
@@ -108,7 +104,10 @@ class _Model:
         self.cfg = cfg
         self.frozen = Frozen()
         self.start = len(self.frozen.encoder.layers) - cfg.lora_layers
-        ids = [pair_ids(self.frozen.tokenizer, e.question, e.passage) for e in examples]
+        ids = [
+            pair_ids(self.frozen.tokenizer, e.question, e.passage, cfg.pair_tokens, cfg.query_tokens)
+            for e in examples
+        ]
         self.states = lower_states(self.frozen, ids, self.start)
         self.y = torch.tensor([LABELS.index(e.expected) for e in examples])
 
@@ -245,6 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--shared", type=Path, default=SHARED)
     ap.add_argument("--cv", action="store_true", help="print the cross-validated figures instead of fitting")
     ap.add_argument("--out", type=Path, default=READER_FILE)
+    ap.add_argument("--pair-tokens", type=int, default=ReaderConfig.pair_tokens, help="ids in a pair")
+    ap.add_argument(
+        "--query-tokens", type=int, default=ReaderConfig.query_tokens, help="of them, the question's"
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     import torch
@@ -260,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         right,
         time.perf_counter() - t0,
     )
-    cfg = ReaderConfig()
+    cfg = ReaderConfig(pair_tokens=args.pair_tokens, query_tokens=args.query_tokens)
     if args.cv:
         print(report(examples, cross_validate(examples, cfg)))
         return 0

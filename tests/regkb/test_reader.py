@@ -27,8 +27,10 @@ CONSENT = "未经客户同意，不得向其同事透露欠款信息。"
 ALLOWED = "催收人员可以在八时至二十一时之间拨打客户本人电话。"
 
 
-def _write(path: Path, factors: dict[str, np.ndarray], weight: np.ndarray, bias: np.ndarray) -> Path:
-    meta = {"rank": 2, "alpha": 4.0, "labels": list(LABELS)}
+def _write(
+    path: Path, factors: dict[str, np.ndarray], weight: np.ndarray, bias: np.ndarray, **extra: object
+) -> Path:
+    meta = {"rank": 2, "alpha": 4.0, "labels": list(LABELS), **extra}
     with path.open("wb") as fh:
         np.savez(fh, meta=np.array(json.dumps(meta)), **factors, **{"head.weight": weight, "head.bias": bias})
     return path
@@ -82,6 +84,53 @@ def test_the_pair_is_question_then_passage_cut_to_its_budget() -> None:
     long = pair_ids(tok, "催收" * 400, "可以。" + "记录" * 600)
     assert len(long) == PAIR_TOKENS
     assert long.index(tok.eos) == QUERY_TOKENS + 1
+    short = pair_ids(tok, "催收" * 400, "可以。" + "记录" * 600, pair_tokens=128, query_tokens=48)
+    assert len(short) == 128 and short.index(tok.eos) == 49
+
+
+def test_the_reader_file_says_how_long_its_pairs_are(tmp_path: Path) -> None:
+    weight = np.zeros((4, 384), np.float32)
+    bias = np.zeros(4, np.float32)
+    old = ConclusionReader(_write(tmp_path / "old.npz", {}, weight, bias), cache_dir=tmp_path)
+    assert (old.pair_tokens, old.query_tokens) == (PAIR_TOKENS, QUERY_TOKENS)  # files before the field
+    new = _write(tmp_path / "new.npz", {}, weight, bias, pair_tokens=128, query_tokens=48)
+    read = ConclusionReader(new, cache_dir=tmp_path)
+    assert (read.pair_tokens, read.query_tokens) == (128, 48)
+
+
+@pytest.mark.integration
+def test_the_reader_cuts_its_pairs_to_the_files_length(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    weight = rng.standard_normal((4, 384)).astype(np.float32)
+    bias = np.zeros(4, np.float32)
+    full = ConclusionReader(_write(tmp_path / "full.npz", {}, weight, bias), cache_dir=tmp_path)
+    cut = _write(tmp_path / "cut.npz", {}, weight, bias, pair_tokens=40, query_tokens=16)
+    short = ConclusionReader(cut, cache_dir=tmp_path)
+    question = "客户不接电话，我能打给他同事吗？"
+    brief = supports_of("不得骚扰。")
+    assert np.allclose(
+        full.probabilities(question, NO, brief), short.probabilities(question, NO, brief), atol=1e-5
+    )
+    long = supports_of(
+        CONSENT, ALLOWED, "催收人员应当如实记录每一次通话的时间、对象和内容，并保存录音不少于两年。"
+    )
+    assert not np.allclose(
+        full.probabilities(question, NO, long), short.probabilities(question, NO, long), atol=1e-3
+    )
+
+
+def test_a_missing_or_foreign_reader_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
+    from regkb.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"missing\.npz missing: run `python -m training\.reader"):
+        ConclusionReader(tmp_path / "missing.npz", cache_dir=tmp_path)
+    foreign = tmp_path / "foreign.npz"
+    weight = np.zeros((3, 384), np.float32)
+    with foreign.open("wb") as fh:
+        meta = {"rank": 2, "alpha": 4.0, "labels": ["是", "否", "不知道"]}
+        np.savez(fh, meta=np.array(json.dumps(meta)), **{"head.weight": weight, "head.bias": np.zeros(3)})
+    with pytest.raises(ConfigError, match=r"foreign\.npz: labels"):
+        ConclusionReader(foreign, cache_dir=tmp_path)
 
 
 def test_merging_adds_each_low_rank_update_and_leaves_the_base_alone() -> None:
