@@ -1,6 +1,6 @@
 """How the conclusion rules (regkb/conclusion.py, regkb/permission.py) fare on every labelled train question.
 
-    python -m training.conclusions --index .regkb-eval [--shared ../shared] [--dump FILE]
+    python -m training.conclusions --index .regkb-eval [--shared ../shared] [--dump FILE] [--reader]
 
 Reads the train split of each set whose questions carry ``expected_answer`` (dev, internal,
 heldout, blind, permission) and the training-only questions of training/questions/conclusions.jsonl
@@ -8,10 +8,14 @@ heldout, blind, permission) and the training-only questions of training/question
 the documents by writers who saw no other question and ran no regkb command; they are never
 split and never reported as validation) and of training/questions/conclusions-fresh.jsonl (384 more,
 written so on 2026-12-03 in two batches of 192 by eight writers, 96 of each label, reported as the
-set "fresh": no rule had been diagnosed on them when they were first run). Each question is asked once through the real engine,
+set "fresh": no rule had been diagnosed on them when they were first run) and of
+training/questions/conclusions-fresh-3.jsonl (a third batch of 192, set "fresh-3", kept out of the
+conclusion reader's data: see training/reader.py). Each question is asked once through the real engine,
 its own entry left out of the question memory (the committed memory holds every train question),
 and the conclusion label is compared with the expected one, per set, with a confusion table.
 Every figure it prints is a tuning figure: changes to the conclusion rules are decided on them.
+With ``--reader`` the questions are asked with the conclusion reader on (regkb/reader.py): a figure of
+the reader on questions it was fitted on, except "fresh-3", which it never saw.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from regkb.types import Answer
 LABELLED_SETS = ("dev", "internal", "heldout", "blind", "permission")
 TRAINING_ONLY = Path(__file__).parent / "questions" / "conclusions.jsonl"
 FRESH = Path(__file__).parent / "questions" / "conclusions-fresh.jsonl"
+FRESH_THIRD = Path(__file__).parent / "questions" / "conclusions-fresh-3.jsonl"
 
 
 def labelled(shared: Path) -> list[tuple[str, EvalQuestion]]:
@@ -46,7 +51,8 @@ def labelled(shared: Path) -> list[tuple[str, EvalQuestion]]:
         if q.expected_answer and split_of(q.id) == "train"
     ]
     out += [("training-only", q) for q in load_questions(TRAINING_ONLY)]
-    return out + [("fresh", q) for q in load_questions(FRESH)]
+    out += [("fresh", q) for q in load_questions(FRESH)]
+    return out + [("fresh-3", q) for q in load_questions(FRESH_THIRD)]
 
 
 def answers(engine: Engine, questions: Sequence[tuple[str, EvalQuestion]]) -> Iterator[Answer]:
@@ -110,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--dump", type=Path, help="also write each question's labels here (JSONL)")
+    parser.add_argument("--reader", action="store_true", help="ask with the conclusion reader on")
     args = parser.parse_args(argv)
     if args.dump is not None and not args.dump.parent.is_dir():
         # checked before the minute of answering, not after it
@@ -117,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"--dump {args.dump}: the directory {args.dump.parent} does not exist; create it or pick another"
         )
     questions = labelled(args.shared)
-    engine = Engine(Settings(index_dir=args.index))
+    engine = Engine(Settings(index_dir=args.index, reader=args.reader))
     labels = decided(engine, questions)
     print(report(questions, labels))
     if args.dump is not None:

@@ -1,10 +1,10 @@
-"""Fit the conclusion reader (regkb/reader.py) on every labelled train question.
+"""Fit the conclusion reader (regkb/reader.py) on the labelled train questions.
 
     python -m training.reader --index .regkb-eval [--shared ../shared] [--cv] [--out FILE]
 
 The questions are those of ``python -m training.conclusions``: the labelled train splits of dev,
 internal, heldout, blind and permission, and the training-only questions (training/questions/
-conclusions*.jsonl). Each is asked once through the real engine with the reader off and its own entry
+conclusions*.jsonl) but the third fresh batch (HELD_OUT). Each is asked once through the real engine with the reader off and its own entry
 left out of the question memory; what the reader reads is the rules' label and the supports that
 answer used. The reader is the e5-small encoder with LoRA factors on its top 4 layers (the lower 8
 frozen, their states computed once in bf16 as the dense adapter's training does) and a linear head,
@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from evals.dataset import EvalQuestion
 from evals.paths import SHARED
 from regkb.engine import Engine
 from regkb.permission import LABELS
@@ -44,6 +45,9 @@ from training.data import fold_of
 
 log = logging.getLogger(__name__)
 FOLDS = 5
+# The third fresh batch's rule (docs/experiments/conclusion-reader.md, rule 4) failed, so the shipped
+# reader is the one fitted without it, and the batch is the reader's clean held-out set.
+HELD_OUT = frozenset({"fresh-3"})
 
 
 @dataclass(frozen=True)
@@ -70,10 +74,16 @@ class Example:
     supported: bool  # the answer had supports (the reader is asked only then)
 
 
+def reader_questions(shared: Path) -> list[tuple[str, EvalQuestion]]:
+    """(set, question) of every labelled train question the reader is fitted on."""
+    return [(name, q) for name, q in labelled(shared) if name not in HELD_OUT]
+
+
 def collect(engine: Engine, shared: Path) -> list[Example]:
-    """Each labelled train question asked with the reader off and its own memory entry left out."""
+    """Each labelled train question but HELD_OUT's, asked with the reader off and its own memory
+    entry left out."""
     engine.conclusion_reader = None
-    questions = labelled(shared)
+    questions = reader_questions(shared)
     out: list[Example] = []
     for (name, q), answer in zip(questions, answers(engine, questions), strict=True):
         rule = answer.conclusion.label if answer.conclusion else None

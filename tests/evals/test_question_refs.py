@@ -14,7 +14,7 @@ from evals.dataset import load_questions
 from evals.metrics import Ref, canonical_article, ref_matches
 from evals.paths import QUESTIONS_DIR
 from regkb.index import IndexReader
-from training.conclusions import FRESH, TRAINING_ONLY
+from training.conclusions import FRESH, FRESH_THIRD, TRAINING_ONLY
 
 
 def test_every_reference_of_our_question_sets_names_an_indexed_article(hash_index: Path) -> None:
@@ -26,7 +26,7 @@ def test_every_reference_of_our_question_sets_names_an_indexed_article(hash_inde
             by_article.setdefault(canonical_article(p.article), []).append(ref)
     finally:
         reader.close()
-    files = [*sorted(QUESTIONS_DIR.glob("*.jsonl")), TRAINING_ONLY, FRESH]
+    files = [*sorted(QUESTIONS_DIR.glob("*.jsonl")), TRAINING_ONLY, FRESH, FRESH_THIRD]
     assert any(f.name == "permission.jsonl" for f in files)
     unmatched = [
         f"{path.name} {q.id}: {ref.doc} {ref.article}"

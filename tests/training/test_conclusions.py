@@ -5,28 +5,33 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from evals.dataset import load_questions
 from evals.splits import split_of
 from regkb.permission import LABELS
+from regkb.reader import READER_FILE
 from tests.conftest import SHARED
-from training.conclusions import FRESH, TRAINING_ONLY, dump, labelled, main, report
+from training.conclusions import FRESH, FRESH_THIRD, TRAINING_ONLY, dump, labelled, main, report
 
 
 def test_it_reads_labelled_train_questions_and_every_training_only_one() -> None:
     questions = labelled(SHARED)
-    ours = [q for name, q in questions if name not in ("training-only", "fresh")]
+    ours = [q for name, q in questions if name not in ("training-only", "fresh", "fresh-3")]
     extra = [q for name, q in questions if name == "training-only"]
     fresh = [q for name, q in questions if name == "fresh"]
+    third = [q for name, q in questions if name == "fresh-3"]
     assert ours and all(split_of(q.id) == "train" and q.expected_answer for q in ours)
     assert len(extra) == len(load_questions(TRAINING_ONLY)) == 160
-    assert len(fresh) == len(load_questions(FRESH)) == 576
-    assert all(q.expected_answer for q in extra + fresh)
-    # the fresh questions were written 48 to a label by each of three batches of writers
-    assert {label: sum(q.expected_answer == label for q in fresh) for label in LABELS} == dict.fromkeys(
-        LABELS, 144
-    )
+    assert len(fresh) == len(load_questions(FRESH)) == 384
+    assert len(third) == len(load_questions(FRESH_THIRD)) == 192
+    assert all(q.expected_answer for q in extra + fresh + third)
+    # the fresh questions were written 48 to a label by each batch of writers
+    for batch, size in ((fresh, 96), (third, 48)):
+        assert {label: sum(q.expected_answer == label for q in batch) for label in LABELS} == dict.fromkeys(
+            LABELS, size
+        )
     assert len({q.id for _, q in questions}) == len(questions)
 
 
@@ -99,3 +104,13 @@ def test_each_question_is_asked_without_its_own_memory_entry_and_the_memory_come
     next(stopped)
     stopped.close()  # a caller that stops early (an error in its loop) gets the memory back too
     assert engine.memory is memory
+
+
+def test_the_reader_is_fitted_on_every_labelled_question_but_the_third_fresh_batch() -> None:
+    from training.reader import reader_questions
+
+    fitted = reader_questions(SHARED)
+    assert {name for name, _ in fitted} == {name for name, _ in labelled(SHARED)} - {"fresh-3"}
+    assert len(fitted) == 668  # the questions the shipped reader was judged and fitted on
+    with np.load(READER_FILE) as data:
+        assert json.loads(str(data["meta"]))["questions"] == len(fitted)
