@@ -1,20 +1,23 @@
 """Fit the conclusion reader (regkb/reader.py) on the labelled train questions.
 
     python -m training.reader --index .regkb-eval [--shared ../shared] [--cv] [--out FILE]
+                              [--pair-tokens 256 --query-tokens 96]
 
 The questions are those of ``python -m training.conclusions``: the labelled train splits of dev,
 internal, heldout, blind and permission, and the training-only questions (training/questions/
-conclusions*.jsonl) but the third fresh batch (HELD_OUT). Each is asked once through the real engine with the reader off and its own entry
-left out of the question memory; what the reader reads is the rules' label and the supports that
-answer used. The reader is the e5-small encoder with LoRA factors on its top 4 layers (the lower 8
-frozen, their states computed once in bf16 as the dense adapter's training does) and a linear head,
-trained with class-weighted cross-entropy.
+conclusions*.jsonl) but the third fresh batch (``HELD_OUT``, the reader's clean test). Each is asked
+once through the real engine with the reader off and its own entry left out of the question memory;
+what the reader reads is the rules' label and the supports that answer used. The reader is the
+e5-small encoder with LoRA factors on its top 4 layers (the lower 8 frozen, their states computed once
+in bf16 as the dense adapter's training does) and a linear head, trained with class-weighted
+cross-entropy.
 
 ``--cv`` prints the 5-fold cross-validated figures (folds by ``training.data.fold_of``) that the
 adoption rule judged (docs/experiments/conclusion-reader.md): per set, right against the rules, for
 the reader's argmax and for the rules' label overruled at ``regkb.reader.OVERRIDE``. Without it, the
-reader is fitted on all the questions and written to ``--out`` (regkb/data/conclusion-reader.npz):
-the same seed and data write the same factors.
+reader is fitted on all of them and written to ``--out`` (regkb/data/conclusion-reader.npz): the
+same seed and data write the same factors (a refit on 2026-12-03 matched the committed file bit for
+bit). ``--pair-tokens`` / ``--query-tokens`` cut the pairs shorter; the file records the lengths.
 """
 
 from __future__ import annotations
