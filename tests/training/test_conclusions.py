@@ -114,3 +114,24 @@ def test_the_reader_is_fitted_on_every_labelled_question_but_the_third_fresh_bat
     assert len(fitted) == 668  # the questions the shipped reader was judged and fitted on
     with np.load(READER_FILE) as data:
         assert json.loads(str(data["meta"]))["questions"] == len(fitted)
+
+
+@pytest.mark.parametrize(("flags", "reader"), [([], False), (["--reader"], True)])
+def test_reader_flag_asks_with_the_conclusion_reader_on(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], flags: list[str], reader: bool
+) -> None:
+    import training.conclusions as conclusions
+
+    opened: list[object] = []
+    one = load_questions(FRESH_THIRD)[:1]
+    monkeypatch.setattr(conclusions, "labelled", lambda shared: [("fresh-3", one[0])])
+
+    def engine(settings: object) -> _Engine:
+        opened.append(settings)
+        return _Engine(_Memory(set()))
+
+    monkeypatch.setattr(conclusions, "Engine", engine)
+    monkeypatch.setattr(conclusions, "decided", lambda eng, qs: [one[0].expected_answer])
+    assert main(["--index", "unused", *flags]) == 0
+    assert [s.reader for s in opened] == [reader]  # type: ignore[attr-defined]
+    assert capsys.readouterr().out.startswith("fresh-3")
