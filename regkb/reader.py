@@ -73,6 +73,12 @@ def pair_ids(
     return [tokenizer.bos, *q, tokenizer.eos, tokenizer.eos, *p[:room], tokenizer.eos]
 
 
+def overrule(label: str, probs: np.ndarray) -> str:
+    """The rules' ``label``, unless ``probs`` (over LABELS) give another label OVERRIDE or more."""
+    best = int(probs.argmax())
+    return LABELS[best] if LABELS[best] != label and probs[best] >= OVERRIDE else label
+
+
 def merged_arrays(
     base: dict[str, np.ndarray], factors: dict[str, np.ndarray], scale: float
 ) -> dict[str, np.ndarray]:
@@ -110,11 +116,17 @@ class ConclusionReader:
                 f"conclusion reader {path} missing: run `python -m training.reader --index DIR`"
                 " or set REGKB_READER=false"
             )
-        with np.load(path) as data:
-            self.meta: dict[str, Any] = json.loads(str(data["meta"]))
-            self.factors = {name: data[name] for name in data.files if name.endswith((".A", ".B"))}
-            self.head_weight = data["head.weight"].astype(np.float32)
-            self.head_bias = data["head.bias"].astype(np.float32)
+        try:
+            with np.load(path) as data:
+                self.meta: dict[str, Any] = json.loads(str(data["meta"]))
+                self.factors = {name: data[name] for name in data.files if name.endswith((".A", ".B"))}
+                self.head_weight = data["head.weight"].astype(np.float32)
+                self.head_bias = data["head.bias"].astype(np.float32)
+        except (OSError, ValueError, KeyError) as exc:  # not an npz, or one without the reader's arrays
+            raise ConfigError(
+                f"conclusion reader {path} unreadable ({exc}): run `python -m training.reader --index DIR`"
+                " to write it again"
+            ) from exc
         if list(self.meta.get("labels", [])) != list(LABELS):
             raise ConfigError(
                 f"conclusion reader {path}: labels {self.meta.get('labels')} are not {list(LABELS)}"
@@ -163,6 +175,4 @@ class ConclusionReader:
 
     def decide(self, question: str, label: str, supports: Sequence[Support]) -> str:
         """The rules' label, unless the reader gives another label OVERRIDE or more."""
-        probs = self.probabilities(question, label, supports)
-        best = int(probs.argmax())
-        return LABELS[best] if LABELS[best] != label and probs[best] >= OVERRIDE else label
+        return overrule(label, self.probabilities(question, label, supports))

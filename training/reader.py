@@ -41,7 +41,7 @@ from evals.dataset import EvalQuestion
 from evals.paths import SHARED
 from regkb.engine import Engine
 from regkb.permission import LABELS
-from regkb.reader import OVERRIDE, PAIR_TOKENS, QUERY_TOKENS, READER_FILE, pair_ids, passage_text
+from regkb.reader import PAIR_TOKENS, QUERY_TOKENS, READER_FILE, overrule, pair_ids, passage_text
 from regkb.settings import Settings
 from training.conclusions import answers, labelled
 from training.data import fold_of
@@ -188,10 +188,9 @@ class _Model:
 def overruled(example: Example, probs: np.ndarray) -> str | None:
     """The label the engine gives: the rules' one, unless the reader (asked only for a permission
     question with supports) gives another label OVERRIDE or more."""
-    best = int(probs.argmax())
     if example.rule is None or not example.supported:
         return example.rule
-    return LABELS[best] if LABELS[best] != example.rule and probs[best] >= OVERRIDE else example.rule
+    return overrule(example.rule, probs)
 
 
 def cross_validate(examples: Sequence[Example], cfg: ReaderConfig) -> np.ndarray:

@@ -131,6 +131,25 @@ def test_a_missing_or_foreign_reader_file_is_a_config_error_naming_it(tmp_path: 
         np.savez(fh, meta=np.array(json.dumps(meta)), **{"head.weight": weight, "head.bias": np.zeros(3)})
     with pytest.raises(ConfigError, match=r"foreign\.npz: labels"):
         ConclusionReader(foreign, cache_dir=tmp_path)
+    garbled = tmp_path / "garbled.npz"
+    garbled.write_bytes(b"not a zip")
+    with pytest.raises(ConfigError, match=r"garbled\.npz unreadable .*write it again"):
+        ConclusionReader(garbled, cache_dir=tmp_path)
+    headless = tmp_path / "headless.npz"
+    with headless.open("wb") as fh:
+        np.savez(fh, meta=np.array(json.dumps({"labels": list(LABELS)})))
+    with pytest.raises(ConfigError, match=r"headless\.npz unreadable"):
+        ConclusionReader(headless, cache_dir=tmp_path)
+
+
+def test_a_label_is_overruled_only_by_another_at_the_override_or_more() -> None:
+    from regkb.reader import OVERRIDE, overrule
+
+    sure = np.array([0.05, 0.05, OVERRIDE, 0.20])
+    assert overrule(NO, sure) == CONDITIONAL
+    assert overrule(NO, np.array([0.05, 0.05, OVERRIDE - 0.01, 0.21])) == NO
+    assert overrule(CONDITIONAL, sure) == CONDITIONAL  # the reader agrees
+    assert overrule(YES, np.array([0.9, 0.1, 0.0, 0.0])) == NO
 
 
 def test_merging_adds_each_low_rank_update_and_leaves_the_base_alone() -> None:
